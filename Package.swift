@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Strict settings shared by every Swift target (Swift 6 language mode comes with tools version 6.0).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "catalog-etl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "catalog-etl", targets: ["catalog-etl"]),
+        .library(name: "ETLCore", targets: ["ETLCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        .target(name: "XLSX", dependencies: ["CZlib", "CLibXML2"], swiftSettings: strict),
+        .target(
+            name: "ETLCore",
+            dependencies: [
+                "XLSX",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "catalog-etl",
+            dependencies: [
+                "ETLCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "XLSXTests", dependencies: ["XLSX"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ETLCoreTests", dependencies: ["ETLCore", "XLSX"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(name: "ETLEndToEndTests", dependencies: [], swiftSettings: strict),
+    ]
+)

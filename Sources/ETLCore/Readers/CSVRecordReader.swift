@@ -1,0 +1,14 @@
+/// Placeholder until the CSV reader lands; every call fails with a clear message.
+public final class CSVRecordReader: RecordReader {
+    public let file: String
+    public var sheet: String? { nil }
+    public var columns: [Column] { [] }
+    public var warnings = WarningLog()
+
+    public init(path: String, options: ReadOptions) throws {
+        file = path
+        throw ReadError(.unreadable, file: path, message: "the CSV reader is not built yet")
+    }
+
+    public func next() throws -> Record? { nil }
+}
