@@ -16,7 +16,7 @@ struct CatalogETL: AsyncParsableCommand {
             Exit codes: 0 ok · 1 the data has problems (rows rejected, thresholds crossed) · \
             2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed.
             """,
-        subcommands: [InspectCommand.self, ConvertCommand.self])
+        subcommands: [InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self])
 
     /// Runs the command and maps every failure to the documented exit codes.
     static func main() async {
@@ -41,6 +41,12 @@ struct CatalogETL: AsyncParsableCommand {
         case let e as WriteError:
             printError(e.description)
             code = 3
+        case let e as ConfigError:
+            printError(e.description)
+            code = 2
+        case let e as RunFailure:
+            printError(e.description)
+            code = e.exitCode
         case let e as CommandFailure:
             if !e.message.isEmpty { printError(e.message) }
             code = e.exitCode
@@ -62,6 +68,11 @@ struct CatalogETL: AsyncParsableCommand {
     static func printError(_ s: String) {
         var line = s
         if !line.hasSuffix("\n") { line += "\n" }
+        printRaw(line)
+    }
+
+    /// Writes text to standard error as is.
+    static func printRaw(_ line: String) {
         var bytes = Array(line.utf8)
         var offset = 0
         while offset < bytes.count {

@@ -1,0 +1,128 @@
+/// A normalised value as it will be sent: JSON with numbers kept as exact text and objects in order.
+public indirect enum JSONValue: Sendable, Hashable {
+    /// `null`.
+    case null
+    /// `true` / `false`.
+    case bool(Bool)
+    /// A number, as its exact JSON text.
+    case number(String)
+    /// A string.
+    case string(String)
+    /// An array.
+    case array([JSONValue])
+    /// An object, keys in order.
+    case object([JSONField])
+
+    /// The value as JSON text.
+    public var jsonText: String {
+        var out: [UInt8] = []
+        append(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the value's JSON text to a byte buffer.
+    public func append(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: n.utf8)
+        case .string(let s): JSONLinesWriter.appendString(s, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                v.append(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (i, f) in fields.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONLinesWriter.appendString(f.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                f.value.append(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The value as plain text for messages and comparisons (strings unquoted, lists joined with `|`).
+    public var plainText: String {
+        switch self {
+        case .null: return ""
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "true" : "false"
+        case .array(let items): return items.map(\.plainText).joined(separator: "|")
+        case .object: return jsonText
+        }
+    }
+
+    /// Whether the value is null, an empty string or an empty list.
+    public var isEmpty: Bool {
+        switch self {
+        case .null: return true
+        case .string(let s): return s.isEmpty
+        case .array(let a): return a.isEmpty
+        default: return false
+        }
+    }
+
+    /// The value of a key, for objects.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields.first { $0.key == key }?.value }
+        return nil
+    }
+}
+
+/// One key of a JSON object.
+public struct JSONField: Sendable, Hashable {
+    /// The key.
+    public var key: String
+    /// The value.
+    public var value: JSONValue
+
+    /// Creates a field.
+    public init(_ key: String, _ value: JSONValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension JSONValue {
+    /// The value as indented JSON text (two spaces), for files people read.
+    public var prettyText: String {
+        var out = ""
+        pretty(into: &out, indent: "")
+        return out + "\n"
+    }
+
+    private func pretty(into out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, v) in items.enumerated() {
+                out += inner
+                v.pretty(into: &out, indent: inner)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case .object(let fields) where !fields.isEmpty:
+            out += "{\n"
+            for (i, f) in fields.enumerated() {
+                out += inner + JSONLinesWriter.quoted(f.key) + ": "
+                f.value.pretty(into: &out, indent: inner)
+                out += i == fields.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        default: out += jsonText
+        }
+    }
+
+    /// An object from ordered pairs.
+    public static func obj(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(pairs.map { JSONField($0.0, $0.1) }) }
+
+    /// An integer number.
+    public static func int(_ n: Int) -> JSONValue { .number(String(n)) }
+}

@@ -1,0 +1,456 @@
+import Foundation
+
+/// A record after normalisation: the target's fields in order, with where each came from.
+public struct NormalisedRecord: Sendable {
+    /// Where the source row came from.
+    public var source: RowSource
+    /// The fields as they will be sent.
+    public var fields: [JSONField]
+    /// The source column of each field that came from one column.
+    public var origins: [String: Column]
+    /// The product key (the read stage's `key` column, else the target's key field).
+    public var key: String?
+
+    /// A field's value.
+    public subscript(field: String) -> JSONValue? { fields.first { $0.key == field }?.value }
+
+    /// The record as one JSON object.
+    public var json: JSONValue { .object(fields) }
+}
+
+/// Applies a normalise stage to records: column mapping, cleaning transforms, value maps, types.
+///
+/// Transforms run in a fixed order: source (column, template or constant) → trim → collapse white
+/// space → NFC → extract → replace → map → lookup → case → default → split → type → join.
+public final class RecordNormaliser {
+    let stage: NormaliseStage
+    let keyColumn: String?
+    let keyField: String?
+    private var cachedColumns: [Column] = []
+    private var resolved: [Int?] = []
+    private var templateIndices: [[String: Int]] = []
+    private var usedColumns: Set<Int> = []
+    private var regexes: [String: NSRegularExpression] = [:]
+    private var lookups: [String: [String: String]] = [:]
+    private var lookupsFolded: [String: [String: String]] = [:]
+    private var mapsExact: [[String: String]] = []
+    private var mapsFolded: [[String: String]] = []
+    /// Fallback counts (field, kind, value) → n.
+    public private(set) var fallbacks: [Fallback: Int] = [:]
+
+    /// Creates a normaliser.
+    /// - Parameters:
+    ///   - stage: the normalise stage (nil: every column kept as a text field named by its header).
+    ///   - keyColumn: the read stage's key column.
+    ///   - keyField: the target's key field, used when there is no key column.
+    /// - Throws: ``ReadError`` when a lookup table cannot be read.
+    public init(stage: NormaliseStage?, keyColumn: String?, keyField: String?) throws {
+        self.stage = stage ?? NormaliseStage(fields: [], unmapped: .keep)
+        self.keyColumn = keyColumn
+        self.keyField = keyField
+        for f in self.stage.fields {
+            var exact: [String: String] = [:]
+            var folded: [String: String] = [:]
+            for (k, v) in f.map ?? [] {
+                if exact[k] == nil { exact[k] = v }
+                let fk = k.lowercased()
+                if folded[fk] == nil { folded[fk] = v }
+            }
+            mapsExact.append(exact)
+            mapsFolded.append(folded)
+            for p in [f.extract].compactMap({ $0 }) + f.replacements.map(\.pattern) where regexes[p] == nil {
+                regexes[p] = try? NSRegularExpression(pattern: p)
+            }
+            if let l = f.lookup, lookups[l.file + "\u{0}" + l.keyColumn + "\u{0}" + l.valueColumn] == nil {
+                let id = l.file + "\u{0}" + l.keyColumn + "\u{0}" + l.valueColumn
+                let table = try Self.loadLookup(l)
+                lookups[id] = table
+                var folded: [String: String] = [:]
+                for (k, v) in table where folded[k.lowercased()] == nil { folded[k.lowercased()] = v }
+                lookupsFolded[id] = folded
+            }
+        }
+    }
+
+    static func loadLookup(_ l: LookupSpec) throws -> [String: String] {
+        let reader = try Readers.open(l.file)
+        var table: [String: String] = [:]
+        var sawColumns = false
+        while let r = try reader.next() {
+            guard let k = r.value(forHeader: l.keyColumn), let v = r.value(forHeader: l.valueColumn) else {
+                throw ReadError(
+                    .usage, file: l.file, line: r.source.row,
+                    message:
+                        "the lookup table has no column \"\(sawColumns ? "" : l.keyColumn)\" or \"\(l.valueColumn)\"; its columns are \(r.columns.map(\.header).joined(separator: ", "))"
+                )
+            }
+            sawColumns = true
+            let key = k.canonicalText.trimmingCharacters(in: .whitespaces)
+            if table[key] == nil { table[key] = v.canonicalText.trimmingCharacters(in: .whitespaces) }
+        }
+        return table
+    }
+
+    /// The header-matching key: lower case with white space and `_` removed.
+    static func fold(_ s: String) -> String {
+        String(s.lowercased().unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) && $0 != "_" })
+    }
+
+    private func resolve(_ columns: [Column]) {
+        cachedColumns = columns
+        var exact: [String: Int] = [:]
+        var folded: [String: Int] = [:]
+        for (i, c) in columns.enumerated() {
+            if exact[c.header] == nil { exact[c.header] = i }
+            let f = Self.fold(c.header)
+            if folded[f] == nil { folded[f] = i }
+        }
+        func find(_ names: [String]) -> Int? {
+            for n in names { if let i = exact[n] { return i } }
+            for n in names { if let i = folded[Self.fold(n)] { return i } }
+            return nil
+        }
+        usedColumns = []
+        resolved = stage.fields.map { f in f.from.isEmpty ? nil : find(f.from) }
+        for case let i? in resolved { usedColumns.insert(i) }
+        templateIndices = stage.fields.map { f in
+            guard let t = f.template else { return [:] }
+            var m: [String: Int] = [:]
+            for name in Self.placeholders(t) { if let i = find([name]) { m[name] = i; usedColumns.insert(i) } }
+            return m
+        }
+        if let keyColumn, let i = find([keyColumn]) { usedColumns.insert(i) }
+        for (i, c) in columns.enumerated() where c.header == "_errors" { usedColumns.insert(i) }
+    }
+
+    /// The columns no field reads (for `check`-style messages and tests).
+    public func unusedColumns(of columns: [Column]) -> [Column] {
+        if columns != cachedColumns { resolve(columns) }
+        return columns.enumerated().filter { !usedColumns.contains($0.offset) }.map(\.element)
+    }
+
+    /// The names of the columns a field spec refers to that a file does not have.
+    public func missingSources(in columns: [Column]) -> [(field: String, names: [String])] {
+        if columns != cachedColumns { resolve(columns) }
+        var out: [(String, [String])] = []
+        for (i, f) in stage.fields.enumerated() where !f.from.isEmpty && resolved[i] == nil && f.defaultValue == nil {
+            out.append((f.name, f.from))
+        }
+        return out
+    }
+
+    static func placeholders(_ template: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return out
+    }
+
+    /// Normalises one record.
+    /// - Parameters:
+    ///   - record: the source record.
+    ///   - issues: receives problems (unmapped values with `on_unmapped: error`, unparseable types).
+    /// - Returns: the normalised record.
+    public func normalise(_ record: Record, issues: inout [RecordIssue]) -> NormalisedRecord {
+        if record.columns != cachedColumns { resolve(record.columns) }
+        var fields: [JSONField] = []
+        fields.reserveCapacity(stage.fields.count + 1)
+        var origins: [String: Column] = [:]
+        for (fi, spec) in stage.fields.enumerated() {
+            var cell: CellValue = .empty
+            var column: Column? = nil
+            if let c = spec.constant {
+                cell = .text(c)
+            } else if let t = spec.template {
+                cell = .text(render(t, indices: templateIndices[fi], record: record))
+            } else if let i = resolved[fi], i < record.values.count {
+                cell = record.values[i]
+                column = record.columns[i]
+                origins[spec.name] = record.columns[i]
+            }
+            let value = convert(cell, spec: spec, index: fi, record: record, column: column, issues: &issues)
+            fields.append(JSONField(spec.name, value))
+        }
+        if stage.unmapped != .drop {
+            var extra: [JSONField] = []
+            for (i, c) in record.columns.enumerated() where !usedColumns.contains(i) {
+                guard i < record.values.count else { continue }
+                let v = record.values[i]
+                if v.isEmpty { continue }
+                extra.append(JSONField(c.header, .string(v.canonicalText)))
+            }
+            switch stage.unmapped {
+            case .into(let name):
+                if !extra.isEmpty {
+                    if let idx = fields.firstIndex(where: { $0.key == name }),
+                        case .object(let existing) = fields[idx].value
+                    {
+                        fields[idx].value = .object(existing + extra)
+                    } else if !fields.contains(where: { $0.key == name }) {
+                        fields.append(JSONField(name, .object(extra)))
+                    }
+                }
+            case .keep:
+                let taken = Set(fields.map(\.key))
+                for e in extra where !taken.contains(e.key) { fields.append(e) }
+            case .drop: break
+            }
+        }
+        var key: String? = nil
+        if let keyColumn, let v = record.value(forHeader: keyColumn) ?? lookupFolded(keyColumn, in: record) {
+            key = v.canonicalText.trimmingCharacters(in: .whitespaces)
+        } else if let keyField, let v = fields.first(where: { $0.key == keyField })?.value {
+            key = v.plainText
+        }
+        if key?.isEmpty == true { key = nil }
+        return NormalisedRecord(source: record.source, fields: fields, origins: origins, key: key)
+    }
+
+    private func lookupFolded(_ header: String, in record: Record) -> CellValue? {
+        let f = Self.fold(header)
+        guard let i = record.columns.firstIndex(where: { Self.fold($0.header) == f }) else { return nil }
+        return record.values[i]
+    }
+
+    private func render(_ template: String, indices: [String: Int], record: Record) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            if let i = indices[name], i < record.values.count {
+                out += record.values[i].canonicalText.trimmingCharacters(in: .whitespaces)
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return out
+    }
+
+    private func note(_ field: String, _ kind: String, _ value: String) {
+        let v = value.count > 200 ? String(value.prefix(200)) : value
+        fallbacks[Fallback(field: field, kind: kind, value: v), default: 0] += 1
+    }
+
+    private func convert(
+        _ cell: CellValue, spec: FieldSpec, index: Int, record: Record, column: Column?, issues: inout [RecordIssue]
+    ) -> JSONValue {
+        // Typed cells go straight to typed targets.
+        switch (cell, spec.type) {
+        case (.date(let d), .datetime): return .string(d.iso8601DateTime)
+        case (.date(let d), .date): return .string(LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601)
+        case (.number(let n), .datetime), (.number(let n), .date):
+            if let d = LocalDateTime(excelSerial: n, system: .system1900), n > 59 {
+                return .string(
+                    spec.type == .date
+                        ? LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601 : d.iso8601DateTime)
+            }
+        case (.number(let n), .number): return .number(CellValue.canonicalNumber(n))
+        case (.number(let n), .integer) where n == n.rounded() && abs(n) < 1e15: return .number(String(Int64(n)))
+        case (.decimal(let s), .number): return .number(s)
+        case (.bool(let b), .boolean): return .bool(b)
+        default: break
+        }
+        var s = cell.canonicalText
+        if spec.trim { s = Self.trim(s) }
+        if spec.collapseWhitespace { s = Self.collapse(s) }
+        if spec.nfc && !s.utf8.allSatisfy({ $0 < 0x80 }) { s = s.precomposedStringWithCanonicalMapping }
+        if let p = spec.extract, let re = regexes[p], !s.isEmpty {
+            let ns = s as NSString
+            if let m = re.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)) {
+                let r = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range
+                s = ns.substring(with: r)
+            } else {
+                s = ""
+            }
+        }
+        for (p, with) in spec.replacements {
+            guard let re = regexes[p], !s.isEmpty else { continue }
+            s = re.stringByReplacingMatches(
+                in: s, range: NSRange(location: 0, length: (s as NSString).length), withTemplate: with)
+        }
+        if spec.map != nil, !s.isEmpty {
+            if let v = mapsExact[index][s] ?? mapsFolded[index][s.lowercased()] {
+                s = v
+            } else {
+                switch spec.onUnmapped {
+                case .keep: note(spec.name, "unmapped_value", s)
+                case .null:
+                    note(spec.name, "unmapped_value", s)
+                    s = ""
+                case .error:
+                    issues.append(
+                        RecordIssue(
+                            source: record.source, column: column, field: spec.name, value: s, rule: "unmapped_value",
+                            severity: .error,
+                            message:
+                                "\(spec.name): \"\(s)\" is not in the value map; add it to map: or set on_unmapped: keep"
+                        ))
+                }
+            }
+        }
+        if let l = spec.lookup, !s.isEmpty {
+            let id = l.file + "\u{0}" + l.keyColumn + "\u{0}" + l.valueColumn
+            if let v = lookups[id]?[s] ?? lookupsFolded[id]?[s.lowercased()] {
+                s = v
+            } else {
+                switch l.onMissing {
+                case .keep: note(spec.name, "lookup_missing", s)
+                case .null:
+                    note(spec.name, "lookup_missing", s)
+                    s = ""
+                case .error:
+                    issues.append(
+                        RecordIssue(
+                            source: record.source, column: column, field: spec.name, value: s, rule: "lookup_missing",
+                            severity: .error,
+                            message:
+                                "\(spec.name): \"\(s)\" is not in the lookup table \((l.file as NSString).lastPathComponent); add a row for it"
+                        ))
+                }
+            }
+        }
+        if let c = spec.letterCase, !s.isEmpty {
+            switch c {
+            case .upper: s = s.uppercased()
+            case .lower: s = s.lowercased()
+            case .title: s = Self.titleCase(s)
+            }
+        }
+        if s.isEmpty, let d = spec.defaultValue {
+            s = d
+            if spec.constant == nil && (spec.from.isEmpty == false || spec.template != nil) {
+                note(spec.name, "default_used", d)
+            }
+        }
+        if s.isEmpty { return spec.type == .list ? .array([]) : .null }
+        if let sep = spec.split {
+            let parts = s.components(separatedBy: sep).map { Self.trim($0) }.filter { !$0.isEmpty }
+            if let j = spec.join { return .string(parts.joined(separator: j)) }
+            return .array(parts.map { .string($0) })
+        }
+        func typeIssue(_ kind: String, _ expected: String) {
+            note(spec.name, kind, s)
+            issues.append(
+                RecordIssue(
+                    source: record.source, column: column, field: spec.name, value: s, rule: "type", severity: .error,
+                    message:
+                        "\(spec.name): cannot read \"\(s.count > 60 ? String(s.prefix(60)) + "…" : s)\" as \(expected)")
+            )
+        }
+        switch spec.type {
+        case .string: return .string(s)
+        case .list: return .array([.string(s)])
+        case .integer:
+            if let n = Self.parseNumber(s, decimalComma: spec.decimalComma), n == n.rounded(), abs(n) < 1e15 {
+                return .number(String(Int64(n)))
+            }
+            typeIssue("unparseable_number", "a whole number")
+            return .string(s)
+        case .number:
+            if let n = Self.parseNumber(s, decimalComma: spec.decimalComma) {
+                return .number(Self.numberText(s, n, decimalComma: spec.decimalComma))
+            }
+            typeIssue(
+                "unparseable_number", "a number\(spec.decimalComma ? "" : " (set decimal_comma: true for 49,90)")")
+            return .string(s)
+        case .boolean:
+            switch s.lowercased() {
+            case "true", "yes", "y", "1", "t", "ja", "oui": return .bool(true)
+            case "false", "no", "n", "0", "f", "nein", "non": return .bool(false)
+            default:
+                typeIssue("unparseable_boolean", "true or false")
+                return .string(s)
+            }
+        case .date, .datetime:
+            var d: LocalDateTime? = DatePattern.parseISO(s)
+            if d == nil { for f in spec.dateFormats { if let p = DatePattern(f), let v = p.parse(s) { d = v; break } } }
+            if d == nil, let n = Double(s), n > 59, n < 2_958_466 {
+                d = LocalDateTime(excelSerial: n, system: .system1900)
+            }
+            if let d {
+                return .string(
+                    spec.type == .date
+                        ? LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601 : d.iso8601DateTime)
+            }
+            let hint =
+                spec.dateFormats.isEmpty
+                ? "; add date_format: dd/MM/yyyy (or the pattern your file uses)"
+                : " with \(spec.dateFormats.joined(separator: ", ")) or ISO 8601"
+            typeIssue("unparseable_date", "a date\(hint)")
+            return .string(s)
+        }
+    }
+
+    /// Parses a number, accepting a decimal comma when asked (`1.234,50` → 1234.5).
+    public static func parseNumber(_ s: String, decimalComma: Bool) -> Double? {
+        var t = s.replacingOccurrences(of: " ", with: "")
+        if decimalComma && t.contains(",") {
+            t = t.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: ",", with: ".")
+        }
+        guard let first = t.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (first >= 48 && first <= 57)
+        else { return nil }
+        guard let v = Double(t), v.isFinite else { return nil }
+        return v
+    }
+
+    static func numberText(_ s: String, _ n: Double, decimalComma: Bool) -> String {
+        let t = s.replacingOccurrences(of: " ", with: "")
+        if !decimalComma || !t.contains(","), t.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
+            !t.hasPrefix("."), !t.hasSuffix("."), !t.hasPrefix("-.")
+        {
+            return t
+        }
+        return CellValue.canonicalNumber(n)
+    }
+
+    static func trim(_ s: String) -> String {
+        guard let f = s.unicodeScalars.first, let l = s.unicodeScalars.last,
+            f.properties.isWhitespace || l.properties.isWhitespace
+        else { return s }
+        return s.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func collapse(_ s: String) -> String {
+        var prevSpace = false
+        var needs = false
+        for u in s.unicodeScalars {
+            let sp = u.properties.isWhitespace
+            if sp && (prevSpace || u != " ") { needs = true; break }
+            prevSpace = sp
+        }
+        guard needs else { return s }
+        var out = String.UnicodeScalarView()
+        prevSpace = false
+        for u in s.unicodeScalars {
+            if u.properties.isWhitespace {
+                if !prevSpace { out.append(" ") }
+                prevSpace = true
+            } else {
+                out.append(u)
+                prevSpace = false
+            }
+        }
+        return String(out)
+    }
+
+    static func titleCase(_ s: String) -> String {
+        var out = ""
+        var startOfWord = true
+        for ch in s {
+            if ch.isLetter {
+                out += startOfWord ? ch.uppercased() : ch.lowercased()
+                startOfWord = false
+            } else {
+                out.append(ch)
+                startOfWord = ch.isWhitespace || ch == "-" || ch == "/"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,546 @@
+import Foundation
+
+/// Loads a pipeline file into a ``Pipeline``, collecting every problem with its location.
+public enum PipelineLoader {
+    static let stageKinds = ["read", "normalise", "validate", "upload", "export", "reconcile"]
+    static let readKeys = [
+        "path", "sheet", "sheet_index", "header_row", "delimiter", "encoding", "records_path", "duplicate_headers",
+        "ragged_rows", "key", "format",
+    ]
+    static let fieldKeys = [
+        "from", "synonyms", "value", "template", "default", "trim", "collapse_whitespace", "nfc", "case", "extract",
+        "replace", "map", "on_unmapped", "lookup", "split", "join", "as", "decimal_comma", "date_format",
+        "date_formats",
+    ]
+    static let ruleKeys = [
+        "field", "required", "min_length", "max_length", "pattern", "one_of", "integer", "number", "min", "max",
+        "url", "uuid", "date_time", "boolean", "unique", "severity",
+    ]
+    static let uploadKeys = [
+        "target", "endpoint", "token", "username", "password", "api_key", "namespace", "key", "secret", "collection",
+        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "project_id", "bucket",
+    ]
+
+    /// Loads and checks a pipeline file.
+    /// - Parameters:
+    ///   - path: the pipeline file.
+    ///   - environment: variables for `${VAR}` interpolation (default: the process environment).
+    ///   - inputOverride: `run --input PATH`: read this file instead of the pipeline's `read.path`.
+    /// - Returns: the pipeline.
+    /// - Throws: ``ConfigError`` with every problem found.
+    public static func load(
+        path: String, environment: [String: String]? = nil, inputOverride: String? = nil
+    ) throws -> Pipeline {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError([
+                ConfigDiagnostic(
+                    file: path, line: nil, column: nil, message: "cannot read the pipeline file; check the path")
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError([
+                ConfigDiagnostic(file: path, line: nil, column: nil, message: "the pipeline file is not UTF-8 text")
+            ])
+        }
+        let ctx = ConfigContext(file: path, text: text, environment: environment)
+        let directory = (path as NSString).deletingLastPathComponent
+        guard let root = ctx.parse(text) else { throw ConfigError(ctx.diagnostics) }
+        let pipeline = build(
+            root, ctx: ctx, file: path, directory: directory.isEmpty ? "." : directory, inputOverride: inputOverride)
+        if !ctx.diagnostics.isEmpty || pipeline == nil {
+            throw ConfigError(
+                ctx.diagnostics.isEmpty
+                    ? [ConfigDiagnostic(file: path, line: 1, column: 1, message: "the pipeline could not be built")]
+                    : ctx.diagnostics)
+        }
+        return pipeline!
+    }
+
+    static func resolve(_ p: String, against dir: String) -> String {
+        if p.hasPrefix("/") || dir == "." { return p }
+        return (dir as NSString).appendingPathComponent(p)
+    }
+
+    static func build(_ root: ConfigNode, ctx: ConfigContext, file: String, directory: String, inputOverride: String?)
+        -> Pipeline?
+    {
+        guard let top = ctx.mapping(root, allowed: ["name", "description", "stages"], what: "the pipeline") else {
+            return nil
+        }
+        let name = ctx.string(top["name"], what: "name")
+        if top["name"] == nil {
+            ctx.error(
+                "the pipeline has no name; add `name: ss26-womenswear` at the top", line: root.line, column: root.column
+            )
+        }
+        if let name, name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+            ctx.error("name \"\(name)\" cannot name an output folder; use letters, digits, - and _", at: top["name"]!)
+        }
+        guard let stagesNode = top["stages"] else {
+            ctx.error(
+                "the pipeline has no stages; add a `stages:` list starting with `- read:`", line: root.line,
+                column: root.column)
+            return nil
+        }
+        guard case .sequence(let items) = stagesNode.value else {
+            ctx.error("stages must be a list (each item starting with -); found \(stagesNode.kindName)", at: stagesNode)
+            return nil
+        }
+        var read: ReadStage? = nil
+        var normalise: NormaliseStage? = nil
+        var validate: ValidateStage? = nil
+        var upload: UploadStage? = nil
+        var export: ExportStage? = nil
+        var reconcile: ReconcileStage? = nil
+        var lastIndex = -1
+        var fieldsNode: ConfigNode? = nil
+        for item in items {
+            guard case .mapping(let pairs) = item.value, pairs.count == 1, let kind = pairs[0].key.scalar else {
+                ctx.error("each stage is one `kind:` with its settings, e.g. `- read: {path: file.xlsx}`", at: item)
+                continue
+            }
+            let keyNode = pairs[0].key
+            let body = pairs[0].value
+            guard let index = stageKinds.firstIndex(of: kind) else {
+                var msg = "unknown stage kind \"\(kind)\""
+                if let s = Suggest.closest(to: kind, in: stageKinds) { msg += "; did you mean \"\(s)\"?" }
+                msg += " Expected one of \(stageKinds.joined(separator: ", "))"
+                ctx.error(msg, at: keyNode)
+                continue
+            }
+            if index <= lastIndex {
+                ctx.error(
+                    "stage \"\(kind)\" is out of order or repeated; stages run in the order \(stageKinds.joined(separator: ", ")), each at most once",
+                    at: keyNode)
+                continue
+            }
+            lastIndex = index
+            switch kind {
+            case "read": read = buildRead(body, ctx: ctx, directory: directory, inputOverride: inputOverride)
+            case "normalise":
+                fieldsNode = body
+                normalise = buildNormalise(body, ctx: ctx, directory: directory)
+            case "validate": validate = buildValidate(body, ctx: ctx)
+            case "upload": upload = buildUpload(body, ctx: ctx)
+            case "export": export = buildExport(body, ctx: ctx)
+            default: reconcile = buildReconcile(body, ctx: ctx)
+            }
+        }
+        if lastIndex >= 0, read == nil, !items.isEmpty, ctx.diagnostics.isEmpty {
+            ctx.error("the pipeline has no read stage; the first stage must be `- read: {path: ...}`", at: stagesNode)
+        }
+        if items.isEmpty { ctx.error("stages is empty; start with `- read: {path: ...}`", at: stagesNode) }
+        // Targets must agree, and the mapping must fill every field the target requires.
+        if let upload, let validate, let mismatch = validate.ruleSets.first(where: { $0.service != upload.target }) {
+            ctx.error(
+                "validate checks against \(mismatch.qualified) but upload sends to \(upload.target.rawValue); use the same service",
+                line: nil, column: nil)
+        }
+        if let validate {
+            for set in validate.ruleSets {
+                guard let rs = TargetRuleSet.all[set.qualified] else { continue }
+                let mapped = Set(normalise?.fields.map(\.name) ?? [])
+                let missing = rs.requiredFields.filter { !mapped.contains($0) }
+                if !missing.isEmpty {
+                    let at = fieldsNode ?? stagesNode
+                    ctx.error(
+                        "the mapping does not fill \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(set.qualified) requires; add \(missing.count > 1 ? "them" : "it") under normalise.fields",
+                        at: at)
+                }
+            }
+        }
+        guard let name, let read else { return nil }
+        return Pipeline(
+            name: name, file: file, directory: directory, read: read, normalise: normalise, validate: validate,
+            upload: upload, export: export, reconcile: reconcile)
+    }
+
+    static func buildRead(_ node: ConfigNode, ctx: ConfigContext, directory: String, inputOverride: String?)
+        -> ReadStage?
+    {
+        guard let m = ctx.mapping(node, allowed: readKeys, what: "read") else { return nil }
+        var o = ReadOptions()
+        let path = ctx.string(m["path"], what: "read.path")
+        if m["path"] == nil && inputOverride == nil { ctx.error("read needs a path (the input file)", at: node) }
+        if let f = m["format"] {
+            if let s = ctx.choice(f, what: "read.format", among: InputFormat.allCases.map(\.rawValue)) {
+                o.format = InputFormat(rawValue: s)
+            }
+        }
+        if let s = m["sheet"] { o.sheet = ctx.string(s, what: "read.sheet").map { .name($0) } }
+        if let s = m["sheet_index"] {
+            o.sheet = ctx.int(s, what: "read.sheet_index", range: 1...10_000).map { .index($0) }
+        }
+        if let h = m["header_row"] { o.headerRow = ctx.int(h, what: "read.header_row", range: 0...1_000_000) ?? 1 }
+        if let d = m["delimiter"], let s = ctx.string(d, what: "read.delimiter") {
+            switch s {
+            case ",", ";", "|": o.delimiter = s.utf8.first
+            case "\t", "\\t", "tab": o.delimiter = 0x09
+            default: ctx.error("read.delimiter \"\(s)\" is not supported; use one of , ; | or tab", at: d)
+            }
+        }
+        if let e = m["encoding"], let s = ctx.string(e, what: "read.encoding") {
+            if let enc = TextEncodingChoice(name: s) {
+                o.encoding = enc
+            } else {
+                ctx.error("read.encoding \"\(s)\" is not supported; use auto, utf-8, windows-1252 or utf-16", at: e)
+            }
+        }
+        o.recordsPath = ctx.string(m["records_path"], what: "read.records_path")
+        if let s = ctx.choice(m["duplicate_headers"], what: "read.duplicate_headers", among: ["error", "rename"]) {
+            o.duplicateHeaders = HeaderPolicy(rawValue: s) ?? .error
+        }
+        if let s = ctx.choice(m["ragged_rows"], what: "read.ragged_rows", among: ["error", "pad"]) {
+            o.raggedRows = RaggedRowPolicy(rawValue: s) ?? .error
+        }
+        let chosen = inputOverride ?? path.map { resolve($0, against: directory) } ?? ""
+        return ReadStage(path: chosen, options: o, key: ctx.string(m["key"], what: "read.key"))
+    }
+
+    static func buildNormalise(_ node: ConfigNode, ctx: ConfigContext, directory: String) -> NormaliseStage? {
+        guard let m = ctx.mapping(node, allowed: ["fields", "unmapped", "defaults"], what: "normalise") else {
+            return nil
+        }
+        var defaults = FieldSpec(name: "")
+        if let d = m["defaults"],
+            let dm = ctx.mapping(d, allowed: ["trim", "collapse_whitespace", "nfc"], what: "normalise.defaults")
+        {
+            defaults.trim = ctx.bool(dm["trim"], what: "defaults.trim") ?? true
+            defaults.collapseWhitespace =
+                ctx.bool(dm["collapse_whitespace"], what: "defaults.collapse_whitespace") ?? true
+            defaults.nfc = ctx.bool(dm["nfc"], what: "defaults.nfc") ?? true
+        }
+        var fields: [FieldSpec] = []
+        if let f = m["fields"] {
+            for (name, keyNode, value) in ctx.orderedPairs(f, what: "normalise.fields") {
+                var spec = defaults
+                spec.name = name
+                spec.line = keyNode.line
+                buildField(&spec, value, ctx: ctx, directory: directory)
+                fields.append(spec)
+            }
+        } else {
+            ctx.error("normalise needs `fields:` mapping target fields to source columns", at: node)
+        }
+        var unmapped = UnmappedColumns.keep
+        if let u = m["unmapped"], let s = ctx.string(u, what: "normalise.unmapped") {
+            switch s {
+            case "keep": unmapped = .keep
+            case "drop": unmapped = .drop
+            default:
+                if s.isEmpty || s.contains(" ") {
+                    ctx.error("normalise.unmapped must be keep, drop, or a field name such as brand_metadata", at: u)
+                }
+                unmapped = .into(s)
+            }
+        }
+        return NormaliseStage(fields: fields, unmapped: unmapped)
+    }
+
+    static func checkRegex(_ pattern: String, at node: ConfigNode, ctx: ConfigContext, what: String) {
+        do { _ = try NSRegularExpression(pattern: pattern) } catch {
+            ctx.error(
+                "\(what) \"\(pattern)\" is not a valid regular expression; check its brackets and escapes (in YAML, quote it with single quotes)",
+                at: node)
+        }
+    }
+
+    static func buildField(_ spec: inout FieldSpec, _ node: ConfigNode, ctx: ConfigContext, directory: String) {
+        if let s = node.scalar {
+            if !node.isNull {
+                spec.from = [s]
+            } else {
+                ctx.error("field \"\(spec.name)\" has no source; write a column name or {from: ..., ...}", at: node)
+            }
+            return
+        }
+        guard let m = ctx.mapping(node, allowed: fieldKeys, what: "field \"\(spec.name)\"") else { return }
+        spec.from = ctx.stringList(m["from"], what: "from") ?? []
+        spec.from += ctx.stringList(m["synonyms"], what: "synonyms") ?? []
+        spec.constant = ctx.string(m["value"], what: "value")
+        spec.template = ctx.string(m["template"], what: "template")
+        spec.defaultValue = ctx.string(m["default"], what: "default")
+        if spec.from.isEmpty && spec.constant == nil && spec.template == nil && spec.defaultValue == nil {
+            ctx.error("field \"\(spec.name)\" has no source; give from, value, template or default", at: node)
+        }
+        if let t = m["trim"] { spec.trim = ctx.bool(t, what: "trim") ?? spec.trim }
+        if let t = m["collapse_whitespace"] {
+            spec.collapseWhitespace = ctx.bool(t, what: "collapse_whitespace") ?? spec.collapseWhitespace
+        }
+        if let t = m["nfc"] { spec.nfc = ctx.bool(t, what: "nfc") ?? spec.nfc }
+        if let c = ctx.choice(m["case"], what: "case", among: LetterCase.allCases.map(\.rawValue)) {
+            spec.letterCase = LetterCase(rawValue: c)
+        }
+        if let e = m["extract"], let s = ctx.string(e, what: "extract") {
+            checkRegex(s, at: e, ctx: ctx, what: "extract")
+            spec.extract = s
+        }
+        if let r = m["replace"] {
+            let items: [ConfigNode]
+            if case .sequence(let seq) = r.value { items = seq } else { items = [r] }
+            for item in items {
+                guard let rm = ctx.mapping(item, allowed: ["pattern", "with"], what: "replace") else { continue }
+                guard let p = ctx.string(rm["pattern"], what: "replace.pattern") else {
+                    ctx.error("replace needs a pattern", at: item)
+                    continue
+                }
+                if let pn = rm["pattern"] { checkRegex(p, at: pn, ctx: ctx, what: "replace.pattern") }
+                spec.replacements.append((p, ctx.string(rm["with"], what: "replace.with") ?? ""))
+            }
+        }
+        if let mp = m["map"] {
+            spec.map = ctx.orderedPairs(mp, what: "map").compactMap { k, _, v in
+                ctx.string(v, what: "map value").map { (k, $0) }
+            }
+        }
+        if let p = ctx.choice(m["on_unmapped"], what: "on_unmapped", among: UnmappedPolicy.allCases.map(\.rawValue)) {
+            spec.onUnmapped = UnmappedPolicy(rawValue: p) ?? .keep
+        }
+        if let l = m["lookup"],
+            let lm = ctx.mapping(l, allowed: ["file", "key", "value", "on_missing"], what: "lookup")
+        {
+            let file = ctx.string(lm["file"], what: "lookup.file")
+            let key = ctx.string(lm["key"], what: "lookup.key")
+            let value = ctx.string(lm["value"], what: "lookup.value")
+            if let file, let key, let value {
+                let resolved = resolve(file, against: directory)
+                if !FileManager.default.fileExists(atPath: resolved) {
+                    ctx.error(
+                        "lookup file \"\(file)\" does not exist (looked at \(resolved)); paths resolve against the pipeline file's folder",
+                        at: lm["file"]!)
+                }
+                var spec2 = LookupSpec(file: resolved, keyColumn: key, valueColumn: value)
+                if let p = ctx.choice(
+                    lm["on_missing"], what: "lookup.on_missing", among: UnmappedPolicy.allCases.map(\.rawValue))
+                {
+                    spec2.onMissing = UnmappedPolicy(rawValue: p) ?? .keep
+                }
+                spec.lookup = spec2
+            } else {
+                ctx.error("lookup needs file, key and value", at: l)
+            }
+        }
+        spec.split = ctx.string(m["split"], what: "split")
+        spec.join = ctx.string(m["join"], what: "join")
+        if let t = ctx.choice(m["as"], what: "as", among: FieldType.allCases.map(\.rawValue)) {
+            spec.type = FieldType(rawValue: t) ?? .string
+        }
+        if spec.split != nil && m["as"] == nil { spec.type = .list }
+        if let d = m["decimal_comma"] { spec.decimalComma = ctx.bool(d, what: "decimal_comma") ?? false }
+        spec.dateFormats =
+            (ctx.stringList(m["date_format"], what: "date_format") ?? [])
+            + (ctx.stringList(m["date_formats"], what: "date_formats") ?? [])
+        for f in spec.dateFormats where DatePattern(f) == nil {
+            ctx.error(
+                "date format \"\(f)\" is not understood; use tokens yyyy, yy, MM, M, dd, d, HH, mm, ss with separators",
+                at: m["date_format"] ?? m["date_formats"]!)
+        }
+    }
+
+    static func ruleSetName(_ s: String, at node: ConfigNode, ctx: ConfigContext) -> RuleSetName? {
+        if let service = TargetService(rawValue: s) { return TargetRuleSet.defaultSet(for: service).name }
+        if let rs = TargetRuleSet.all[s] { return rs.name }
+        var msg = "unknown target rule set \"\(s)\""
+        let options = TargetRuleSet.names + TargetService.allCases.map(\.rawValue)
+        if let sug = Suggest.closest(to: s, in: options) {
+            msg += "; did you mean \"\(sug)\"?"
+        } else {
+            msg += "; expected one of \(TargetRuleSet.names.joined(separator: ", "))"
+        }
+        ctx.error(msg, at: node)
+        return nil
+    }
+
+    static func buildValidate(_ node: ConfigNode, ctx: ConfigContext) -> ValidateStage? {
+        guard let m = ctx.mapping(node, allowed: ["against", "unique", "rules", "on_error"], what: "validate") else {
+            return nil
+        }
+        var sets: [RuleSetName] = []
+        if let a = m["against"] {
+            let items: [ConfigNode]
+            if case .sequence(let seq) = a.value { items = seq } else { items = [a] }
+            for item in items {
+                if let s = ctx.string(item, what: "validate.against"), let r = ruleSetName(s, at: item, ctx: ctx) {
+                    sets.append(r)
+                }
+            }
+        }
+        var rules: [UserRule] = []
+        if let r = m["rules"] {
+            if case .sequence(let items) = r.value {
+                for item in items { rules += buildRules(item, ctx: ctx) }
+            } else {
+                ctx.error("validate.rules must be a list of rules (`- field: price`)", at: r)
+            }
+        }
+        let onError =
+            ctx.choice(m["on_error"], what: "validate.on_error", among: ErrorPolicy.allCases.map(\.rawValue)).flatMap(
+                ErrorPolicy.init(rawValue:)) ?? .quarantine
+        return ValidateStage(
+            ruleSets: sets, unique: ctx.stringList(m["unique"], what: "validate.unique") ?? [], rules: rules,
+            onError: onError)
+    }
+
+    static func buildRules(_ node: ConfigNode, ctx: ConfigContext) -> [UserRule] {
+        guard let m = ctx.mapping(node, allowed: ruleKeys, what: "rule") else { return [] }
+        guard let field = ctx.string(m["field"], what: "rule.field") else {
+            ctx.error("each rule names its field (`field: price`)", at: node)
+            return []
+        }
+        let severity =
+            ctx.choice(m["severity"], what: "severity", among: Severity.allCases.map(\.rawValue)).flatMap(
+                Severity.init(rawValue:)) ?? .error
+        var checks: [FieldCheck] = []
+        func flag(_ key: String, _ check: FieldCheck) {
+            if let n = m[key], ctx.bool(n, what: key) == true { checks.append(check) }
+        }
+        flag("required", .required)
+        flag("url", .url)
+        flag("uuid", .uuid)
+        flag("date_time", .dateTime)
+        flag("boolean", .boolean)
+        flag("unique", .unique)
+        if let v = ctx.int(m["min_length"], what: "min_length", range: 0...10_000_000) { checks.append(.minLength(v)) }
+        if let v = ctx.int(m["max_length"], what: "max_length", range: 0...10_000_000) { checks.append(.maxLength(v)) }
+        if let p = m["pattern"], let s = ctx.string(p, what: "pattern") {
+            checkRegex(s, at: p, ctx: ctx, what: "pattern")
+            checks.append(.pattern(s))
+        }
+        if let o = ctx.stringList(m["one_of"], what: "one_of") { checks.append(.oneOf(o)) }
+        let min = ctx.double(m["min"], what: "min")
+        let max = ctx.double(m["max"], what: "max")
+        for kind in ["integer", "number"] {
+            guard let n = m[kind] else { continue }
+            var lo = min
+            var hi = max
+            if case .mapping = n.value, let nm = ctx.mapping(n, allowed: ["min", "max"], what: kind) {
+                lo = ctx.double(nm["min"], what: "\(kind).min") ?? lo
+                hi = ctx.double(nm["max"], what: "\(kind).max") ?? hi
+            } else if ctx.bool(n, what: kind) != true {
+                continue
+            }
+            checks.append(kind == "integer" ? .integer(min: lo, max: hi) : .number(min: lo, max: hi))
+        }
+        if (min != nil || max != nil) && m["integer"] == nil && m["number"] == nil {
+            checks.append(.number(min: min, max: max))
+        }
+        if checks.isEmpty {
+            ctx.error(
+                "rule for \"\(field)\" checks nothing; add required, max_length, pattern, one_of, integer, number, url, uuid, date_time or unique",
+                at: node)
+        }
+        return checks.map { UserRule(field: field, check: $0, severity: severity) }
+    }
+
+    static func buildUpload(_ node: ConfigNode, ctx: ConfigContext) -> UploadStage? {
+        guard let m = ctx.mapping(node, allowed: uploadKeys, what: "upload") else { return nil }
+        guard let t = m["target"],
+            let ts = ctx.choice(t, what: "upload.target", among: TargetService.allCases.map(\.rawValue)),
+            let target = TargetService(rawValue: ts)
+        else {
+            if m["target"] == nil {
+                ctx.error(
+                    "upload needs a target: one of \(TargetService.allCases.map(\.rawValue).joined(separator: ", "))",
+                    at: node)
+            }
+            return nil
+        }
+        let endpoint = ctx.string(m["endpoint"], what: "upload.endpoint") ?? "sandbox"
+        if endpoint != "sandbox" {
+            if let url = URL(string: endpoint), let scheme = url.scheme, let host = url.host {
+                let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+                if scheme != "https" && !(scheme == "http" && loopback) {
+                    ctx.error(
+                        "upload.endpoint \"\(endpoint)\" must use https (plain http only for loopback)",
+                        at: m["endpoint"]!)
+                }
+            } else {
+                ctx.error(
+                    "upload.endpoint \"\(endpoint)\" is not a URL; write sandbox or the service origin, e.g. https://api.sartiq.com",
+                    at: m["endpoint"]!)
+            }
+        }
+        var creds: [String: String] = [:]
+        for k in ["token", "username", "password", "api_key", "namespace", "key", "secret", "project_id"] {
+            if let v = ctx.string(m[k], what: "upload.\(k)") { creds[k] = v }
+        }
+        var rate: Double? = nil
+        if let r = m["rate"], let s = ctx.string(r, what: "upload.rate") {
+            rate = parseRate(s)
+            if rate == nil { ctx.error("upload.rate \"\(s)\" is not a rate; write e.g. 5/s, 60/min or 1000/h", at: r) }
+        }
+        return UploadStage(
+            target: target, endpoint: endpoint, credentials: creds,
+            collection: ctx.string(m["collection"], what: "upload.collection")
+                ?? ctx.string(m["bucket"], what: "upload.bucket"),
+            batchSize: ctx.int(m["batch_size"], what: "upload.batch_size", range: 1...100_000), rate: rate,
+            concurrency: ctx.int(m["concurrency"], what: "upload.concurrency", range: 1...64),
+            maxAttempts: ctx.int(m["max_attempts"], what: "upload.max_attempts", range: 1...100),
+            timeoutSeconds: ctx.string(m["timeout"], what: "upload.timeout").flatMap(parseDuration))
+    }
+
+    /// Parses `5/s`, `60/min`, `1000/h` into requests per second.
+    public static func parseRate(_ s: String) -> Double? {
+        let parts = s.replacingOccurrences(of: " ", with: "").split(separator: "/")
+        guard parts.count == 2, let n = Double(parts[0]), n > 0 else { return nil }
+        switch parts[1].lowercased() {
+        case "s", "sec", "second": return n
+        case "m", "min", "minute": return n / 60
+        case "h", "hour": return n / 3600
+        default: return nil
+        }
+    }
+
+    /// Parses `30s`, `5m`, `250ms`, `1h` or a plain number of seconds.
+    public static func parseDuration(_ s: String) -> Double? {
+        let t = s.trimmingCharacters(in: .whitespaces).lowercased()
+        for (suffix, factor) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where t.hasSuffix(suffix) {
+            if let v = Double(t.dropLast(suffix.count)) { return v * factor }
+        }
+        return Double(t)
+    }
+
+    static func buildExport(_ node: ConfigNode, ctx: ConfigContext) -> ExportStage? {
+        guard let m = ctx.mapping(node, allowed: ["format", "wait"], what: "export") else { return nil }
+        return ExportStage(
+            format: ctx.choice(m["format"], what: "export.format", among: ["xlsx", "csv", "json"]),
+            waitSeconds: ctx.string(m["wait"], what: "export.wait").flatMap(parseDuration))
+    }
+
+    static func buildReconcile(_ node: ConfigNode, ctx: ConfigContext) -> ReconcileStage? {
+        guard let m = ctx.mapping(node, allowed: ["compare", "fail_on"], what: "reconcile") else { return nil }
+        var compare: [(String, Comparison)] = []
+        if let c = m["compare"] {
+            switch c.value {
+            case .sequence(let items):
+                for i in items { if let s = ctx.string(i, what: "compare") { compare.append((s, .exact)) } }
+            case .mapping:
+                for (field, _, how) in ctx.orderedPairs(c, what: "reconcile.compare") {
+                    if let s = how.scalar {
+                        switch s {
+                        case "exact": compare.append((field, .exact))
+                        case "case_insensitive", "ci": compare.append((field, .caseInsensitive))
+                        case "numeric": compare.append((field, .numeric(tolerance: 0)))
+                        default:
+                            ctx.error(
+                                "compare \"\(s)\" is not known; use exact, case_insensitive or {numeric: 0.01}", at: how
+                            )
+                        }
+                    } else if let hm = ctx.mapping(how, allowed: ["numeric"], what: "compare.\(field)") {
+                        compare.append((field, .numeric(tolerance: ctx.double(hm["numeric"], what: "numeric") ?? 0)))
+                    }
+                }
+            case .scalar: ctx.error("reconcile.compare must be a list of fields or a mapping field: how", at: c)
+            }
+        }
+        var failOn: [String: Int] = [:]
+        let classes = [
+            "matched", "mismatched", "missing", "rejected", "failed", "quarantined", "unexpected", "duplicates",
+        ]
+        if let f = m["fail_on"], let fm = ctx.mapping(f, allowed: classes, what: "reconcile.fail_on") {
+            for (k, v) in fm { if let n = ctx.int(v, what: "fail_on.\(k)", range: 0...Int.max) { failOn[k] = n } }
+        }
+        return ReconcileStage(compare: compare, failOn: failOn)
+    }
+}

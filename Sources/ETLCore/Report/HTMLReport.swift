@@ -1,0 +1,124 @@
+/// Renders the self-contained `report.html` (no external assets): totals, issue charts as inline SVG,
+/// fallback values and the issue table.
+public enum HTMLReport {
+    /// Escapes text for HTML.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// A horizontal bar chart as inline SVG.
+    public static func barChart(title: String, _ data: [(String, Int)], color: String = "#3b6ea5") -> String {
+        guard !data.isEmpty else { return "<p class=\"muted\">\(escape(title)): none</p>" }
+        let rows = Array(data.prefix(15))
+        let maxValue = max(1, rows.map(\.1).max() ?? 1)
+        let barHeight = 22
+        let labelWidth = 200
+        let chartWidth = 420
+        let height = rows.count * (barHeight + 6) + 30
+        var svg =
+            "<figure><svg role=\"img\" aria-label=\"\(escape(title))\" width=\"\(labelWidth + chartWidth + 60)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\">"
+        svg += "<text x=\"0\" y=\"16\" font-weight=\"bold\">\(escape(title))</text>"
+        for (i, (label, value)) in rows.enumerated() {
+            let y = 28 + i * (barHeight + 6)
+            let w = max(1, Int(Double(chartWidth) * Double(value) / Double(maxValue)))
+            let shown = label.count > 28 ? String(label.prefix(27)) + "…" : label
+            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 16)\" text-anchor=\"end\">\(escape(shown))</text>"
+            svg +=
+                "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(w)\" height=\"\(barHeight)\" fill=\"\(color)\"><title>\(escape(label)): \(value)</title></rect>"
+            svg += "<text x=\"\(labelWidth + w + 6)\" y=\"\(y + 16)\">\(value)</text>"
+        }
+        svg += "</svg></figure>"
+        return svg
+    }
+
+    static let style = """
+        body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d2733;max-width:1200px}
+        h1{margin-bottom:.2rem}.muted{color:#687889}.cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}
+        .card{border:1px solid #d5dde5;border-radius:8px;padding:.8rem 1.2rem;min-width:9rem}
+        .card b{display:block;font-size:1.8rem}.bad b{color:#b3261e}.ok b{color:#1e7b34}.warn b{color:#a15c00}
+        table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #e3e8ee;padding:.3rem .5rem;text-align:left;vertical-align:top}
+        th{background:#f3f6f9;position:sticky;top:0}td.v{max-width:22rem;overflow-wrap:anywhere}.sev-error{color:#b3261e}.sev-warning{color:#a15c00}
+        figure{margin:1rem 0}svg text{font-size:12px;fill:#1d2733}
+        """
+
+    /// The page for a run.
+    /// - Parameters:
+    ///   - summary: the run's counts.
+    ///   - issues: the first issues (the table shows these; the counts are exact).
+    ///   - pipeline: the pipeline.
+    ///   - extraSections: HTML sections later stages add (upload, reconciliation).
+    public static func render(
+        summary: RunSummary, issues: [RecordIssue], pipeline: Pipeline, extraSections: [String] = []
+    ) -> String {
+        var h =
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(summary.pipeline)) · \(escape(summary.runID))</title><style>\(style)</style></head><body>"
+        h +=
+            "<h1>\(escape(summary.pipeline))</h1><p class=\"muted\">run \(escape(summary.runID))\(summary.dryRun ? " · dry run (nothing was sent)" : "") · input \(escape(summary.input))\(summary.sheet.map { " [" + escape($0) + "]" } ?? "") · started \(escape(summary.startedAt))</p>"
+        h += "<div class=\"cards\">"
+        h += "<div class=\"card\"><b>\(summary.rowsRead)</b>rows read</div>"
+        h += "<div class=\"card ok\"><b>\(summary.rowsValid)</b>valid</div>"
+        h +=
+            "<div class=\"card \(summary.rowsQuarantined > 0 ? "bad" : "ok")\"><b>\(summary.rowsQuarantined)</b>quarantined</div>"
+        h += "<div class=\"card \(summary.errors > 0 ? "bad" : "ok")\"><b>\(summary.errors)</b>errors</div>"
+        h += "<div class=\"card \(summary.warnings > 0 ? "warn" : "ok")\"><b>\(summary.warnings)</b>warnings</div>"
+        h += "</div>"
+        for s in extraSections { h += s }
+        h += "<h2>Validation</h2>"
+        let byRule = summary.issuesByRule.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+            ($0.key, $0.value)
+        }
+        let byField = summary.issuesByField.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map
+        { ($0.key, $0.value) }
+        h += barChart(title: "Issues by rule", byRule, color: "#b3261e")
+        h += barChart(title: "Issues by field", byField, color: "#3b6ea5")
+        h += "<h2>Values that fell back</h2>"
+        if summary.fallbacks.isEmpty {
+            h += "<p class=\"muted\">None: every mapped value was found.</p>"
+        } else {
+            h += "<table><tr><th>field</th><th>kind</th><th>value</th><th>rows</th></tr>"
+            for (f, n) in summary.fallbacks.sorted(by: {
+                $0.value != $1.value ? $0.value > $1.value : $0.key.value < $1.key.value
+            }).prefix(500) {
+                h +=
+                    "<tr><td>\(escape(f.field))</td><td>\(escape(f.kind))</td><td class=\"v\">\(escape(f.value))</td><td>\(n)</td></tr>"
+            }
+            h += "</table>"
+        }
+        h += "<h2>Issues</h2>"
+        let total = summary.errors + summary.warnings
+        if issues.isEmpty {
+            h += "<p class=\"muted\">No issues.</p>"
+        } else {
+            if total > issues.count {
+                h += "<p class=\"muted\">Showing the first \(issues.count) of \(total); issues.csv has them all.</p>"
+            }
+            h +=
+                "<table><tr><th>file</th><th>sheet</th><th>row</th><th>column</th><th>field</th><th>value</th><th>rule</th><th>severity</th><th>message</th></tr>"
+            for i in issues {
+                let v = i.value.count > 200 ? String(i.value.prefix(200)) + "…" : i.value
+                h +=
+                    "<tr><td>\(escape(i.source.file))</td><td>\(escape(i.source.sheet ?? ""))</td><td>\(i.source.row)</td><td>\(escape(i.column.map { ($0.letter.map { $0 + " " } ?? "") + $0.header } ?? ""))</td><td>\(escape(i.field))</td><td class=\"v\">\(escape(v))</td><td>\(escape(i.rule))</td><td class=\"sev-\(i.severity.rawValue)\">\(i.severity.rawValue)</td><td>\(escape(i.message))</td></tr>"
+            }
+            h += "</table>"
+        }
+        if summary.readerWarnings.total > 0 {
+            h += "<h2>Reader warnings</h2><ul>"
+            for w in summary.readerWarnings.warnings.prefix(100) { h += "<li>\(escape(w.description))</li>" }
+            h += "</ul>"
+        }
+        h += "<p class=\"muted\">catalog-etl · pipeline \(escape(pipeline.file))</p></body></html>\n"
+        return h
+    }
+}

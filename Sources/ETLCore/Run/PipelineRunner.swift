@@ -1,0 +1,217 @@
+import Foundation
+
+/// How to run a pipeline.
+public struct RunOptions: Sendable {
+    /// Read, normalise and validate only; touch no remote system.
+    public var dryRun = true
+    /// Read this file instead of the pipeline's `read.path` (`--input`).
+    public var inputOverride: String?
+    /// The folder runs are written under (`--output`, default `output`).
+    public var outputRoot = "output"
+    /// Reports progress: records read so far.
+    public var progress: (@Sendable (Int) -> Void)?
+
+    /// Creates the default options.
+    public init() {}
+}
+
+/// What a run produced.
+public struct RunResult: Sendable {
+    /// The summary written to `summary.json`.
+    public var summary: RunSummary
+    /// The run's folder.
+    public var runDirectory: String
+    /// The exit code: 0 when every row is valid, 1 when any row was quarantined.
+    public var exitCode: Int32
+}
+
+/// Runs a pipeline's read → normalise → validate stages and writes the dry run's files.
+public enum PipelineRunner {
+    /// The most issues kept in memory for the HTML report (counts are always exact).
+    static let reportIssueLimit = 2000
+
+    /// A new run id: UTC time plus four random hex digits (`20261123T195012Z-a3f1`).
+    static func newRunID(now: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: now) + "-" + String(format: "%04x", Int.random(in: 0..<65536))
+    }
+
+    /// Reads, normalises and validates, and writes `summary.json`, `issues.csv`, `quarantine.csv`,
+    /// `normalised.jsonl` and `report.html` into `<output>/<pipeline>/<run-id>/`.
+    /// - Throws: ``ReadError`` (input), ``WriteError`` (output), ``RunFailure`` (`on_error: fail`).
+    public static func dryRun(_ pipeline: Pipeline, options: RunOptions) throws -> RunResult {
+        let started = Date()
+        let runID = newRunID(now: started)
+        let dir = ((options.outputRoot as NSString).appendingPathComponent(pipeline.name) as NSString)
+            .appendingPathComponent(runID)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw WriteError(path: dir, message: "cannot create the run folder (\(error.localizedDescription))")
+        }
+        var readOptions = pipeline.read.options
+        let inputPath = options.inputOverride ?? pipeline.read.path
+        if let override = options.inputOverride,
+            InputFormat.forPath(override) != (pipeline.read.options.format ?? InputFormat.forPath(pipeline.read.path))
+        {
+            // Another kind of file (e.g. the quarantine CSV of an XLSX pipeline): the sheet and layout settings do not apply.
+            readOptions.sheet = nil
+            readOptions.headerRow = 1
+            readOptions.delimiter = nil
+            readOptions.recordsPath = nil
+            readOptions.format = nil
+        }
+        let reader = try Readers.open(inputPath, options: readOptions)
+        let ruleSet =
+            pipeline.validate?.ruleSets.first.flatMap { TargetRuleSet.all[$0.qualified] }
+            ?? pipeline.target.map { TargetRuleSet.defaultSet(for: $0) }
+        let keyField = ruleSet?.keyField
+        let normaliser = try RecordNormaliser(
+            stage: pipeline.normalise, keyColumn: pipeline.read.key, keyField: keyField)
+        let validator = RecordValidator(stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField)
+
+        var summary = RunSummary(
+            pipeline: pipeline.name, runID: runID, dryRun: options.dryRun, input: inputPath, sheet: reader.sheet)
+        summary.startedAt = ISO8601DateFormatter().string(from: started)
+
+        let normalisedSink = try OutputSink(path: (dir as NSString).appendingPathComponent("normalised.jsonl"))
+        let issuesSink = try OutputSink(path: (dir as NSString).appendingPathComponent("issues.csv"))
+        let issuesCSV = CSVWriter(sink: issuesSink)
+        issuesCSV.escapeFormulas = true
+        try issuesCSV.writeRow([
+            "file", "sheet", "row", "column", "header", "field", "value", "rule", "severity", "message",
+        ])
+        let spool = try QuarantineSpool(directory: dir)
+        var reportIssues: [RecordIssue] = []
+        var issues: [RecordIssue] = []
+        var line: [UInt8] = []
+        while let record = try reader.next() {
+            summary.rowsRead += 1
+            if summary.rowsRead & 0xFFF == 0 { options.progress?(summary.rowsRead) }
+            issues.removeAll(keepingCapacity: true)
+            let normalised = normaliser.normalise(record, issues: &issues)
+            validator.validate(normalised, issues: &issues)
+            var hasError = false
+            for issue in issues {
+                if issue.severity == .error { hasError = true; summary.errors += 1 } else { summary.warnings += 1 }
+                summary.issuesByRule[issue.rule, default: 0] += 1
+                summary.issuesByField[issue.field, default: 0] += 1
+                let value = issue.value.count > 200 ? String(issue.value.prefix(200)) : issue.value
+                try issuesCSV.writeRow([
+                    issue.source.file, issue.source.sheet ?? "", String(issue.source.row), issue.column?.letter ?? "",
+                    issue.column?.header ?? "", issue.field, value, issue.rule, issue.severity.rawValue, issue.message,
+                ])
+                if reportIssues.count < reportIssueLimit { reportIssues.append(issue) }
+            }
+            if hasError {
+                if pipeline.validate?.onError == .fail {
+                    let first = issues.first { $0.severity == .error }
+                    throw RunFailure(
+                        message:
+                            "\(record.source.description): \(first?.message ?? "invalid row"); the pipeline says on_error: fail, so the run stops here",
+                        exitCode: 1)
+                }
+                summary.rowsQuarantined += 1
+                let reasons = issues.filter { $0.severity == .error }.map { issue in
+                    (issue.column.map { "\($0.letter.map { l in l + " " } ?? "")\($0.header)" } ?? issue.field) + ": "
+                        + issue.message
+                }
+                try spool.add(record, errors: reasons.joined(separator: "; "))
+            } else {
+                summary.rowsValid += 1
+                line.removeAll(keepingCapacity: true)
+                normalised.json.append(to: &line)
+                normalisedSink.buffer.append(contentsOf: line)
+                normalisedSink.buffer.append(UInt8(ascii: "\n"))
+                try normalisedSink.flushIfNeeded()
+            }
+        }
+        try normalisedSink.close()
+        try issuesSink.close()
+        try spool.finish(initialColumns: reader.columns, to: (dir as NSString).appendingPathComponent("quarantine.csv"))
+        summary.fallbacks = normaliser.fallbacks
+        summary.readerWarnings = reader.warnings
+        summary.seconds = Date().timeIntervalSince(started)
+        try write(summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
+        let html = HTMLReport.render(summary: summary, issues: reportIssues, pipeline: pipeline)
+        try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
+        return RunResult(summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > 0 ? 1 : 0)
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        let sink = try OutputSink(path: path)
+        sink.write(text)
+        try sink.close()
+    }
+}
+
+/// A run that stopped on purpose (`on_error: fail`, a crossed threshold) with its exit code.
+public struct RunFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What happened and how to proceed.
+    public var message: String
+    /// The exit code (1 for data problems).
+    public var exitCode: Int32
+
+    /// Creates a failure.
+    public init(message: String, exitCode: Int32) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    /// The message.
+    public var description: String { message }
+}
+
+/// Spools quarantined rows to disk (JSON Lines of header/value pairs), then writes `quarantine.csv`
+/// with the input's own headers (in the input's order, then any others seen) plus `_errors`.
+final class QuarantineSpool {
+    let path: String
+    let sink: OutputSink
+    var count = 0
+    var order: [String] = []
+    var seen = Set<String>()
+
+    init(directory: String) throws {
+        path = (directory as NSString).appendingPathComponent(".quarantine.spool.jsonl")
+        sink = try OutputSink(path: path)
+    }
+
+    func add(_ record: Record, errors: String) throws {
+        var pairs: [(String, JSONLinesWriter.Value)] = []
+        for (c, v) in zip(record.columns, record.values) where c.header != "_errors" {
+            if !seen.contains(c.header) {
+                seen.insert(c.header)
+                order.append(c.header)
+            }
+            pairs.append((c.header, .string(v.canonicalText)))
+        }
+        pairs.append(("_errors", .string(errors)))
+        try JSONLinesWriter(sink: sink).writeObject(pairs)
+        count += 1
+    }
+
+    func finish(initialColumns: [Column], to output: String) throws {
+        try sink.close()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var headers = initialColumns.map(\.header).filter { $0 != "_errors" }
+        let known = Set(headers)
+        headers += order.filter { !known.contains($0) }
+        let out = try OutputSink(path: output)
+        let csv = CSVWriter(sink: out)
+        try csv.writeRow(headers + ["_errors"])
+        if count > 0 {
+            var o = ReadOptions()
+            o.format = .jsonl
+            let reader = try Readers.open(path, options: o)
+            while let r = try reader.next() {
+                var index: [String: Int] = [:]
+                for (i, c) in r.columns.enumerated() { index[c.header] = i }
+                try csv.writeRow((headers + ["_errors"]).map { h in index[h].map { r.values[$0].canonicalText } ?? "" })
+            }
+        }
+        try out.close()
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+
+/// Checks normalised records against a target's documented limits and the user's rules.
+///
+/// Lengths count Unicode code points, as the FastAPI / Pydantic services count them (an emoji flag
+/// is two). URLs must be absolute http(s). Keys listed as unique must be unique within the catalog:
+/// the first row with a key wins and later ones are errors naming it.
+public final class RecordValidator {
+    struct Check {
+        var field: String
+        var check: FieldCheck
+        var severity: Severity
+        var source: String
+    }
+
+    private var checks: [Check] = []
+    private var uniqueFields: [String] = []
+    private var seen: [String: [String: Int]] = [:]
+    private var regexes: [String: NSRegularExpression] = [:]
+
+    /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
+    public init(stage: ValidateStage?, keyField: String?) {
+        for name in stage?.ruleSets ?? [] {
+            guard let set = TargetRuleSet.all[name.qualified] else { continue }
+            for r in set.rules {
+                checks.append(Check(field: r.field, check: r.check, severity: .error, source: r.source))
+            }
+        }
+        for r in stage?.rules ?? [] {
+            if case .unique = r.check {
+                uniqueFields.append(r.field)
+                continue
+            }
+            checks.append(Check(field: r.field, check: r.check, severity: r.severity, source: "pipeline rule"))
+        }
+        uniqueFields += stage?.unique ?? []
+        if uniqueFields.isEmpty, let keyField { uniqueFields = [keyField] }
+        var seenNames = Set<String>()
+        uniqueFields = uniqueFields.filter { seenNames.insert($0).inserted }
+        for c in checks {
+            if case .pattern(let p) = c.check, regexes[p] == nil {
+                regexes[p] = try? NSRegularExpression(pattern: "^(?:\(p))$")
+            }
+        }
+    }
+
+    /// Validates one record, appending issues.
+    /// - Parameters:
+    ///   - record: the normalised record.
+    ///   - issues: receives problems; fields that already have a `type` issue are not checked again.
+    public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
+        let typed = Set(issues.filter { $0.rule == "type" }.map(\.field))
+        for c in checks where !typed.contains(c.field) {
+            let value = record[c.field] ?? .null
+            if let message = Self.failure(of: c.check, field: c.field, value: value, regexes: regexes) {
+                issues.append(
+                    RecordIssue(
+                        source: record.source, column: record.origins[c.field], field: c.field, value: value.plainText,
+                        rule: c.check.ruleName, severity: c.severity, message: message))
+            }
+        }
+        for f in uniqueFields {
+            guard let v = record[f], !v.isEmpty else { continue }
+            let text = v.plainText
+            if let first = seen[f]?[text] {
+                issues.append(
+                    RecordIssue(
+                        source: record.source, column: record.origins[f], field: f, value: text, rule: "unique",
+                        severity: .error,
+                        message:
+                            "\(f) \"\(text)\" is already used by row \(first); keys must be unique within the catalog"))
+            } else {
+                seen[f, default: [:]][text] = record.source.row
+            }
+        }
+    }
+
+    static func codePoints(_ s: String) -> Int { s.unicodeScalars.count }
+
+    /// Whether `s` is an absolute http(s) URL with a host and no white space.
+    public static func isHTTPURL(_ s: String) -> Bool {
+        let lower = s.prefix(8).lowercased()
+        let rest: Substring
+        if lower.hasPrefix("https://") {
+            rest = s.dropFirst(8)
+        } else if lower.hasPrefix("http://") {
+            rest = s.dropFirst(7)
+        } else {
+            return false
+        }
+        let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !host.isEmpty, !host.hasPrefix(":"), !host.hasPrefix("@") else { return false }
+        return !s.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 } && URL(string: s) != nil
+    }
+
+    /// Whether `s` is a UUID in its 8-4-4-4-12 hex form.
+    public static func isUUID(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 36 else { return false }
+        for (i, c) in u.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                if c != 45 { return false }
+            } else if !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func failure(of check: FieldCheck, field: String, value: JSONValue, regexes: [String: NSRegularExpression])
+        -> String?
+    {
+        if case .required = check {
+            return value.isEmpty
+                ? "\(field) is required and is empty; fill it in the source file or map it from another column" : nil
+        }
+        if value.isEmpty { return nil }
+        let text = value.plainText
+        let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        switch check {
+        case .required: return nil
+        case .maxLength(let n):
+            guard case .string(let s) = value else { return nil }
+            let c = codePoints(s)
+            return c > n ? "\(field) has \(c) characters; the API allows at most \(n)" : nil
+        case .minLength(let n):
+            guard case .string(let s) = value else { return nil }
+            let c = codePoints(s)
+            return c < n ? "\(field) has \(c) characters; it needs at least \(n)" : nil
+        case .pattern(let p):
+            guard let re = regexes[p] else { return nil }
+            let ok = re.firstMatch(in: text, range: NSRange(location: 0, length: (text as NSString).length)) != nil
+            return ok ? nil : "\(field) \"\(shown)\" does not match the pattern \(p)"
+        case .oneOf(let options):
+            return options.contains(text)
+                ? nil
+                : "\(field) \"\(shown)\" is not one of \(options.joined(separator: ", ")); add it to the value map"
+        case .integer(let lo, let hi), .number(let lo, let hi):
+            let isInt: Bool
+            if case .integer = check { isInt = true } else { isInt = false }
+            guard case .number = value, let n = Double(text) else {
+                let parsed = Double(text.trimmingCharacters(in: .whitespaces))
+                if let n = parsed, !isInt || n == n.rounded() { return range(n, lo, hi, field: field) }
+                return
+                    "\(field) \"\(shown)\" is not \(isInt ? "a whole number" : "a number"); map it with as: \(isInt ? "integer" : "number")"
+            }
+            if isInt && n != n.rounded() { return "\(field) \(text) is not a whole number" }
+            return range(n, lo, hi, field: field)
+        case .url:
+            return isHTTPURL(text) ? nil : "\(field) \"\(shown)\" is not an absolute http(s) URL"
+        case .urlList:
+            let items: [String]
+            if case .array(let a) = value { items = a.map(\.plainText) } else { items = [text] }
+            if let bad = items.first(where: { !isHTTPURL($0) }) {
+                return
+                    "\(field) has \"\(bad.count > 60 ? String(bad.prefix(60)) + "…" : bad)\", which is not an absolute http(s) URL"
+            }
+            return nil
+        case .uuid:
+            return isUUID(text) ? nil : "\(field) \"\(shown)\" is not a UUID"
+        case .dateTime:
+            guard DatePattern.parseISO(text) != nil, text.count > 10 else {
+                return
+                    "\(field) \"\(shown)\" is not an ISO 8601 date-time (2026-03-01T00:00:00); map it with as: datetime"
+            }
+            return nil
+        case .boolean:
+            if case .bool = value { return nil }
+            return "\(field) \"\(shown)\" is not true or false; map it with as: boolean"
+        case .object:
+            if case .object = value { return nil }
+            return "\(field) must be an object (key: value pairs)"
+        case .maxItems(let n):
+            if case .array(let a) = value, a.count > n {
+                return "\(field) has \(a.count) items; at most \(n) are allowed"
+            }
+            return nil
+        case .unique: return nil
+        }
+    }
+
+    static func range(_ n: Double, _ lo: Double?, _ hi: Double?, field: String) -> String? {
+        if let lo, n < lo {
+            return "\(field) \(CellValue.canonicalNumber(n)) is below the minimum \(CellValue.canonicalNumber(lo))"
+        }
+        if let hi, n > hi {
+            return "\(field) \(CellValue.canonicalNumber(n)) is above the maximum \(CellValue.canonicalNumber(hi))"
+        }
+        return nil
+    }
+}
