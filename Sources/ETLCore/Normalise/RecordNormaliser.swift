@@ -21,7 +21,7 @@ public struct NormalisedRecord: Sendable {
 /// Applies a normalise stage to records: column mapping, cleaning transforms, value maps, types.
 ///
 /// Transforms run in a fixed order: source (column, template or constant) → trim → collapse white
-/// space → NFC → extract → replace → map → lookup → case → default → split → type → join.
+/// space → NFC → extract → replace → map → lookup → case → default → split (→ item or join) → type.
 public final class RecordNormaliser {
     let stage: NormaliseStage
     let keyColumn: String?
@@ -329,8 +329,14 @@ public final class RecordNormaliser {
         if s.isEmpty { return spec.type == .list ? .array([]) : .null }
         if let sep = spec.split {
             let parts = s.components(separatedBy: sep).map { Self.trim($0) }.filter { !$0.isEmpty }
-            if let j = spec.join { return .string(parts.joined(separator: j)) }
-            return .array(parts.map { .string($0) })
+            if let n = spec.item {
+                guard n <= parts.count else { return .null }
+                s = parts[n - 1]
+            } else if let j = spec.join {
+                return .string(parts.joined(separator: j))
+            } else {
+                return .array(parts.map { .string($0) })
+            }
         }
         func typeIssue(_ kind: String, _ expected: String) {
             note(spec.name, kind, s)

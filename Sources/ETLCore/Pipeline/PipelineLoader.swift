@@ -9,7 +9,7 @@ public enum PipelineLoader {
     ]
     static let fieldKeys = [
         "from", "synonyms", "value", "template", "default", "trim", "collapse_whitespace", "nfc", "case", "extract",
-        "replace", "map", "on_unmapped", "lookup", "split", "join", "as", "decimal_comma", "date_format",
+        "replace", "map", "on_unmapped", "lookup", "split", "item", "join", "as", "decimal_comma", "date_format",
         "date_formats",
     ]
     static let ruleKeys = [
@@ -323,10 +323,12 @@ public enum PipelineLoader {
         }
         spec.split = ctx.string(m["split"], what: "split")
         spec.join = ctx.string(m["join"], what: "join")
+        spec.item = ctx.int(m["item"], what: "item", range: 1...10_000)
+        if spec.item != nil && spec.split == nil { ctx.error("item picks one element after split; add split: \"|\" (or your separator)", at: m["item"]!) }
         if let t = ctx.choice(m["as"], what: "as", among: FieldType.allCases.map(\.rawValue)) {
             spec.type = FieldType(rawValue: t) ?? .string
         }
-        if spec.split != nil && m["as"] == nil { spec.type = .list }
+        if spec.split != nil && spec.item == nil && spec.join == nil && m["as"] == nil { spec.type = .list }
         if let d = m["decimal_comma"] { spec.decimalComma = ctx.bool(d, what: "decimal_comma") ?? false }
         spec.dateFormats =
             (ctx.stringList(m["date_format"], what: "date_format") ?? [])

@@ -81,6 +81,8 @@ public struct FieldSpec: Sendable {
     public var lookup: LookupSpec?
     /// Split into a list on this separator.
     public var split: String?
+    /// After `split`, keep only this 1-based item (`Gallery` → its 2nd URL).
+    public var item: Int?
     /// Join a list with this separator.
     public var join: String?
     /// The type the value becomes.

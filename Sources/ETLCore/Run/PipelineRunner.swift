@@ -29,6 +29,9 @@ public struct RunResult: Sendable {
 public enum PipelineRunner {
     /// The most issues kept in memory for the HTML report (counts are always exact).
     static let reportIssueLimit = 2000
+    /// The spool of valid records for the upload stage, in the run folder: JSON Lines of
+    /// `{"key", "file", "sheet", "row", "record": {…normalised fields…}}`.
+    public static let sendSpoolName = "send.jsonl"
 
     /// A new run id: UTC time plus four random hex digits (`20261123T195012Z-a3f1`).
     static func newRunID(now: Date) -> String {
@@ -85,6 +88,9 @@ public enum PipelineRunner {
             "file", "sheet", "row", "column", "header", "field", "value", "rule", "severity", "message",
         ])
         let spool = try QuarantineSpool(directory: dir)
+        // Every valid record with its key and provenance, for the upload stage (spooled, never held in memory).
+        let sendSink = try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
+        var sendLine: [UInt8] = []
         var reportIssues: [RecordIssue] = []
         var issues: [RecordIssue] = []
         var line: [UInt8] = []
@@ -127,9 +133,21 @@ public enum PipelineRunner {
                 normalisedSink.buffer.append(contentsOf: line)
                 normalisedSink.buffer.append(UInt8(ascii: "\n"))
                 try normalisedSink.flushIfNeeded()
+                sendLine.removeAll(keepingCapacity: true)
+                JSONValue.obj([
+                    ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
+                    ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
+                ]).append(to: &sendLine)
+                sendLine.removeLast()
+                sendLine.append(contentsOf: ",\"record\":".utf8)
+                sendLine.append(contentsOf: line)
+                sendLine.append(contentsOf: "}\n".utf8)
+                sendSink.buffer.append(contentsOf: sendLine)
+                try sendSink.flushIfNeeded()
             }
         }
         try normalisedSink.close()
+        try sendSink.close()
         try issuesSink.close()
         try spool.finish(initialColumns: reader.columns, to: (dir as NSString).appendingPathComponent("quarantine.csv"))
         summary.fallbacks = normaliser.fallbacks
