@@ -47,9 +47,16 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Suggests the closest known word for a misspelt one ("did you mean").
 public enum Suggest {
-    /// The candidate within edit distance 2 (or a third of the word's length) closest to `word`.
+    /// The one candidate that starts with `word` (`int` → `integer`), else the candidate within edit
+    /// distance 2 (or a third of the word's length) closest to it.
     public static func closest(to word: String, in candidates: [String]) -> String? {
         let w = Array(word.lowercased())
+        let prefixed = candidates.filter { word.count >= 2 && $0.lowercased().hasPrefix(word.lowercased()) }
+        if prefixed.count == 1 { return prefixed[0] }
+        return nearest(w, candidates)
+    }
+
+    static func nearest(_ w: [Character], _ candidates: [String]) -> String? {
         var best: (String, Int)? = nil
         for c in candidates {
             let d = distance(w, Array(c.lowercased()))

@@ -255,6 +255,10 @@ public enum PipelineLoader {
             }
             return
         }
+        if case .sequence = node.value {
+            ctx.error("field \"\(spec.name)\" is a list; write one column name, or {from: [Name, Synonym]} for synonyms", at: node)
+            return
+        }
         guard let m = ctx.mapping(node, allowed: fieldKeys, what: "field \"\(spec.name)\"") else { return }
         spec.from = ctx.stringList(m["from"], what: "from") ?? []
         spec.from += ctx.stringList(m["synonyms"], what: "synonyms") ?? []

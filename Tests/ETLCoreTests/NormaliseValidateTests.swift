@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+
+@testable import ETLCore
+
+@Suite("normalise and validate")
+struct NormaliseValidateTests {
+    func record(_ pairs: [(String, CellValue)], row: Int = 2) -> Record {
+        Record(
+            source: RowSource(file: "t.csv", row: row),
+            columns: pairs.enumerated().map { Column(header: $0.element.0, letter: ColumnName.letter($0.offset)) },
+            values: pairs.map(\.1))
+    }
+
+    func normalise(_ fields: [FieldSpec], _ r: Record, unmapped: UnmappedColumns = .keep) throws -> (NormalisedRecord, [RecordIssue], RecordNormaliser) {
+        let n = try RecordNormaliser(stage: NormaliseStage(fields: fields, unmapped: unmapped), keyColumn: nil, keyField: nil)
+        var issues: [RecordIssue] = []
+        let out = n.normalise(r, issues: &issues)
+        return (out, issues, n)
+    }
+
+    @Test func trimsCollapsesAndNormalisesUnicode() throws {
+        var f = FieldSpec(name: "name")
+        f.from = ["Style Name"]
+        let decomposed = "Cre\u{0300}me  Dress "
+        let (out, _, _) = try normalise([f], record([("Style Name", .text("  " + decomposed))]))
+        #expect(out["name"] == .string("Crème Dress"))
+        #expect(out["name"]?.plainText.unicodeScalars.count == 11)
+    }
+
+    @Test func matchesHeadersCaseAndSpaceInsensitivelyAndBySynonym() throws {
+        var a = FieldSpec(name: "sku")
+        a.from = ["sku"]
+        var b = FieldSpec(name: "name")
+        b.from = ["Title", "stylename"]
+        let (out, _, _) = try normalise([a, b], record([("S K U", .text("A-1")), ("Style Name", .text("Dress"))]))
+        #expect(out["sku"] == .string("A-1"))
+        #expect(out["name"] == .string("Dress"))
+    }
+
+    @Test func mapsValuesAndCountsTheUnmappedOnes() throws {
+        var g = FieldSpec(name: "gender")
+        g.from = ["Gender"]
+        g.map = [("W", "FEMALE"), ("Women", "FEMALE")]
+        let (out, _, n) = try normalise([g], record([("Gender", .text("women"))]))
+        #expect(out["gender"] == .string("FEMALE"))
+        var issues: [RecordIssue] = []
+        let kept = n.normalise(record([("Gender", .text("Damen"))]), issues: &issues)
+        #expect(kept["gender"] == .string("Damen"))
+        #expect(n.fallbacks[Fallback(field: "gender", kind: "unmapped_value", value: "Damen")] == 1)
+        g.onUnmapped = .error
+        let (_, errs, _) = try normalise([g], record([("Gender", .text("Damen"))]))
+        #expect(errs.map(\.rule) == ["unmapped_value"])
+        g.onUnmapped = .null
+        let (nulled, _, _) = try normalise([g], record([("Gender", .text("Damen"))]))
+        #expect(nulled["gender"] == .null)
+    }
+
+    @Test func convertsCaseTemplatesExtractReplaceAndDefaults() throws {
+        var c = FieldSpec(name: "colour")
+        c.from = ["Colour"]
+        c.letterCase = .title
+        var t = FieldSpec(name: "title")
+        t.template = "{Brand} {Style Name}"
+        var e = FieldSpec(name: "code")
+        e.from = ["Style Code"]
+        e.extract = "SS\\d+-([A-Z]+)"
+        var r = FieldSpec(name: "pattern")
+        r.from = ["Pattern"]
+        r.replacements = [("\\s*/\\s*", " and ")]
+        r.letterCase = .lower
+        var d = FieldSpec(name: "season")
+        d.from = ["Season"]
+        d.defaultValue = "SS26"
+        d.letterCase = .upper
+        let (out, _, n) = try normalise(
+            [c, t, e, r, d],
+            record([
+                ("Colour", .text("olive GREEN")), ("Brand", .text("Maison Aurel ")), ("Style Name", .text("Linen Dress")),
+                ("Style Code", .text("SS26-DR-001")), ("Pattern", .text("Stripe / Floral")), ("Season", .empty),
+            ]))
+        #expect(out["colour"] == .string("Olive Green"))
+        #expect(out["title"] == .string("Maison Aurel Linen Dress"))
+        #expect(out["code"] == .string("DR"))
+        #expect(out["pattern"] == .string("stripe and floral"))
+        #expect(out["season"] == .string("SS26"))
+        #expect(n.fallbacks[Fallback(field: "season", kind: "default_used", value: "SS26")] == 1)
+    }
+
+    @Test func splitsPicksAndJoinsLists() throws {
+        var s = FieldSpec(name: "images")
+        s.from = ["Gallery"]
+        s.split = "|"
+        s.type = .list
+        var second = s
+        second.name = "second"
+        second.item = 2
+        second.type = .string
+        var joined = s
+        joined.name = "joined"
+        joined.join = ", "
+        let (out, _, _) = try normalise([s, second, joined], record([("Gallery", .text("a.jpg | b.jpg||c.jpg"))]))
+        #expect(out["images"] == .array([.string("a.jpg"), .string("b.jpg"), .string("c.jpg")]))
+        #expect(out["second"] == .string("b.jpg"))
+        #expect(out["joined"] == .string("a.jpg, b.jpg, c.jpg"))
+    }
+
+    @Test func parsesNumbersBooleansAndDates() throws {
+        var p = FieldSpec(name: "price")
+        p.from = ["Price"]
+        p.type = .number
+        p.decimalComma = true
+        var y = FieldSpec(name: "year")
+        y.from = ["Year"]
+        y.type = .integer
+        var b = FieldSpec(name: "public")
+        b.from = ["Public"]
+        b.type = .boolean
+        var d = FieldSpec(name: "date")
+        d.from = ["Date"]
+        d.type = .datetime
+        d.dateFormats = ["dd/MM/yyyy"]
+        let fields = [p, y, b, d]
+        let (a, _, _) = try normalise(fields, record([("Price", .text("1.234,50")), ("Year", .number(2026)), ("Public", .text("yes")), ("Date", .text("01/03/2026"))]))
+        #expect(a["price"] == .number("1234.5"))
+        #expect(a["year"] == .number("2026"))
+        #expect(a["public"] == .bool(true))
+        #expect(a["date"] == .string("2026-03-01T00:00:00"))
+        let (x, _, _) = try normalise(fields, record([("Price", .text("19.90")), ("Year", .text("2026")), ("Public", .bool(false)), ("Date", .date(LocalDateTime(year: 2026, month: 3, day: 1, hour: 9, minute: 30)))]))
+        #expect(x["price"] == .number("19.90"))
+        #expect(x["public"] == .bool(false))
+        #expect(x["date"] == .string("2026-03-01T09:30:00"))
+        let (bad, issues, n) = try normalise(fields, record([("Price", .text("n/a")), ("Year", .text("2026.5")), ("Public", .text("maybe")), ("Date", .text("31/02/2026"))]))
+        #expect(issues.map(\.rule) == ["type", "type", "type", "type"])
+        #expect(bad["date"] == .string("31/02/2026"))
+        #expect(n.fallbacks[Fallback(field: "date", kind: "unparseable_date", value: "31/02/2026")] == 1)
+    }
+
+    @Test func keepsUnmappedColumnsUnderAnObject() throws {
+        var s = FieldSpec(name: "sku")
+        s.from = ["SKU"]
+        let (out, _, _) = try normalise([s], record([("SKU", .text("A")), ("Price", .number(49.9)), ("Note", .empty)]), unmapped: .into("brand_metadata"))
+        #expect(out["brand_metadata"] == .object([JSONField("Price", .string("49.9"))]))
+        let (kept, _, _) = try normalise([s], record([("SKU", .text("A")), ("Price", .number(49.9))]), unmapped: .keep)
+        #expect(kept["Price"] == .string("49.9"))
+    }
+
+    func validate(_ set: String, _ fields: [(String, JSONValue)], rules: [UserRule] = []) -> [RecordIssue] {
+        let stage = ValidateStage(ruleSets: [TargetRuleSet.all[set]!.name], unique: [], rules: rules, onError: .quarantine)
+        let v = RecordValidator(stage: stage, keyField: nil)
+        var issues: [RecordIssue] = []
+        v.validate(NormalisedRecord(source: RowSource(file: "t", row: 2), fields: fields.map { JSONField($0.0, $0.1) }, origins: [:], key: nil), issues: &issues)
+        return issues
+    }
+
+    @Test func enforcesSartiqProductCreateLimits() {
+        let ok = validate("sartiq.product_create", [("name", .string(String(repeating: "é", count: 255))), ("cover_image", .string("https://cdn.example.com/a.jpg"))])
+        #expect(ok.isEmpty)
+        let issues = validate(
+            "sartiq.product_create",
+            [
+                ("name", .string(String(repeating: "a", count: 254) + "🇫🇷")), ("sleeve_type", .string(String(repeating: "x", count: 101))),
+                ("year", .string("2026.5")), ("in_store_date", .string("2026-03-01")), ("product_type_id", .string("not-a-uuid")),
+                ("gender", .string("W")), ("public", .string("yes")), ("brand_metadata", .string("x")),
+                ("reference_images", .array([.string("https://ok.example/a.jpg"), .string("/relative.jpg")])),
+            ])
+        let rules = Dictionary(grouping: issues, by: \.field).mapValues { $0.map(\.rule) }
+        #expect(rules["cover_image"] == ["required"])
+        #expect(rules["name"] == ["max_length"])  // a flag emoji is two code points
+        #expect(rules["sleeve_type"] == ["max_length"])
+        #expect(rules["year"] == ["integer"])
+        #expect(rules["in_store_date"] == ["date_time"])
+        #expect(rules["product_type_id"] == ["uuid"])
+        #expect(rules["gender"] == ["one_of"])
+        #expect(rules["public"] == ["boolean"])
+        #expect(rules["brand_metadata"] == ["object"])
+        #expect(rules["reference_images"] == ["url"])
+        #expect(issues.first { $0.field == "name" }?.message == "name has 256 characters; the API allows at most 255")
+    }
+
+    @Test func enforcesPixyleUploadSchemaAndUserRules() {
+        let issues = validate(
+            "pixyle.collection_upload", [("sku", .string("A")), ("image_url_1", .string("ftp://x/a.jpg")), ("price", .number("-1")), ("code", .string("ab"))],
+            rules: [
+                UserRule(field: "price", check: .number(min: 0, max: nil), severity: .warning),
+                UserRule(field: "code", check: .pattern("[A-Z]+"), severity: .error),
+                UserRule(field: "code", check: .minLength(3), severity: .error),
+                UserRule(field: "code", check: .oneOf(["AB", "CD"]), severity: .error),
+            ])
+        #expect(issues.map(\.rule) == ["url", "number", "pattern", "min_length", "one_of"])
+        #expect(issues.first { $0.rule == "number" }?.severity == .warning)
+        #expect(validate("pixyle.collection_upload", [("image_url_1", .string("https://x.example/a.jpg"))]).map(\.field) == ["sku"])
+    }
+
+    @Test func flagsRepeatedKeysNamingTheFirstRow() {
+        let v = RecordValidator(stage: ValidateStage(ruleSets: [], unique: ["sku"], rules: [], onError: .quarantine), keyField: nil)
+        var issues: [RecordIssue] = []
+        for row in [2, 3, 4] {
+            let sku = row == 3 ? "B" : "A"
+            v.validate(NormalisedRecord(source: RowSource(file: "t", row: row), fields: [JSONField("sku", .string(sku))], origins: [:], key: sku), issues: &issues)
+        }
+        #expect(issues.count == 1)
+        #expect(issues.first?.source.row == 4)
+        #expect(issues.first?.message == "sku \"A\" is already used by row 2; keys must be unique within the catalog")
+    }
+
+    @Test func parsesISODatesStrictly() {
+        #expect(DatePattern.parseISO("2026-03-01")?.iso8601 == "2026-03-01")
+        #expect(DatePattern.parseISO("2026-03-01T09:30:00Z")?.iso8601 == "2026-03-01T09:30:00")
+        #expect(DatePattern.parseISO("2026-03-01T09:30:00.1234+02:00")?.millisecond == 123)
+        #expect(DatePattern.parseISO("2026-02-30") == nil)
+        #expect(DatePattern.parseISO("2026-03-01T25:00") == nil)
+        #expect(DatePattern("dd/MM/yyyy")?.parse("1/3/2026")?.iso8601 == "2026-03-01")
+        #expect(DatePattern("dd.MM.yy HH:mm")?.parse("01.03.26 09:30")?.iso8601 == "2026-03-01T09:30:00")
+        #expect(DatePattern("MM/yyyy") == nil)
+    }
+}
