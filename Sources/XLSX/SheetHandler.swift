@@ -1,0 +1,248 @@
+/// SAX events of a worksheet part → finished rows in a small queue.
+///
+/// Works on the bytes libxml2 hands over: names are compared byte by byte, numbers parsed from bytes,
+/// shared strings looked up by index; a `String` is made only for a final text value.
+final class SheetHandler: SAXHandler {
+    /// Rows finished since the queue was last drained (rows with no cell are not queued).
+    var queue: [XLSXRow] = []
+    /// The sheet's `<dimension ref>`, once seen.
+    var dimension: String?
+
+    private let sharedStrings: [String]
+    private let dateStyles: [Bool]
+    private let maxCellBytes: Int
+    private let sharedStringsBudget: Int64
+    /// Shared-string text materialised so far (the table's own size to start with).
+    private var materialised: Int64
+
+    private enum Kind {
+        case number, shared, inline, formulaString, bool, error, isoDate
+    }
+
+    private var inSheetData = false
+    private var rowNumber = 0
+    private var cells: [XLSXCell] = []
+    private var inCell = false
+    private var column = -1
+    private var kind = Kind.number
+    private var style = 0
+    private var hasValue = false
+    private var collecting = false
+    private var inInline = false
+    private var phonetic = 0
+    private var buffer: [UInt8] = []
+
+    init(sharedStrings: [String], sharedStringsBytes: Int64, dateStyles: [Bool], limits: XLSXLimits, fileSize: Int64) {
+        self.sharedStrings = sharedStrings
+        self.dateStyles = dateStyles
+        self.maxCellBytes = limits.maxCellBytes
+        self.sharedStringsBudget = limits.sharedStringsBudget(fileSize: fileSize)
+        self.materialised = sharedStringsBytes
+        buffer.reserveCapacity(256)
+        cells.reserveCapacity(32)
+    }
+
+    override func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
+        switch name[0] {
+        case 0x63:  // c
+            if name[1] == 0 { startCell(attributes) }
+        case 0x76:  // v
+            if name[1] == 0 && inCell {
+                buffer.removeAll(keepingCapacity: true)
+                collecting = true
+                hasValue = true
+            }
+        case 0x72:  // row, r, rPh
+            if nameIs(name, "row") {
+                startRow(attributes)
+            } else if nameIs(name, "rPh") {
+                phonetic += 1
+            }
+        case 0x74:  // t
+            if name[1] == 0 && inInline && phonetic == 0 { collecting = true }
+        case 0x69:  // is
+            if nameIs(name, "is") && inCell {
+                buffer.removeAll(keepingCapacity: true)
+                inInline = true
+                hasValue = true
+            }
+        case 0x73:  // sheetData
+            if nameIs(name, "sheetData") { inSheetData = true }
+        case 0x64:  // dimension
+            if nameIs(name, "dimension") {
+                for i in 0..<attributes.count {
+                    if let n = attributes.name(i), attributes.prefix(i) == nil, nameIs(n, "ref") {
+                        dimension = attributes.string(i)
+                    }
+                }
+            }
+        default: break
+        }
+    }
+
+    override func endElement(_ name: UnsafePointer<UInt8>) {
+        switch name[0] {
+        case 0x63:  // c
+            if name[1] == 0 && inCell { endCell() }
+        case 0x76:  // v
+            if name[1] == 0 { collecting = false }
+        case 0x74:  // t
+            if name[1] == 0 && inInline { collecting = false }
+        case 0x72:
+            if nameIs(name, "row") {
+                endRow()
+            } else if nameIs(name, "rPh") {
+                phonetic = max(0, phonetic - 1)
+            }
+        case 0x69:
+            if nameIs(name, "is") {
+                inInline = false
+                collecting = false
+            }
+        case 0x73:
+            if nameIs(name, "sheetData") { inSheetData = false }
+        default: break
+        }
+    }
+
+    override func characters(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
+        guard collecting else { return }
+        if buffer.count + count > maxCellBytes {
+            collecting = false
+            fail(
+                .limitExceeded,
+                "cell \(CellText.letters(max(column, 0)))\(rowNumber) holds more than \(maxCellBytes) bytes of text, the per-cell limit; raise maxCellBytes if the file is legitimate"
+            )
+            return
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+    }
+
+    private func startRow(_ attributes: SAXAttributes) {
+        var number = rowNumber + 1
+        for i in 0..<attributes.count {
+            guard let n = attributes.name(i), attributes.prefix(i) == nil, nameIs(n, "r") else { continue }
+            guard let r = CellText.integer(attributes.value(i)), r >= 1 else {
+                fail(.invalidValue, "row number \"\(attributes.string(i))\" is not a positive whole number")
+                return
+            }
+            number = r
+        }
+        rowNumber = number
+        column = -1
+        cells.removeAll(keepingCapacity: true)
+    }
+
+    private func endRow() {
+        guard !cells.isEmpty else { return }
+        queue.append(XLSXRow(number: rowNumber, cells: cells))
+        let keep = cells.count
+        cells = []
+        cells.reserveCapacity(keep)
+    }
+
+    private func startCell(_ attributes: SAXAttributes) {
+        if !inSheetData { return }
+        inCell = true
+        hasValue = false
+        collecting = false
+        inInline = false
+        phonetic = 0
+        kind = .number
+        style = 0
+        var col = column + 1
+        for i in 0..<attributes.count {
+            guard let n = attributes.name(i), attributes.prefix(i) == nil, n[1] == 0 else { continue }
+            let v = attributes.value(i)
+            switch n[0] {
+            case 0x72:  // r
+                guard let c = CellText.column(ofReference: v) else {
+                    fail(.invalidValue, "cell reference \"\(attributes.string(i))\" is not a cell reference like \"B7\"")
+                    return
+                }
+                col = c
+            case 0x74:  // t
+                switch v.count {
+                case 1:
+                    switch v[0] {
+                    case 0x73: kind = .shared
+                    case 0x6E: kind = .number
+                    case 0x62: kind = .bool
+                    case 0x65: kind = .error
+                    case 0x64: kind = .isoDate
+                    default: kind = .number
+                    }
+                case 3: kind = .formulaString  // str
+                case 9: kind = .inline  // inlineStr
+                default: kind = .number
+                }
+            case 0x73:  // s
+                style = CellText.integer(v) ?? 0
+            default: break
+            }
+        }
+        if col > 16_383 {
+            fail(.invalidValue, "a cell lies beyond column XFD, the last column a sheet can have")
+            return
+        }
+        column = col
+    }
+
+    private func endCell() {
+        inCell = false
+        collecting = false
+        inInline = false
+        guard hasValue else { return }
+        let value: XLSXValue
+        switch kind {
+        case .number:
+            if buffer.isEmpty { return }
+            guard let d = buffer.withUnsafeBufferPointer({ CellText.double($0) }) else {
+                fail(
+                    .invalidValue,
+                    "cell \(reference) holds \"\(preview)\", which is not a number; the sheet is corrupt")
+                return
+            }
+            value = style < dateStyles.count && dateStyles[style] ? .dateSerial(d) : .number(d)
+        case .shared:
+            guard let i = buffer.withUnsafeBufferPointer({ CellText.integer($0) }), i < sharedStrings.count else {
+                fail(
+                    .invalidValue,
+                    "cell \(reference) refers to shared string \"\(preview)\", but the table has \(sharedStrings.count); the workbook is corrupt"
+                )
+                return
+            }
+            let s = sharedStrings[i]
+            materialised += Int64(s.utf8.count)
+            if materialised > sharedStringsBudget {
+                fail(
+                    .limitExceeded,
+                    "cells have materialised more than \(sharedStringsBudget) bytes of shared-string text (\(budgetFactor)); raise maxSharedStringsExpansion if the file is legitimate"
+                )
+                return
+            }
+            value = .text(s)
+        case .inline, .formulaString, .isoDate:
+            value = .text(CellText.string(buffer))
+        case .bool:
+            switch buffer {
+            case [0x31], Array("true".utf8): value = .bool(true)
+            case [0x30], Array("false".utf8): value = .bool(false)
+            default:
+                fail(.invalidValue, "cell \(reference) holds \"\(preview)\", which is not a boolean (0 or 1)")
+                return
+            }
+        case .error:
+            value = .error(String(decoding: buffer, as: UTF8.self))
+        }
+        if cells.count >= 16_384 {
+            fail(.limitExceeded, "row \(rowNumber) lists more than 16,384 cells, more than a sheet has columns")
+            return
+        }
+        cells.append(XLSXCell(column: column, value: value))
+    }
+
+    private var budgetFactor: String { "the limit is \(Int(sharedStringsBudget >> 20)) MiB for this file" }
+    private var reference: String { CellText.letters(max(column, 0)) + String(rowNumber) }
+    private var preview: String { String(decoding: buffer.prefix(40), as: UTF8.self) }
+}
