@@ -45,7 +45,10 @@ struct PipelineLoaderTests {
 
     @Test func resolvesPathsAgainstThePipelineFile() throws {
         let p = try PipelineLoader.load(path: Fixture.path("pipelines/tiny-sartiq.yaml"), environment: [:])
-        #expect(p.read.path.hasSuffix("Fixtures/pipelines/../pipeline-data/tiny.csv"))
+        #expect(p.read.path.hasSuffix("Fixtures/pipeline-data/tiny.csv"))
+        #expect(PipelineLoader.resolve("../samples/a.xlsx", against: "pipelines") == "samples/a.xlsx")
+        #expect(PipelineLoader.resolve("../../a.csv", against: "p") == "../a.csv")
+        #expect(PipelineLoader.resolve("/abs/a.csv", against: "p") == "/abs/a.csv")
         #expect(p.normalise?.fields.count == 14)
         #expect(p.validate?.ruleSets.first?.qualified == "sartiq.product_create")
         #expect(p.normalise?.unmapped == .into("brand_metadata"))

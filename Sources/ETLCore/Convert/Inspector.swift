@@ -8,7 +8,7 @@ public struct Inspection: Sendable {
     public var sheet: String?
     /// The columns.
     public var columns: [Column]
-    /// A guessed type per column (`text`, `integer`, `number`, `date`, `boolean`, `url`, `empty`, `mixed`).
+    /// A guessed type per column (`text`, `integer`, `number`, `date`, `boolean`, `url`, `empty`, two kinds as `date/text`, else `mixed`).
     public var types: [String]
     /// The first rows.
     public var rows: [Record]
@@ -43,6 +43,7 @@ public struct Inspection: Sendable {
             guard let set = kinds[c.header], !set.isEmpty else { return "empty" }
             if set.count == 1, let only = set.first { return only }
             if set == ["integer", "number"] { return "number" }
+            if set.count == 2 { return set.sorted().joined(separator: "/") }
             return "mixed"
         }
         self.rows = rows

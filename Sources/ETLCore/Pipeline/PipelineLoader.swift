@@ -57,9 +57,20 @@ public enum PipelineLoader {
         return pipeline!
     }
 
+    /// `p` resolved against `dir`, with `.` and `name/..` segments folded (`pipelines/../samples/x` → `samples/x`).
     static func resolve(_ p: String, against dir: String) -> String {
-        if p.hasPrefix("/") || dir == "." { return p }
-        return (dir as NSString).appendingPathComponent(p)
+        let joined = p.hasPrefix("/") || dir == "." ? p : (dir as NSString).appendingPathComponent(p)
+        var parts: [Substring] = []
+        for seg in joined.split(separator: "/", omittingEmptySubsequences: false) {
+            if seg == "." { continue }
+            if seg == "..", let last = parts.last, last != "..", !last.isEmpty {
+                parts.removeLast()
+                continue
+            }
+            parts.append(seg)
+        }
+        let out = parts.joined(separator: "/")
+        return out.isEmpty ? "." : out
     }
 
     static func build(_ root: ConfigNode, ctx: ConfigContext, file: String, directory: String, inputOverride: String?)
