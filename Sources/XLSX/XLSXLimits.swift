@@ -34,6 +34,7 @@ public struct XLSXLimits: Sendable, Hashable {
     func sharedStringsBudget(fileSize: Int64) -> Int64 {
         let factor = Int64(max(0, maxSharedStringsExpansion))
         let (scaled, overflow) = fileSize.multipliedReportingOverflow(by: factor)
-        return overflow ? Int64.max : scaled.addingReportingOverflow(64 << 20).overflow ? Int64.max : scaled + (64 << 20)
+        return overflow
+            ? Int64.max : scaled.addingReportingOverflow(64 << 20).overflow ? Int64.max : scaled + (64 << 20)
     }
 }

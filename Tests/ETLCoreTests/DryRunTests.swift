@@ -37,8 +37,11 @@ struct DryRunTests {
         let normalised = try String(contentsOfFile: dir + "/normalised.jsonl", encoding: .utf8)
         #expect(
             normalised
-                == #"{"sku":"A-1","name":"Linen Dress","brand":"Maison Aurel","gender":"FEMALE","colour":"Olive Green","season":"SS26","in_store_date":"2026-03-01T00:00:00","year":2026,"cover_image":"https://cdn.example.com/a1.jpg","reference_images":["https://cdn.example.com/a1-1.jpg","https://cdn.example.com/a1-2.jpg"],"style_code":"DR","description":"Riviera Linen Dress","category":"Dresses","pattern":"Stripe and Floral","brand_metadata":{"Price":"49.90"}}"# + "\n")
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as? [String: Any]
+                == #"{"sku":"A-1","name":"Linen Dress","brand":"Maison Aurel","gender":"FEMALE","colour":"Olive Green","season":"SS26","in_store_date":"2026-03-01T00:00:00","year":2026,"cover_image":"https://cdn.example.com/a1.jpg","reference_images":["https://cdn.example.com/a1-1.jpg","https://cdn.example.com/a1-2.jpg"],"style_code":"DR","description":"Riviera Linen Dress","category":"Dresses","pattern":"Stripe and Floral","brand_metadata":{"Price":"49.90"}}"#
+                + "\n")
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
+            as? [String: Any]
         #expect(summary?["dry_run"] as? Bool == true)
         #expect(summary?["rows_quarantined"] as? Int == 3)
         #expect((summary?["issues"] as? [String: Int]) == ["error": 8, "warning": 1])
@@ -46,7 +49,11 @@ struct DryRunTests {
         let issues = try csvRows(dir + "/issues.csv")
         #expect(issues.count == 9)
         let first = issues[0]
-        #expect(first.values.map(\.canonicalText).prefix(9) == ["\(Fixture.path("pipeline-data/tiny.csv"))", "", "3", "D", "Gender", "gender", "X", "unmapped_value", "error"])
+        #expect(
+            first.values.map(\.canonicalText).prefix(9) == [
+                "\(Fixture.path("pipeline-data/tiny.csv"))", "", "3", "D", "Gender", "gender", "X", "unmapped_value",
+                "error",
+            ])
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.contains("<svg"))
         #expect(!html.contains("src=\"http"))
@@ -59,7 +66,11 @@ struct DryRunTests {
         let rows = try csvRows(quarantine)
         #expect(rows.count == 3)
         #expect(rows[0].columns.map(\.header).last == "_errors")
-        #expect(Array(rows[0].columns.map(\.header).dropLast()) == ["SKU", "Style Name", "Brand Line", "Gender", "Colour", "Season", "In Store Date", "Year", "Cover Image", "Gallery", "Style Code", "Category", "Pattern", "Price"])
+        #expect(
+            Array(rows[0].columns.map(\.header).dropLast()) == [
+                "SKU", "Style Name", "Brand Line", "Gender", "Colour", "Season", "In Store Date", "Year", "Cover Image",
+                "Gallery", "Style Code", "Category", "Pattern", "Price",
+            ])
         #expect(rows.map(\.values[0].canonicalText) == ["A-2", "A-3", "A-1"])
         #expect(rows[0].values.last?.canonicalText.contains("Gender: gender: \"X\" is not in the value map") == true)
         // Fed back unchanged, the same rows fail for the same reasons (the duplicate now stands alone).
@@ -69,8 +80,12 @@ struct DryRunTests {
         // Fixed, they pass.
         var text = try String(contentsOfFile: quarantine, encoding: .utf8)
         text = text.replacingOccurrences(of: "A-2,Silk Skirt,Riviera,X", with: "A-2,Silk Skirt,Riviera,W")
-        text = text.replacingOccurrences(of: "A-3,,Riviera,M,black,AW26,31/02/2026,2026,,", with: "A-3,Trousers,Riviera,M,black,AW26,28/02/2026,2026,https://cdn.example.com/a3.jpg,")
-        text = text.replacingOccurrences(of: "A-1,Duplicate,Riviera,U,white,SS26,2026-03-01T09:30:00,twenty,ftp://cdn.example.com/a4.jpg,not a url", with: "A-4,Duplicate,Riviera,U,white,SS26,2026-03-01T09:30:00,2026,https://cdn.example.com/a4.jpg,")
+        text = text.replacingOccurrences(
+            of: "A-3,,Riviera,M,black,AW26,31/02/2026,2026,,",
+            with: "A-3,Trousers,Riviera,M,black,AW26,28/02/2026,2026,https://cdn.example.com/a3.jpg,")
+        text = text.replacingOccurrences(
+            of: "A-1,Duplicate,Riviera,U,white,SS26,2026-03-01T09:30:00,twenty,ftp://cdn.example.com/a4.jpg,not a url",
+            with: "A-4,Duplicate,Riviera,U,white,SS26,2026-03-01T09:30:00,2026,https://cdn.example.com/a4.jpg,")
         let fixed = Fixture.tempDirectory() + "/fixed.csv"
         try text.write(toFile: fixed, atomically: true, encoding: .utf8)
         let third = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: fixed)
@@ -98,7 +113,9 @@ struct DryRunTests {
         ("wickson", 319, 1, ["unique": 1]),
         ("scenario", 316, 4, ["required": 3, "unique": 1]),
     ])
-    func samplePipelinesGiveTheDocumentedCounts(target: String, valid: Int, quarantined: Int, rules: [String: Int]) throws {
+    func samplePipelinesGiveTheDocumentedCounts(target: String, valid: Int, quarantined: Int, rules: [String: Int])
+        throws
+    {
         for input in [nil, "samples/ss26-womenswear.csv", "samples/ss26-womenswear.jsonl"] {
             let root = Fixture.repositoryRoot
             let result = try run(root + "/pipelines/ss26-\(target).yaml", input: input.map { root + "/" + $0 })

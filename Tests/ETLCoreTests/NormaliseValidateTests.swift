@@ -12,8 +12,11 @@ struct NormaliseValidateTests {
             values: pairs.map(\.1))
     }
 
-    func normalise(_ fields: [FieldSpec], _ r: Record, unmapped: UnmappedColumns = .keep) throws -> (NormalisedRecord, [RecordIssue], RecordNormaliser) {
-        let n = try RecordNormaliser(stage: NormaliseStage(fields: fields, unmapped: unmapped), keyColumn: nil, keyField: nil)
+    func normalise(_ fields: [FieldSpec], _ r: Record, unmapped: UnmappedColumns = .keep) throws -> (
+        NormalisedRecord, [RecordIssue], RecordNormaliser
+    ) {
+        let n = try RecordNormaliser(
+            stage: NormaliseStage(fields: fields, unmapped: unmapped), keyColumn: nil, keyField: nil)
         var issues: [RecordIssue] = []
         let out = n.normalise(r, issues: &issues)
         return (out, issues, n)
@@ -76,7 +79,8 @@ struct NormaliseValidateTests {
         let (out, _, n) = try normalise(
             [c, t, e, r, d],
             record([
-                ("Colour", .text("olive GREEN")), ("Brand", .text("Maison Aurel ")), ("Style Name", .text("Linen Dress")),
+                ("Colour", .text("olive GREEN")), ("Brand", .text("Maison Aurel ")),
+                ("Style Name", .text("Linen Dress")),
                 ("Style Code", .text("SS26-DR-001")), ("Pattern", .text("Stripe / Floral")), ("Season", .empty),
             ]))
         #expect(out["colour"] == .string("Olive Green"))
@@ -121,16 +125,31 @@ struct NormaliseValidateTests {
         d.type = .datetime
         d.dateFormats = ["dd/MM/yyyy"]
         let fields = [p, y, b, d]
-        let (a, _, _) = try normalise(fields, record([("Price", .text("1.234,50")), ("Year", .number(2026)), ("Public", .text("yes")), ("Date", .text("01/03/2026"))]))
+        let (a, _, _) = try normalise(
+            fields,
+            record([
+                ("Price", .text("1.234,50")), ("Year", .number(2026)), ("Public", .text("yes")),
+                ("Date", .text("01/03/2026")),
+            ]))
         #expect(a["price"] == .number("1234.5"))
         #expect(a["year"] == .number("2026"))
         #expect(a["public"] == .bool(true))
         #expect(a["date"] == .string("2026-03-01T00:00:00"))
-        let (x, _, _) = try normalise(fields, record([("Price", .text("19.90")), ("Year", .text("2026")), ("Public", .bool(false)), ("Date", .date(LocalDateTime(year: 2026, month: 3, day: 1, hour: 9, minute: 30)))]))
+        let (x, _, _) = try normalise(
+            fields,
+            record([
+                ("Price", .text("19.90")), ("Year", .text("2026")), ("Public", .bool(false)),
+                ("Date", .date(LocalDateTime(year: 2026, month: 3, day: 1, hour: 9, minute: 30))),
+            ]))
         #expect(x["price"] == .number("19.90"))
         #expect(x["public"] == .bool(false))
         #expect(x["date"] == .string("2026-03-01T09:30:00"))
-        let (bad, issues, n) = try normalise(fields, record([("Price", .text("n/a")), ("Year", .text("2026.5")), ("Public", .text("maybe")), ("Date", .text("31/02/2026"))]))
+        let (bad, issues, n) = try normalise(
+            fields,
+            record([
+                ("Price", .text("n/a")), ("Year", .text("2026.5")), ("Public", .text("maybe")),
+                ("Date", .text("31/02/2026")),
+            ]))
         #expect(issues.map(\.rule) == ["type", "type", "type", "type"])
         #expect(bad["date"] == .string("31/02/2026"))
         #expect(n.fallbacks[Fallback(field: "date", kind: "unparseable_date", value: "31/02/2026")] == 1)
@@ -139,28 +158,41 @@ struct NormaliseValidateTests {
     @Test func keepsUnmappedColumnsUnderAnObject() throws {
         var s = FieldSpec(name: "sku")
         s.from = ["SKU"]
-        let (out, _, _) = try normalise([s], record([("SKU", .text("A")), ("Price", .number(49.9)), ("Note", .empty)]), unmapped: .into("brand_metadata"))
+        let (out, _, _) = try normalise(
+            [s], record([("SKU", .text("A")), ("Price", .number(49.9)), ("Note", .empty)]),
+            unmapped: .into("brand_metadata"))
         #expect(out["brand_metadata"] == .object([JSONField("Price", .string("49.9"))]))
         let (kept, _, _) = try normalise([s], record([("SKU", .text("A")), ("Price", .number(49.9))]), unmapped: .keep)
         #expect(kept["Price"] == .string("49.9"))
     }
 
     func validate(_ set: String, _ fields: [(String, JSONValue)], rules: [UserRule] = []) -> [RecordIssue] {
-        let stage = ValidateStage(ruleSets: [TargetRuleSet.all[set]!.name], unique: [], rules: rules, onError: .quarantine)
+        let stage = ValidateStage(
+            ruleSets: [TargetRuleSet.all[set]!.name], unique: [], rules: rules, onError: .quarantine)
         let v = RecordValidator(stage: stage, keyField: nil)
         var issues: [RecordIssue] = []
-        v.validate(NormalisedRecord(source: RowSource(file: "t", row: 2), fields: fields.map { JSONField($0.0, $0.1) }, origins: [:], key: nil), issues: &issues)
+        v.validate(
+            NormalisedRecord(
+                source: RowSource(file: "t", row: 2), fields: fields.map { JSONField($0.0, $0.1) }, origins: [:],
+                key: nil), issues: &issues)
         return issues
     }
 
     @Test func enforcesSartiqProductCreateLimits() {
-        let ok = validate("sartiq.product_create", [("name", .string(String(repeating: "é", count: 255))), ("cover_image", .string("https://cdn.example.com/a.jpg"))])
+        let ok = validate(
+            "sartiq.product_create",
+            [
+                ("name", .string(String(repeating: "é", count: 255))),
+                ("cover_image", .string("https://cdn.example.com/a.jpg")),
+            ])
         #expect(ok.isEmpty)
         let issues = validate(
             "sartiq.product_create",
             [
-                ("name", .string(String(repeating: "a", count: 254) + "🇫🇷")), ("sleeve_type", .string(String(repeating: "x", count: 101))),
-                ("year", .string("2026.5")), ("in_store_date", .string("2026-03-01")), ("product_type_id", .string("not-a-uuid")),
+                ("name", .string(String(repeating: "a", count: 254) + "🇫🇷")),
+                ("sleeve_type", .string(String(repeating: "x", count: 101))),
+                ("year", .string("2026.5")), ("in_store_date", .string("2026-03-01")),
+                ("product_type_id", .string("not-a-uuid")),
                 ("gender", .string("W")), ("public", .string("yes")), ("brand_metadata", .string("x")),
                 ("reference_images", .array([.string("https://ok.example/a.jpg"), .string("/relative.jpg")])),
             ])
@@ -180,7 +212,11 @@ struct NormaliseValidateTests {
 
     @Test func enforcesPixyleUploadSchemaAndUserRules() {
         let issues = validate(
-            "pixyle.collection_upload", [("sku", .string("A")), ("image_url_1", .string("ftp://x/a.jpg")), ("price", .number("-1")), ("code", .string("ab"))],
+            "pixyle.collection_upload",
+            [
+                ("sku", .string("A")), ("image_url_1", .string("ftp://x/a.jpg")), ("price", .number("-1")),
+                ("code", .string("ab")),
+            ],
             rules: [
                 UserRule(field: "price", check: .number(min: 0, max: nil), severity: .warning),
                 UserRule(field: "code", check: .pattern("[A-Z]+"), severity: .error),
@@ -189,15 +225,21 @@ struct NormaliseValidateTests {
             ])
         #expect(issues.map(\.rule) == ["url", "number", "pattern", "min_length", "one_of"])
         #expect(issues.first { $0.rule == "number" }?.severity == .warning)
-        #expect(validate("pixyle.collection_upload", [("image_url_1", .string("https://x.example/a.jpg"))]).map(\.field) == ["sku"])
+        #expect(
+            validate("pixyle.collection_upload", [("image_url_1", .string("https://x.example/a.jpg"))]).map(\.field)
+                == ["sku"])
     }
 
     @Test func flagsRepeatedKeysNamingTheFirstRow() {
-        let v = RecordValidator(stage: ValidateStage(ruleSets: [], unique: ["sku"], rules: [], onError: .quarantine), keyField: nil)
+        let v = RecordValidator(
+            stage: ValidateStage(ruleSets: [], unique: ["sku"], rules: [], onError: .quarantine), keyField: nil)
         var issues: [RecordIssue] = []
         for row in [2, 3, 4] {
             let sku = row == 3 ? "B" : "A"
-            v.validate(NormalisedRecord(source: RowSource(file: "t", row: row), fields: [JSONField("sku", .string(sku))], origins: [:], key: sku), issues: &issues)
+            v.validate(
+                NormalisedRecord(
+                    source: RowSource(file: "t", row: row), fields: [JSONField("sku", .string(sku))], origins: [:],
+                    key: sku), issues: &issues)
         }
         #expect(issues.count == 1)
         #expect(issues.first?.source.row == 4)

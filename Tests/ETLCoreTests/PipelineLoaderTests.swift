@@ -18,9 +18,17 @@ struct PipelineLoaderTests {
     @Test func reportsEveryProblemWithLineColumnAndCaret() {
         let d = diagnostics("bad-keys.yaml")
         let messages = d.map(\.message)
-        #expect(messages.contains { $0.contains("unknown key \"heder_row\"") && $0.contains("did you mean \"header_row\"") })
-        #expect(messages.contains { $0.contains("unknown stage kind \"normalize\"") && $0.contains("did you mean \"normalise\"") })
-        #expect(messages.contains { $0.contains("unknown target rule set \"sartiq.product_creat\"") && $0.contains("sartiq.product_create") })
+        #expect(
+            messages.contains { $0.contains("unknown key \"heder_row\"") && $0.contains("did you mean \"header_row\"") }
+        )
+        #expect(
+            messages.contains {
+                $0.contains("unknown stage kind \"normalize\"") && $0.contains("did you mean \"normalise\"")
+            })
+        #expect(
+            messages.contains {
+                $0.contains("unknown target rule set \"sartiq.product_creat\"") && $0.contains("sartiq.product_create")
+            })
         #expect(messages.contains { $0.contains("\"[A-Z\" is not a valid regular expression") })
         #expect(messages.contains { $0.contains("must use https") })
         #expect(messages.contains { $0.contains("CATALOG_ETL_TEST_UNSET_TOKEN is not set") })
@@ -56,7 +64,8 @@ struct PipelineLoaderTests {
 
     @Test func loadsEverySamplePipeline() throws {
         for name in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
-            let p = try PipelineLoader.load(path: Fixture.repositoryRoot + "/pipelines/ss26-\(name).yaml", environment: [:])
+            let p = try PipelineLoader.load(
+                path: Fixture.repositoryRoot + "/pipelines/ss26-\(name).yaml", environment: [:])
             #expect(p.upload?.target.rawValue == name)
             #expect(p.upload?.endpoint == "sandbox")
         }

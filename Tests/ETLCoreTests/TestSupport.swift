@@ -12,7 +12,8 @@ enum Fixture {
 
     /// A new empty temporary folder.
     static func tempDirectory() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-etl-tests-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "catalog-etl-tests-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.path
     }

@@ -42,7 +42,9 @@ struct CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Output(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     static func tempDirectory() -> String {
@@ -96,12 +98,16 @@ struct CommandLineTests {
     }
 
     @Test func checksEverySamplePipelineAndRejectsABadOne() throws {
-        let ok = try CLI.run(["check"] + ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"].map { "pipelines/ss26-\($0).yaml" })
+        let ok = try CLI.run(
+            ["check"] + ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"].map { "pipelines/ss26-\($0).yaml" })
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.split(separator: "\n").count == 5)
         let bad = try CLI.run(["check", "Tests/ETLCoreTests/Fixtures/pipelines/bad-keys.yaml"])
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("bad-keys.yaml:5:7: unknown key \"heder_row\" in read; did you mean \"header_row\"?\n      heder_row: 2\n      ^"))
+        #expect(
+            bad.stderr.contains(
+                "bad-keys.yaml:5:7: unknown key \"heder_row\" in read; did you mean \"header_row\"?\n      heder_row: 2\n      ^"
+            ))
     }
 
     @Test func dryRunWritesTheReportAndExitsOneForQuarantinedRows() throws {
@@ -115,7 +121,10 @@ struct CommandLineTests {
         #expect(dir.hasPrefix(out + "/ss26-sartiq/"))
         #expect(FileManager.default.fileExists(atPath: dir + "summary.json"))
         #expect(!FileManager.default.fileExists(atPath: dir + "send.jsonl"))
-        let clean = try CLI.run(["run", "pipelines/ss26-wickson.yaml", "--dry-run", "--output", out, "--input", "Tests/ETLCoreTests/Fixtures/pipeline-data/tiny.csv"])
+        let clean = try CLI.run([
+            "run", "pipelines/ss26-wickson.yaml", "--dry-run", "--output", out, "--input",
+            "Tests/ETLCoreTests/Fixtures/pipeline-data/tiny.csv",
+        ])
         #expect(clean.status == 1)
     }
 }

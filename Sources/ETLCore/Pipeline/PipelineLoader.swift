@@ -267,7 +267,9 @@ public enum PipelineLoader {
             return
         }
         if case .sequence = node.value {
-            ctx.error("field \"\(spec.name)\" is a list; write one column name, or {from: [Name, Synonym]} for synonyms", at: node)
+            ctx.error(
+                "field \"\(spec.name)\" is a list; write one column name, or {from: [Name, Synonym]} for synonyms",
+                at: node)
             return
         }
         guard let m = ctx.mapping(node, allowed: fieldKeys, what: "field \"\(spec.name)\"") else { return }
@@ -339,7 +341,9 @@ public enum PipelineLoader {
         spec.split = ctx.string(m["split"], what: "split")
         spec.join = ctx.string(m["join"], what: "join")
         spec.item = ctx.int(m["item"], what: "item", range: 1...10_000)
-        if spec.item != nil && spec.split == nil { ctx.error("item picks one element after split; add split: \"|\" (or your separator)", at: m["item"]!) }
+        if spec.item != nil && spec.split == nil {
+            ctx.error("item picks one element after split; add split: \"|\" (or your separator)", at: m["item"]!)
+        }
         if let t = ctx.choice(m["as"], what: "as", among: FieldType.allCases.map(\.rawValue)) {
             spec.type = FieldType(rawValue: t) ?? .string
         }

@@ -148,7 +148,9 @@ public enum PipelineRunner {
         }
         try normalisedSink.close()
         try sendSink.close()
-        if options.dryRun { try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(sendSpoolName)) }
+        if options.dryRun {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(sendSpoolName))
+        }
         try issuesSink.close()
         try spool.finish(initialColumns: reader.columns, to: (dir as NSString).appendingPathComponent("quarantine.csv"))
         summary.fallbacks = normaliser.fallbacks

@@ -1,0 +1,113 @@
+/// Writes `reconciliation.csv` and `reconciliation.json`.
+public enum ReconciliationReport {
+    /// The CSV header.
+    public static let header = ["class", "key", "file", "sheet", "row", "remote_id", "differences", "detail"]
+
+    /// The text of a line's differences: `field: "sent" → "remote"; …`.
+    public static func differencesText(_ d: [FieldDifference]) -> String {
+        d.map { "\($0.field): \"\($0.sent)\" → \"\($0.remote)\"" }.joined(separator: "; ")
+    }
+
+    /// The CSV cells of a line (before formula escaping).
+    public static func cells(_ l: ReconLine) -> [String] {
+        [
+            l.kind.rawValue, l.key ?? "", l.source?.file ?? "", l.source?.sheet ?? "",
+            l.source.map { String($0.row) } ?? "",
+            l.remoteID ?? "", differencesText(l.differences), l.detail,
+        ]
+    }
+
+    /// Writes both files.
+    /// - Throws: ``WriteError``.
+    public static func write(_ r: Reconciliation, csvPath: String, jsonPath: String) throws {
+        let sink = try OutputSink(path: csvPath)
+        let csv = CSVWriter(sink: sink)
+        csv.escapeFormulas = true
+        try csv.writeRow(header)
+        for l in r.lines { try csv.writeRow(cells(l)) }
+        try sink.close()
+
+        let js = try OutputSink(path: jsonPath)
+        js.write("{\"counts\":")
+        r.json.append(to: &js.buffer)
+        js.write(",\"count_checks\":")
+        JSONValue.array(
+            r.countChecks.map {
+                .obj([("name", .string($0.name)), ("reported", .int($0.reported)), ("expected", .int($0.expected))])
+            }
+        ).append(to: &js.buffer)
+        js.write(",\"lines\":[\n")
+        for (i, l) in r.lines.enumerated() {
+            let obj = JSONValue.obj([
+                ("class", .string(l.kind.rawValue)), ("key", l.key.map { .string($0) } ?? .null),
+                ("file", l.source.map { .string($0.file) } ?? .null),
+                ("sheet", l.source?.sheet.map { .string($0) } ?? .null),
+                ("row", l.source.map { .int($0.row) } ?? .null), ("remote_id", l.remoteID.map { .string($0) } ?? .null),
+                (
+                    "differences",
+                    .array(
+                        l.differences.map {
+                            .obj([
+                                ("field", .string($0.field)), ("sent", .string($0.sent)),
+                                ("remote", .string($0.remote)),
+                            ])
+                        })
+                ),
+                ("detail", .string(l.detail)),
+            ])
+            obj.append(to: &js.buffer)
+            js.write(i == r.lines.count - 1 ? "\n" : ",\n")
+            try js.flushIfNeeded()
+        }
+        js.write("]}\n")
+        try js.close()
+    }
+
+    /// The HTML section of `report.html` for the reconciliation: counts chart and the table of
+    /// everything that is not matched, with the source row of each.
+    public static func htmlSection(_ r: Reconciliation, limit: Int = 2000) -> String {
+        var h = "<h2>Reconciliation</h2><div class=\"cards\">"
+        for c in ReconClass.allCases {
+            let n = r.counts[c] ?? 0
+            let tone = c == .matched ? "ok" : (n > 0 ? (c == .quarantined ? "warn" : "bad") : "ok")
+            h += "<div class=\"card \(tone)\"><b>\(n)</b>\(c.rawValue)</div>"
+        }
+        h += "</div>"
+        h += HTMLReport.barChart(
+            title: "Rows by class", ReconClass.allCases.map { ($0.rawValue, r.counts[$0] ?? 0) }.filter { $0.1 > 0 },
+            color: "#2e7d5b")
+        for c in r.countChecks {
+            h +=
+                "<p class=\"sev-error\">The service reports \(HTMLReport.escape(c.name)) = \(c.reported), but lists \(c.expected) items.</p>"
+        }
+        let notMatched = r.lines.filter { $0.kind != .matched }
+        if notMatched.isEmpty {
+            h += "<p>Every source row is on the service as sent.</p>"
+            return h
+        }
+        h += "<h3>Differences</h3>"
+        if notMatched.count > limit {
+            h += "<p class=\"muted\">Showing \(limit) of \(notMatched.count); reconciliation.csv has them all.</p>"
+        }
+        h +=
+            "<table><tr><th>class</th><th>key</th><th>source</th><th>remote id</th><th>field</th><th>sent</th><th>on the service</th><th>detail</th></tr>"
+        for l in notMatched.prefix(limit) {
+            let src =
+                l.source.map {
+                    HTMLReport.escape($0.file) + ($0.sheet.map { "[" + HTMLReport.escape($0) + "]" } ?? "")
+                        + " row \($0.row)"
+                } ?? ""
+            let first = l.differences.first
+            h +=
+                "<tr><td>\(l.kind.rawValue)</td><td>\(HTMLReport.escape(l.key ?? ""))</td><td>\(src)</td><td>\(HTMLReport.escape(l.remoteID ?? ""))</td>"
+            h +=
+                "<td>\(HTMLReport.escape(first?.field ?? ""))</td><td class=\"v\">\(HTMLReport.escape(first?.sent ?? ""))</td><td class=\"v\">\(HTMLReport.escape(first?.remote ?? ""))</td><td>\(HTMLReport.escape(l.detail))</td></tr>"
+            for d in l.differences.dropFirst() {
+                h +=
+                    "<tr><td></td><td></td><td></td><td></td><td>\(HTMLReport.escape(d.field))</td><td class=\"v\">\(HTMLReport.escape(d.sent))</td><td class=\"v\">\(HTMLReport.escape(d.remote))</td><td></td></tr>"
+            }
+        }
+        h += "</table>"
+        return h
+    }
+}
