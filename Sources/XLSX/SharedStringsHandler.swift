@@ -53,7 +53,7 @@ final class SharedStringsHandler: SAXHandler {
             if totalBytes > budget {
                 fail(
                     .limitExceeded,
-                    "the shared strings hold more than \(budget) bytes of text (the limit for a file this size is \(budget >> 20) MiB); raise maxSharedStringsExpansion if the file is legitimate"
+                    "the shared strings hold more than \(budget) bytes of text, the limit for a file of this size; raise maxSharedStringsExpansion if the file is legitimate"
                 )
                 return
             }

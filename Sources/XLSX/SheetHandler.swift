@@ -218,7 +218,7 @@ final class SheetHandler: SAXHandler {
             if materialised > sharedStringsBudget {
                 fail(
                     .limitExceeded,
-                    "cells have materialised more than \(sharedStringsBudget) bytes of shared-string text (\(budgetFactor)); raise maxSharedStringsExpansion if the file is legitimate"
+                    "cells have materialised more than \(sharedStringsBudget) bytes of shared-string text, the limit for a file of this size; raise maxSharedStringsExpansion if the file is legitimate"
                 )
                 return
             }
@@ -243,7 +243,6 @@ final class SheetHandler: SAXHandler {
         cells.append(XLSXCell(column: column, value: value))
     }
 
-    private var budgetFactor: String { "the limit is \(Int(sharedStringsBudget >> 20)) MiB for this file" }
     private var reference: String { CellText.letters(max(column, 0)) + String(rowNumber) }
     private var preview: String { String(decoding: buffer.prefix(40), as: UTF8.self) }
 }

@@ -15,6 +15,8 @@ public struct XLSXLimits: Sendable, Hashable {
     public var maxSharedStringsExpansion: Int
     /// Most entries the archive may list.
     public var maxEntries: Int
+    /// The fixed allowance added to the shared-strings budget (64 MiB; lowered by tests to see the bound).
+    var sharedStringsAllowance: Int64 = 64 << 20
 
     /// Creates limits; every parameter has the default the readers issue names.
     public init(
@@ -34,7 +36,8 @@ public struct XLSXLimits: Sendable, Hashable {
     func sharedStringsBudget(fileSize: Int64) -> Int64 {
         let factor = Int64(max(0, maxSharedStringsExpansion))
         let (scaled, overflow) = fileSize.multipliedReportingOverflow(by: factor)
-        return overflow
-            ? Int64.max : scaled.addingReportingOverflow(64 << 20).overflow ? Int64.max : scaled + (64 << 20)
+        if overflow { return Int64.max }
+        let (total, overflow2) = scaled.addingReportingOverflow(max(0, sharedStringsAllowance))
+        return overflow2 ? Int64.max : total
     }
 }

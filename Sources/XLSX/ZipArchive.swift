@@ -95,19 +95,27 @@ final class ZipArchive {
             var lr = ByteReader(loc, at: 0)
             if loc.count == 20 && lr.u32() == Self.zip64LocatorSignature {
                 _ = lr.u32()
-                let recordOffset = Int64(bitPattern: lr.u64())
-                guard recordOffset >= 0, recordOffset + 56 <= eocdOffset - 20 else {
-                    throw XLSXError(
-                        .corruptArchive, file: path,
-                        message: "the ZIP64 locator points outside the file; the archive is corrupt")
+                let declared = Int64(bitPattern: lr.u64())
+                // The record normally sits right before the locator; data prepended to the archive (a
+                // self-extractor stub) leaves the declared offset short by the stub's size.
+                let adjacent = eocdOffset - 20 - 56
+                var recordOffset: Int64 = -1
+                var rec: [UInt8] = []
+                for candidate in [declared, adjacent] where candidate >= 0 && candidate <= adjacent {
+                    let bytes = try file.bytes(at: candidate, count: 56)
+                    var probe = ByteReader(bytes, at: 0)
+                    if bytes.count == 56 && probe.u32() == Self.zip64EOCDSignature {
+                        recordOffset = candidate
+                        rec = bytes
+                        break
+                    }
                 }
-                let rec = try file.bytes(at: recordOffset, count: 56)
-                var rr = ByteReader(rec, at: 0)
-                guard rec.count == 56, rr.u32() == Self.zip64EOCDSignature else {
+                guard recordOffset >= 0 else {
                     throw XLSXError(
                         .corruptArchive, file: path,
                         message: "the ZIP64 end-of-central-directory record is missing; the archive is corrupt")
                 }
+                var rr = ByteReader(rec, at: 4)
                 _ = rr.u64()
                 _ = rr.u16()
                 _ = rr.u16()
