@@ -518,16 +518,20 @@ public final class XLSXWriter {
         }
     }
 
+    /// Whether an `_` at `i` starts something a reader could decode as an OOXML escape: `_x` followed by
+    /// one to four hex digits and `_`. The standard form has exactly four digits, but LibreOffice also
+    /// decodes shorter ones (`_x12_`), so those get their underscore escaped too; Excel reads the
+    /// escaped form back exactly.
     private static func isOOXMLEscape(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
-        guard i + 6 < bytes.count, bytes[i + 1] == 0x78 || bytes[i + 1] == 0x58, bytes[i + 6] == 0x5F else {
-            return false
-        }
-        for k in 2...5 {
-            let c = bytes[i + k]
+        guard i + 3 < bytes.count, bytes[i + 1] == 0x78 || bytes[i + 1] == 0x58 else { return false }
+        var k = i + 2
+        while k < bytes.count, k - (i + 2) < 4 {
+            let c = bytes[k]
             let hex = (0x30...0x39).contains(c) || (0x41...0x46).contains(c) || (0x61...0x66).contains(c)
-            if !hex { return false }
+            if !hex { break }
+            k += 1
         }
-        return true
+        return k > i + 2 && k < bytes.count && bytes[k] == 0x5F
     }
 
     private static func isSpace(_ s: Unicode.Scalar) -> Bool {

@@ -175,6 +175,12 @@ struct XLSXWriterTests {
         for text in Self.trickyTexts { try writer.writeRow([.text(text)]) }
         try writer.finish()
 
+        let raw = try WriterTestPython.run(
+            "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())",
+            [path])
+        // Underscores that could start an escape are escaped; short forms too (LibreOffice decodes "_x12_").
+        #expect(raw.contains("literal _x005F_x0041_ and _x005F_x005F_ and _xZZZZ_ and _x005F_x12_"))
+        #expect(raw.contains("bell_x0007_ null_x0000_ escape_x001B_ unit_x001F_ end"))
         let dump = try #require(try WriterTestPython.json(dumpScript, [path]) as? [String: Any])
         #expect(dump["sheets"] as? [String] == ["Special & <Chars> 'n' \"quotes\""])
         let data = try #require(dump["data"] as? [String: [String: Any]])
