@@ -1,4 +1,5 @@
 import Foundation
+import XLSX
 
 /// How to run a pipeline.
 public struct RunOptions: Sendable {
@@ -152,7 +153,9 @@ public enum PipelineRunner {
             try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(sendSpoolName))
         }
         try issuesSink.close()
-        try spool.finish(initialColumns: reader.columns, to: (dir as NSString).appendingPathComponent("quarantine.csv"))
+        try spool.finish(
+            initialColumns: reader.columns, csv: (dir as NSString).appendingPathComponent("quarantine.csv"),
+            xlsx: (dir as NSString).appendingPathComponent("quarantine.xlsx"))
         summary.fallbacks = normaliser.fallbacks
         summary.readerWarnings = reader.warnings
         summary.seconds = Date().timeIntervalSince(started)
@@ -187,7 +190,9 @@ public struct RunFailure: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Spools quarantined rows to disk (JSON Lines of header/value pairs), then writes `quarantine.csv`
-/// with the input's own headers (in the input's order, then any others seen) plus `_errors`.
+/// and `quarantine.xlsx` with the input's own headers (in the input's order, then any others seen)
+/// plus `_errors`. Values are the canonical cell text, unescaped, so the file feeds back as it is
+/// (the XLSX holds them as inline strings, which a spreadsheet never runs as formulas).
 final class QuarantineSpool {
     let path: String
     let sink: OutputSink
@@ -214,15 +219,24 @@ final class QuarantineSpool {
         count += 1
     }
 
-    func finish(initialColumns: [Column], to output: String) throws {
+    func finish(initialColumns: [Column], csv csvPath: String, xlsx xlsxPath: String) throws {
         try sink.close()
         defer { try? FileManager.default.removeItem(atPath: path) }
         var headers = initialColumns.map(\.header).filter { $0 != "_errors" }
         let known = Set(headers)
         headers += order.filter { !known.contains($0) }
-        let out = try OutputSink(path: output)
+        headers.append("_errors")
+        let out = try OutputSink(path: csvPath)
         let csv = CSVWriter(sink: out)
-        try csv.writeRow(headers + ["_errors"])
+        try csv.writeRow(headers)
+        let book: XLSXWriter
+        do {
+            book = try XLSXWriter(path: xlsxPath, overlongText: .truncate)
+            try book.startSheet(name: "Quarantine", columnWidths: headers.map { $0 == "_errors" ? 80 : 18 }, freezeHeaderRow: true, autoFilter: true)
+            try book.writeRow(headers.map { .text($0) }, style: .header)
+        } catch {
+            throw WriteError(path: xlsxPath, message: "cannot write the workbook (\(error))")
+        }
         if count > 0 {
             var o = ReadOptions()
             o.format = .jsonl
@@ -230,9 +244,14 @@ final class QuarantineSpool {
             while let r = try reader.next() {
                 var index: [String: Int] = [:]
                 for (i, c) in r.columns.enumerated() { index[c.header] = i }
-                try csv.writeRow((headers + ["_errors"]).map { h in index[h].map { r.values[$0].canonicalText } ?? "" })
+                let cells = headers.map { h in index[h].map { r.values[$0].canonicalText } ?? "" }
+                try csv.writeRow(cells)
+                do { try book.writeRow(cells.map { $0.isEmpty ? .empty : .text($0) }) } catch {
+                    throw WriteError(path: xlsxPath, message: "cannot write the workbook (\(error))")
+                }
             }
         }
         try out.close()
+        do { try book.finish() } catch { throw WriteError(path: xlsxPath, message: "cannot finish the workbook (\(error))") }
     }
 }
