@@ -43,8 +43,8 @@ public enum PipelineRunner {
         return f.string(from: now) + "-" + String(format: "%04x", Int.random(in: 0..<65536))
     }
 
-    /// Reads, normalises and validates, and writes `summary.json`, `issues.csv`, `quarantine.csv`,
-    /// `normalised.jsonl` and `report.html` into `<output>/<pipeline>/<run-id>/`.
+    /// Reads, normalises and validates, and writes `summary.json`, `issues.csv`, `quarantine.csv`
+    /// (and `.xlsx`), `normalised.jsonl`, `report.xlsx` and `report.html` into `<output>/<pipeline>/<run-id>/`.
     /// - Throws: ``ReadError`` (input), ``WriteError`` (output), ``RunFailure`` (`on_error: fail`).
     public static func dryRun(_ pipeline: Pipeline, options: RunOptions) throws -> RunResult {
         let started = Date()
@@ -160,6 +160,10 @@ public enum PipelineRunner {
         summary.readerWarnings = reader.warnings
         summary.seconds = Date().timeIntervalSince(started)
         try write(summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
+        try WorkbookReport.write(
+            path: (dir as NSString).appendingPathComponent("report.xlsx"), summary: summary, reconciliation: nil,
+            issuesCSV: (dir as NSString).appendingPathComponent("issues.csv"),
+            quarantineCSV: (dir as NSString).appendingPathComponent("quarantine.csv"))
         let html = HTMLReport.render(summary: summary, issues: reportIssues, pipeline: pipeline)
         try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
         return RunResult(summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > 0 ? 1 : 0)
