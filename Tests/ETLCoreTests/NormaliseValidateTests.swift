@@ -246,6 +246,21 @@ struct NormaliseValidateTests {
         #expect(issues.first?.message == "sku \"A\" is already used by row 2; keys must be unique within the catalog")
     }
 
+    @Test func recognisesAbsoluteHTTPURLs() {
+        for ok in ["https://cdn.example.com/a.jpg", "HTTP://x.example", "http://127.0.0.1:8089/p?q=1", "https://cdn.example.com/ü.jpg"] {
+            #expect(RecordValidator.isHTTPURL(ok), "\(ok)")
+        }
+        for bad in ["ftp://x/a.jpg", "https://", "https:///a.jpg", "//cdn.example.com/a.jpg", "https://a b.com/x", "https://x.com/a\u{00A0}b", "/a.jpg", "", "http:/x.com", "https://:80/x"] {
+            #expect(!RecordValidator.isHTTPURL(bad), "\(bad)")
+        }
+    }
+
+    @Test func trimsAndCollapsesUnicodeWhiteSpace() {
+        #expect(RecordNormaliser.trim("\u{00A0} a b \t") == "a b")
+        #expect(RecordNormaliser.collapse("a \u{3000} b\n\nc") == "a b c")
+        #expect(RecordNormaliser.collapse("plain text") == "plain text")
+    }
+
     @Test func parsesISODatesStrictly() {
         #expect(DatePattern.parseISO("2026-03-01")?.iso8601 == "2026-03-01")
         #expect(DatePattern.parseISO("2026-03-01T09:30:00Z")?.iso8601 == "2026-03-01T09:30:00")

@@ -6,13 +6,37 @@ public struct NormalisedRecord: Sendable {
     public var source: RowSource
     /// The fields as they will be sent.
     public var fields: [JSONField]
-    /// The source column of each field that came from one column.
-    public var origins: [String: Column]
+    /// The source column of each field (parallel to `fields`; nil for constants, templates and defaults).
+    public var fieldColumns: [Column?]
     /// The product key (the read stage's `key` column, else the target's key field).
     public var key: String?
 
+    /// Creates a record; `origins` names the source column of fields that came from one.
+    public init(source: RowSource, fields: [JSONField], origins: [String: Column] = [:], key: String?) {
+        self.source = source
+        self.fields = fields
+        self.fieldColumns = fields.map { origins[$0.key] }
+        self.key = key
+    }
+
+    init(source: RowSource, fields: [JSONField], fieldColumns: [Column?], key: String?) {
+        self.source = source
+        self.fields = fields
+        self.fieldColumns = fieldColumns
+        self.key = key
+    }
+
+    /// The position of a field, trying `hint` first (records of one pipeline share their layout).
+    @inline(__always) public func index(of field: String, hint: Int = -1) -> Int? {
+        if hint >= 0 && hint < fields.count && fields[hint].key == field { return hint }
+        return fields.firstIndex { $0.key == field }
+    }
+
     /// A field's value.
-    public subscript(field: String) -> JSONValue? { fields.first { $0.key == field }?.value }
+    public subscript(field: String) -> JSONValue? { index(of: field).map { fields[$0].value } }
+
+    /// The source column a field came from.
+    public func origin(of field: String) -> Column? { index(of: field).flatMap { fieldColumns[$0] } }
 
     /// The record as one JSON object.
     public var json: JSONValue { .object(fields) }
@@ -158,7 +182,8 @@ public final class RecordNormaliser {
         if record.columns != cachedColumns { resolve(record.columns) }
         var fields: [JSONField] = []
         fields.reserveCapacity(stage.fields.count + 1)
-        var origins: [String: Column] = [:]
+        var fieldColumns: [Column?] = []
+        fieldColumns.reserveCapacity(stage.fields.count + 1)
         for (fi, spec) in stage.fields.enumerated() {
             var cell: CellValue = .empty
             var column: Column? = nil
@@ -169,10 +194,10 @@ public final class RecordNormaliser {
             } else if let i = resolved[fi], i < record.values.count {
                 cell = record.values[i]
                 column = record.columns[i]
-                origins[spec.name] = record.columns[i]
             }
             let value = convert(cell, spec: spec, index: fi, record: record, column: column, issues: &issues)
             fields.append(JSONField(spec.name, value))
+            fieldColumns.append(column)
         }
         if stage.unmapped != .drop {
             var extra: [JSONField] = []
@@ -201,12 +226,13 @@ public final class RecordNormaliser {
         }
         var key: String? = nil
         if let keyColumn, let v = record.value(forHeader: keyColumn) ?? lookupFolded(keyColumn, in: record) {
-            key = v.canonicalText.trimmingCharacters(in: .whitespaces)
+            key = Self.trim(v.canonicalText)
         } else if let keyField, let v = fields.first(where: { $0.key == keyField })?.value {
             key = v.plainText
         }
         if key?.isEmpty == true { key = nil }
-        return NormalisedRecord(source: record.source, fields: fields, origins: origins, key: key)
+        while fieldColumns.count < fields.count { fieldColumns.append(nil) }
+        return NormalisedRecord(source: record.source, fields: fields, fieldColumns: fieldColumns, key: key)
     }
 
     private func lookupFolded(_ header: String, in record: Record) -> CellValue? {
@@ -257,7 +283,7 @@ public final class RecordNormaliser {
         var s = cell.canonicalText
         if spec.trim { s = Self.trim(s) }
         if spec.collapseWhitespace { s = Self.collapse(s) }
-        if spec.nfc && !s.utf8.allSatisfy({ $0 < 0x80 }) { s = s.precomposedStringWithCanonicalMapping }
+        if spec.nfc && !Self.isASCII(s) && !Self.isSurelyNFC(s) { s = s.precomposedStringWithCanonicalMapping }
         if let p = spec.extract, let re = regexes[p], !s.isEmpty {
             let ns = s as NSString
             if let m = re.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)) {
@@ -328,7 +354,7 @@ public final class RecordNormaliser {
         }
         if s.isEmpty { return spec.type == .list ? .array([]) : .null }
         if let sep = spec.split {
-            let parts = s.components(separatedBy: sep).map { Self.trim($0) }.filter { !$0.isEmpty }
+            let parts = Self.split(s, on: sep).map { Self.trim($0) }.filter { !$0.isEmpty }
             if let n = spec.item {
                 guard n <= parts.count else { return .null }
                 s = parts[n - 1]
@@ -393,6 +419,11 @@ public final class RecordNormaliser {
 
     /// Parses a number, accepting a decimal comma when asked (`1.234,50` → 1234.5).
     public static func parseNumber(_ s: String, decimalComma: Bool) -> Double? {
+        if let first = s.utf8.first, first >= 48 && first <= 57, !s.utf8.contains(0x20), !s.utf8.contains(0x2C),
+            let v = Double(s), v.isFinite
+        {
+            return v
+        }
         var t = s.replacingOccurrences(of: " ", with: "")
         if decimalComma && t.contains(",") {
             t = t.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: ",", with: ".")
@@ -406,7 +437,7 @@ public final class RecordNormaliser {
     }
 
     static func numberText(_ s: String, _ n: Double, decimalComma: Bool) -> String {
-        let t = s.replacingOccurrences(of: " ", with: "")
+        let t = s.utf8.contains(0x20) ? s.replacingOccurrences(of: " ", with: "") : s
         if !decimalComma || !t.contains(","), t.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
             !t.hasPrefix("."), !t.hasSuffix("."), !t.hasPrefix("-.")
         {
@@ -415,26 +446,105 @@ public final class RecordNormaliser {
         return CellValue.canonicalNumber(n)
     }
 
+    /// Splits on a separator by comparing UTF-8 bytes (Foundation's `components(separatedBy:)` is slow).
+    static func split(_ s: String, on sep: String) -> [String] {
+        let sepBytes = Array(sep.utf8)
+        guard !sepBytes.isEmpty else { return [s] }
+        var s = s
+        return s.withUTF8 { buf in
+            var parts: [String] = []
+            var start = 0
+            var i = 0
+            let n = buf.count
+            let m = sepBytes.count
+            while i + m <= n {
+                var hit = true
+                for k in 0..<m where buf[i + k] != sepBytes[k] {
+                    hit = false
+                    break
+                }
+                if hit {
+                    parts.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
+                    i += m
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            parts.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<n]), as: UTF8.self))
+            return parts
+        }
+    }
+
+    /// A fast, conservative NFC check: true only when every scalar is below U+0300 (where no
+    /// combining marks or canonical singletons live), a CJK ideograph, or in the emoji planes.
+    static func isSurelyNFC(_ s: String) -> Bool {
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v < 0x300 || (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x1F000 && v <= 0x1FAFF) { continue }
+            return false
+        }
+        return true
+    }
+
+    /// Whether every byte of `s` is ASCII (then NFC has nothing to do).
+    @inline(__always) static func isASCII(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { buf in
+            var acc: UInt8 = 0
+            for b in buf { acc |= b }
+            return acc < 0x80
+        }
+    }
+
+    /// Whether a scalar is white space, with an ASCII fast path (Unicode property lookups are slow).
+    @inline(__always) static func isSpace(_ u: Unicode.Scalar) -> Bool {
+        if u.value < 0x80 { return u.value == 0x20 || (u.value >= 0x09 && u.value <= 0x0D) }
+        return u.properties.isWhitespace
+    }
+
     static func trim(_ s: String) -> String {
-        guard let f = s.unicodeScalars.first, let l = s.unicodeScalars.last,
-            f.properties.isWhitespace || l.properties.isWhitespace
-        else { return s }
-        return s.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let f = s.unicodeScalars.first, let l = s.unicodeScalars.last, isSpace(f) || isSpace(l) else { return s }
+        let scalars = s.unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isSpace(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isSpace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
     }
 
     static func collapse(_ s: String) -> String {
         var prevSpace = false
         var needs = false
-        for u in s.unicodeScalars {
-            let sp = u.properties.isWhitespace
-            if sp && (prevSpace || u != " ") { needs = true; break }
+        var ascii = true
+        for b in s.utf8 {
+            if b >= 0x80 {
+                ascii = false
+                break
+            }
+            let sp = b == 0x20 || (b >= 0x09 && b <= 0x0D)
+            if sp && (prevSpace || b != 0x20) {
+                needs = true
+                break
+            }
             prevSpace = sp
+        }
+        if !needs && !ascii {
+            prevSpace = false
+            for u in s.unicodeScalars {
+                let sp = isSpace(u)
+                if sp && (prevSpace || u != " ") {
+                    needs = true
+                    break
+                }
+                prevSpace = sp
+            }
         }
         guard needs else { return s }
         var out = String.UnicodeScalarView()
         prevSpace = false
         for u in s.unicodeScalars {
-            if u.properties.isWhitespace {
+            if isSpace(u) {
                 if !prevSpace { out.append(" ") }
                 prevSpace = true
             } else {

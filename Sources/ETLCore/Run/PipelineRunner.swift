@@ -90,7 +90,7 @@ public enum PipelineRunner {
         ])
         let spool = try QuarantineSpool(directory: dir)
         // Every valid record with its key and provenance, for the upload stage (spooled, never held in memory).
-        let sendSink = try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
+        let sendSink: OutputSink? = options.dryRun ? nil : try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
         var sendLine: [UInt8] = []
         var reportIssues: [RecordIssue] = []
         var issues: [RecordIssue] = []
@@ -134,6 +134,7 @@ public enum PipelineRunner {
                 normalisedSink.buffer.append(contentsOf: line)
                 normalisedSink.buffer.append(UInt8(ascii: "\n"))
                 try normalisedSink.flushIfNeeded()
+                guard let sendSink else { continue }
                 sendLine.removeAll(keepingCapacity: true)
                 JSONValue.obj([
                     ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
@@ -148,10 +149,7 @@ public enum PipelineRunner {
             }
         }
         try normalisedSink.close()
-        try sendSink.close()
-        if options.dryRun {
-            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(sendSpoolName))
-        }
+        try sendSink?.close()
         try issuesSink.close()
         try spool.finish(
             initialColumns: reader.columns, csv: (dir as NSString).appendingPathComponent("quarantine.csv"),

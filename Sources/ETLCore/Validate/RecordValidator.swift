@@ -14,6 +14,7 @@ public final class RecordValidator {
     }
 
     private var checks: [Check] = []
+    private var hints: [Int] = []
     private var uniqueFields: [String] = []
     private var seen: [String: [String: Int]] = [:]
     private var regexes: [String: NSRegularExpression] = [:]
@@ -37,6 +38,7 @@ public final class RecordValidator {
         if uniqueFields.isEmpty, let keyField { uniqueFields = [keyField] }
         var seenNames = Set<String>()
         uniqueFields = uniqueFields.filter { seenNames.insert($0).inserted }
+        hints = [Int](repeating: -1, count: checks.count)
         for c in checks {
             if case .pattern(let p) = c.check, regexes[p] == nil {
                 regexes[p] = try? NSRegularExpression(pattern: "^(?:\(p))$")
@@ -49,13 +51,15 @@ public final class RecordValidator {
     ///   - record: the normalised record.
     ///   - issues: receives problems; fields that already have a `type` issue are not checked again.
     public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
-        let typed = Set(issues.filter { $0.rule == "type" }.map(\.field))
-        for c in checks where !typed.contains(c.field) {
-            let value = record[c.field] ?? .null
+        let typed = issues.isEmpty ? [] : Set(issues.filter { $0.rule == "type" }.map(\.field))
+        for (n, c) in checks.enumerated() where typed.isEmpty || !typed.contains(c.field) {
+            let position = record.index(of: c.field, hint: hints[n])
+            if let position { hints[n] = position }
+            let value = position.map { record.fields[$0].value } ?? .null
             if let message = Self.failure(of: c.check, field: c.field, value: value, regexes: regexes) {
                 issues.append(
                     RecordIssue(
-                        source: record.source, column: record.origins[c.field], field: c.field, value: value.plainText,
+                        source: record.source, column: position.flatMap { record.fieldColumns[$0] }, field: c.field, value: value.plainText,
                         rule: c.check.ruleName, severity: c.severity, message: message))
             }
         }
@@ -65,7 +69,7 @@ public final class RecordValidator {
             if let first = seen[f]?[text] {
                 issues.append(
                     RecordIssue(
-                        source: record.source, column: record.origins[f], field: f, value: text, rule: "unique",
+                        source: record.source, column: record.origin(of: f), field: f, value: text, rule: "unique",
                         severity: .error,
                         message:
                             "\(f) \"\(text)\" is already used by row \(first); keys must be unique within the catalog"))
@@ -77,20 +81,51 @@ public final class RecordValidator {
 
     static func codePoints(_ s: String) -> Int { s.unicodeScalars.count }
 
-    /// Whether `s` is an absolute http(s) URL with a host and no white space.
+    /// Whether `s` has more than `n` code points, without counting when the UTF-8 length settles it.
+    @inline(__always) static func longer(_ s: String, than n: Int) -> Bool {
+        s.utf8.count > n && codePoints(s) > n
+    }
+
+    /// Whether `s` is an absolute http(s) URL with a host and no white space or control characters.
     public static func isHTTPURL(_ s: String) -> Bool {
-        let lower = s.prefix(8).lowercased()
-        let rest: Substring
-        if lower.hasPrefix("https://") {
-            rest = s.dropFirst(8)
-        } else if lower.hasPrefix("http://") {
-            rest = s.dropFirst(7)
-        } else {
-            return false
+        let u = s.utf8
+        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+        var prefix = 0
+        for (i, b) in zip(0..<8, u) {
+            let expected = Array("https://".utf8)[i]
+            if lower(b) != expected {
+                if i == 4 && b == UInt8(ascii: ":") { prefix = -1 }
+                break
+            }
+            if i == 7 { prefix = 8 }
         }
-        let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !host.isEmpty, !host.hasPrefix(":"), !host.hasPrefix("@") else { return false }
-        return !s.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 } && URL(string: s) != nil
+        if prefix == -1 {
+            guard u.count > 7, Array(u.prefix(7)).map(lower) == Array("http://".utf8) else { return false }
+            prefix = 7
+        }
+        guard prefix > 0 else { return false }
+        var copy = s
+        let (ok, hostLength, nonASCII) = copy.withUTF8 { buf -> (Bool, Int, Bool) in
+            var hostLength = 0
+            var inHost = true
+            var nonASCII = false
+            for i in 0..<buf.count {
+                let b = buf[i]
+                if b <= 0x20 || b == 0x7F { return (false, 0, false) }
+                if b >= 0x80 { nonASCII = true }
+                guard i >= prefix, inHost else { continue }
+                if b == UInt8(ascii: "/") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") {
+                    inHost = false
+                } else {
+                    if hostLength == 0 && (b == UInt8(ascii: ":") || b == UInt8(ascii: "@")) { return (false, 0, false) }
+                    hostLength += 1
+                }
+            }
+            return (true, hostLength, nonASCII)
+        }
+        guard ok, hostLength > 0 else { return false }
+        if nonASCII && s.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return false }
+        return true
     }
 
     /// Whether `s` is a UUID in its 8-4-4-4-12 hex form.
@@ -115,14 +150,14 @@ public final class RecordValidator {
                 ? "\(field) is required and is empty; fill it in the source file or map it from another column" : nil
         }
         if value.isEmpty { return nil }
-        let text = value.plainText
-        let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        let text: String
+        if case .string(let str) = value { text = str } else { text = value.plainText }
+        var shown: String { text.count > 60 ? String(text.prefix(60)) + "…" : text }
         switch check {
         case .required: return nil
         case .maxLength(let n):
-            guard case .string(let s) = value else { return nil }
-            let c = codePoints(s)
-            return c > n ? "\(field) has \(c) characters; the API allows at most \(n)" : nil
+            guard case .string(let s) = value, longer(s, than: n) else { return nil }
+            return "\(field) has \(codePoints(s)) characters; the API allows at most \(n)"
         case .minLength(let n):
             guard case .string(let s) = value else { return nil }
             let c = codePoints(s)

@@ -36,19 +36,35 @@ public final class JSONLinesWriter {
     }
 
     /// Appends `s` as a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
+    ///
+    /// Runs of bytes that need no escaping are copied in bulk.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
-        for u in s.utf8 {
-            switch u {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]])
-            default: out.append(u)
+        var s = s
+        s.withUTF8 { buf in
+            var runStart = 0
+            var i = 0
+            let n = buf.count
+            while i < n {
+                let u = buf[i]
+                if u >= 0x20 && u != 0x22 && u != 0x5C {
+                    i += 1
+                    continue
+                }
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
+                switch u {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                default:
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]])
+                }
+                i += 1
+                runStart = i
             }
+            if n > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<n])) }
         }
         out.append(0x22)
     }
