@@ -56,7 +56,7 @@ final class ByteChunkReader {
     /// - Throws: ``ReadError`` (`unreadable`) when the file cannot be opened or read.
     init(path: String, encoding: TextEncodingChoice, chunkSize: Int = 1 << 20) throws {
         self.path = path
-        self.chunkSize = max(chunkSize, 64)
+        self.chunkSize = max(chunkSize, 16)
         let f = open(path, O_RDONLY)
         guard f >= 0 else {
             let reason = String(cString: strerror(errno))

@@ -74,10 +74,15 @@ public final class CSVRecordReader: RecordReader {
     ///   - options: the delimiter, header row, encoding, header and ragged-row policies.
     /// - Throws: ``ReadError``: `unreadable`, `encoding`, `malformed`, `badHeader`, or `usage` when the
     ///   header row is beyond the data.
-    public init(path: String, options: ReadOptions) throws {
+    public convenience init(path: String, options: ReadOptions) throws {
+        try self.init(path: path, options: options, chunkSize: 1 << 20)
+    }
+
+    /// Opens a CSV file reading `chunkSize` bytes at a time (tests use tiny chunks to cross boundaries).
+    init(path: String, options: ReadOptions, chunkSize: Int) throws {
         file = path
         self.options = options
-        input = try ByteChunkReader(path: path, encoding: options.encoding)
+        input = try ByteChunkReader(path: path, encoding: options.encoding, chunkSize: chunkSize)
         if let d = options.delimiter {
             delimiter = d
         } else {
