@@ -140,7 +140,9 @@ final class ByteChunkReader {
             if n < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
-                throw ReadError(.unreadable, file: path, message: "cannot read the file (\(reason)); check that it is a readable file")
+                throw ReadError(
+                    .unreadable, file: path,
+                    message: "cannot read the file (\(reason)); check that it is a readable file")
             }
             if n == 0 { break }
             total += n

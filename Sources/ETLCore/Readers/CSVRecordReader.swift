@@ -244,7 +244,8 @@ public final class CSVRecordReader: RecordReader {
                 ReadWarning(
                     file: file, line: line,
                     message:
-                        "the UTF-16 text holds unpaired surrogates (first before line \(line + 1)); read them as U+FFFD"))
+                        "the UTF-16 text holds unpaired surrogates (first before line \(line + 1)); read them as U+FFFD"
+                ))
         }
     }
 

@@ -227,7 +227,8 @@ public final class JSONRecordReader: RecordReader {
             start = end
             guard seen.insert(key).inserted else {
                 let flattened =
-                    key.contains(".") ? " (nested objects are flattened to dotted names, so \"a\": {\"b\"} and \"a.b\" collide)" : ""
+                    key.contains(".")
+                    ? " (nested objects are flattened to dotted names, so \"a\": {\"b\"} and \"a.b\" collide)" : ""
                 throw ReadError(
                     .malformed, file: file, line: line,
                     message:
@@ -298,7 +299,8 @@ public final class JSONRecordReader: RecordReader {
             warnings.add(
                 ReadWarning(
                     file: file, line: tok.line,
-                    message: "the UTF-16 text holds unpaired surrogates (first after line \(tok.line)); read them as U+FFFD"
+                    message:
+                        "the UTF-16 text holds unpaired surrogates (first after line \(tok.line)); read them as U+FFFD"
                 ))
         }
     }
@@ -350,7 +352,8 @@ public final class JSONRecordReader: RecordReader {
         guard !names.contains(where: \.isEmpty) else {
             throw ReadError(
                 .usage, file: file,
-                message: "records_path \"\(path)\" has an empty part; write the keys separated by single dots (data.items)")
+                message:
+                    "records_path \"\(path)\" has an empty part; write the keys separated by single dots (data.items)")
         }
         var c = first
         var walked: [String] = []
@@ -359,7 +362,8 @@ public final class JSONRecordReader: RecordReader {
             guard c == UInt8(ascii: "{") else {
                 throw ReadError(
                     .notFound, file: file, line: tok.line,
-                    message: "records_path \"\(path)\": \(here) is \(Self.kindPhrase(c)), not an object; check the path")
+                    message: "records_path \"\(path)\": \(here) is \(Self.kindPhrase(c)), not an object; check the path"
+                )
             }
             tok.i += 1
             var seen: [String] = []
@@ -367,7 +371,8 @@ public final class JSONRecordReader: RecordReader {
             while true {
                 guard let b = try peek() else { throw tok.syntax("the file ends inside an object") }
                 if b == UInt8(ascii: "}") {
-                    let has = seen.isEmpty ? "it is empty" : "it has \(seen.map { "\"\($0)\"" }.joined(separator: ", "))"
+                    let has =
+                        seen.isEmpty ? "it is empty" : "it has \(seen.map { "\"\($0)\"" }.joined(separator: ", "))"
                     throw ReadError(
                         .notFound, file: file, line: tok.line,
                         message: "records_path \"\(path)\": \(here) has no member \"\(name)\" (\(has)); check the path")

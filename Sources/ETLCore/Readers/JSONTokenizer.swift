@@ -541,7 +541,9 @@ struct JSONTokenizer {
                 case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
                 case 0..<0x20:
                     let digits = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, digits[Int(u >> 4)], digits[Int(u & 15)]])
+                    out.append(contentsOf: [
+                        0x5C, UInt8(ascii: "u"), 0x30, 0x30, digits[Int(u >> 4)], digits[Int(u & 15)],
+                    ])
                 default: out.append(u)
                 }
             }
@@ -644,10 +646,11 @@ struct JSONTokenizer {
         }
         let message =
             expected.hasPrefix("the file ends") || expected.hasPrefix("a line break") || expected.hasPrefix("control")
-            || expected.hasPrefix("unknown escape")
+                || expected.hasPrefix("unknown escape")
             ? "\(whereText()): \(expected); fix the JSON there"
             : "\(whereText()): \(expected), found \(found); fix the JSON there"
-        return ReadError(.malformed, file: file, line: line, column: String(columnNumber(at: min(i, end))), message: message)
+        return ReadError(
+            .malformed, file: file, line: line, column: String(columnNumber(at: min(i, end))), message: message)
     }
 
     private func tooDeep() -> ReadError {
