@@ -98,6 +98,14 @@ struct CSVRecordReaderTests {
         }
     }
 
+    @Test func readsUTF16WithoutAByteOrderMarkWithAWarning() throws {
+        let (reader, records) = try Self.read("utf16le-nobom.csv")
+        #expect(reader.columns.map(\.header) == ["SKU", "Name", "Price"])
+        #expect(records.map(Self.texts) == [["A-1", "Café Crème", "€49"], ["A-2", "Naïve, “quoted”", "😀"]])
+        #expect(reader.warnings.total == 1)
+        #expect(reader.warnings.warnings.first?.message.contains("UTF-16") == true)
+    }
+
     @Test func rejectsAQuoteLeftOpenNamingTheLineWhereTheFieldBegan() throws {
         #expect {
             _ = try Self.read("unterminated.csv")

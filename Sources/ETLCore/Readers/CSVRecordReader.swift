@@ -83,6 +83,14 @@ public final class CSVRecordReader: RecordReader {
         file = path
         self.options = options
         input = try ByteChunkReader(path: path, encoding: options.encoding, chunkSize: chunkSize)
+        if input.guessedUTF16 {
+            warnings.add(
+                ReadWarning(
+                    file: path, line: 1,
+                    message:
+                        "the file has no byte order mark, but every other byte is zero, so it was read as UTF-16 \(input.transcoding == .utf16BE ? "big" : "little")-endian; save it as UTF-8 (or UTF-16 with a byte order mark) to be sure"
+                ))
+        }
         if let d = options.delimiter {
             delimiter = d
         } else {
@@ -228,7 +236,10 @@ public final class CSVRecordReader: RecordReader {
 
     @inline(__always)
     private static func allEmpty(_ values: [CellValue]) -> Bool {
-        for v in values where v != .empty { return false }
+        for v in values {
+            if case .empty = v { continue }
+            return false
+        }
         return true
     }
 
@@ -275,27 +286,38 @@ public final class CSVRecordReader: RecordReader {
                 var j = contentStart
                 var escaped = false
                 var close = 0
+                var breaks = 0
                 while true {
-                    if j < end, let hit = memchr(p + j, Int32(Self.quote), end - j) {
-                        let q = UnsafeMutableRawPointer(p).distance(to: hit)
-                        if q + 1 < end {
-                            if p[q + 1] == Self.quote {
+                    j = Self.scanQuoted(p, from: j, to: end)
+                    if j >= end {
+                        if end - contentStart > maxFieldBytes { throw unclosedQuote(line: fieldLine, long: true) }
+                        if !eof { return .needMore }
+                        throw unclosedQuote(line: fieldLine, long: false)
+                    }
+                    let c = p[j]
+                    if c == Self.quote {
+                        if j + 1 < end {
+                            if p[j + 1] == Self.quote {
                                 escaped = true
-                                j = q + 2
+                                j += 2
                                 continue
                             }
                         } else if !eof {
                             return .needMore
                         }
-                        close = q
+                        close = j
                         break
                     }
-                    if end - contentStart > maxFieldBytes { throw unclosedQuote(line: fieldLine, long: true) }
-                    if !eof { return .needMore }
-                    throw unclosedQuote(line: fieldLine, long: false)
+                    // A line break inside the field: LF, CRLF (counted at its LF) or a lone CR.
+                    if c == Self.lf || (j + 1 < end && p[j + 1] != Self.lf) {
+                        breaks += 1
+                    } else if j + 1 >= end && !eof {
+                        return .needMore
+                    }
+                    j += 1
                 }
                 if close - contentStart > maxFieldBytes { throw unclosedQuote(line: fieldLine, long: true) }
-                curLine += Self.countLineBreaks(p, from: contentStart, to: close)
+                curLine += breaks
                 value = try makeValue(
                     p + contentStart, count: close - contentStart, unescape: escaped, line: fieldLine,
                     column: values.count)
@@ -407,21 +429,25 @@ public final class CSVRecordReader: RecordReader {
         return end
     }
 
-    /// Line breaks (LF, CRLF or a lone CR) inside `p[from..<to]`.
-    private static func countLineBreaks(_ p: UnsafeMutablePointer<UInt8>, from: Int, to: Int) -> Int {
-        var n = 0
-        var j = from
-        while j < to, let hit = memchr(p + j, Int32(lf), to - j) {
-            n += 1
-            j = UnsafeMutableRawPointer(p).distance(to: hit) + 1
+    /// The index of the first quote, CR or LF at or after `from`, or `to`.
+    @inline(__always)
+    private static func scanQuoted(_ p: UnsafeMutablePointer<UInt8>, from: Int, to end: Int) -> Int {
+        var i = from
+        let raw = UnsafeRawPointer(p)
+        let vq = SIMD16<UInt8>(repeating: quote)
+        let vl = SIMD16<UInt8>(repeating: lf)
+        let vc = SIMD16<UInt8>(repeating: cr)
+        while i + 16 <= end {
+            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            if any((v .== vq) .| (v .== vl) .| (v .== vc)) { break }
+            i += 16
         }
-        j = from
-        while j < to, let hit = memchr(p + j, Int32(cr), to - j) {
-            let k = UnsafeMutableRawPointer(p).distance(to: hit)
-            if k + 1 >= to || p[k + 1] != lf { n += 1 }
-            j = k + 1
+        while i < end {
+            let c = p[i]
+            if c == quote || c == lf || c == cr { return i }
+            i += 1
         }
-        return n
+        return end
     }
 
     /// A field's value: its text (doubled quotes undone when `unescape`), or `.empty`.

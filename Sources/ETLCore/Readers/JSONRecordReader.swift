@@ -60,6 +60,14 @@ public final class JSONRecordReader: RecordReader {
         let format = try Readers.format(of: path, options: options)
         isJSONLines = format == .jsonl
         input = try ByteChunkReader(path: path, encoding: options.encoding, chunkSize: chunkSize)
+        if input.guessedUTF16 {
+            warnings.add(
+                ReadWarning(
+                    file: path, line: 1,
+                    message:
+                        "the file has no byte order mark, but every other byte is zero, so it was read as UTF-16 \(input.transcoding == .utf16BE ? "big" : "little")-endian; save it as UTF-8 (or UTF-16 with a byte order mark) to be sure"
+                ))
+        }
         let decoding: JSONTokenizer.Decoding =
             input.transcoding == .none && options.encoding == .windows1252 ? .windows1252 : .utf8
         tok = JSONTokenizer(file: path, decoding: decoding, namesRecords: isJSONLines, buffer: input.base)
