@@ -304,6 +304,28 @@ struct CSVRecordReaderTests {
         #expect(big.0.last == ["Z", "é", "x"])
     }
 
+    @Test func boundsFieldsAndRecordsByTheCellLimit() throws {
+        var options = ReadOptions()
+        options.limits.maxCellBytes = 1024
+        let longField = "SKU,Note\nA-1," + String(repeating: "x", count: 2000) + "\n"
+        let openQuote = "SKU,Note\nA-1,\"" + String(repeating: "y\n", count: 4000) + "\n"
+        let wideRow =
+            (0..<40).map { "c\($0)" }.joined(separator: ",") + "\n"
+            + (0..<40).map { _ in String(repeating: "z", count: 1000) }.joined(separator: ",") + "\n"
+        for (text, code, line) in [
+            (longField, ReadError.Code.malformed, 2), (openQuote, .malformed, 2), (wideRow, .unsafe, 2),
+        ] {
+            let path = try Self.temporaryFile(Array(text.utf8), ext: "csv")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect {
+                let reader = try CSVRecordReader(path: path, options: options, chunkSize: 4096)
+                while try reader.next() != nil {}
+            } throws: { error in
+                (error as? ReadError)?.code == code && (error as? ReadError)?.line == line
+            }
+        }
+    }
+
     @Test func convertsACSVFileToExactJSONLines() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("convert-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: out) }

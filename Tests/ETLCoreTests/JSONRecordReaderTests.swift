@@ -211,6 +211,19 @@ struct JSONRecordReaderTests {
         #expect(e.code == .unsafe)
     }
 
+    @Test func boundsTheSizeOfOneRecord() throws {
+        let big = "{\"a\": \"" + String(repeating: "x", count: 40000) + "\"}\n"
+        let path = try Self.temporaryFile("{\"a\": \"small\"}\n" + big, ext: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let e = try #require(
+            Self.readError {
+                _ = try Self.read(path: path, chunkSize: 4096) { $0.limits.maxCellBytes = 1024 }
+            })
+        #expect(e.code == .unsafe)
+        #expect(e.line == 2)
+        #expect(e.message.contains("record 2"))
+    }
+
     @Test func readsRecordsThatStraddleChunkBoundaries() throws {
         var lines = ""
         var array =

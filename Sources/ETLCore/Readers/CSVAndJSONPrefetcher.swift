@@ -45,7 +45,7 @@ final class CSVAndJSONPrefetcher {
     ///   - reader: a reader no one else will use from now on.
     ///   - batchSize: records per batch.
     ///   - depth: how many batches may wait for the consumer.
-    init(_ reader: any RecordReader, batchSize: Int = 256, depth: Int = 3) {
+    init(_ reader: any RecordReader, batchSize: Int = 1024, depth: Int = 2) {
         columns = reader.columns
         warnings = reader.warnings
         let transfer = Transfer(reader: reader)
@@ -128,7 +128,15 @@ final class CSVAndJSONPrefetcher {
     }
 
     /// Whether a file is big enough for parsing ahead to pay for its thread.
+    ///
+    /// `CATALOG_ETL_PARSE_AHEAD=0` (or `1`) in the environment turns it off (or on) for every file,
+    /// for benchmarks and for machines with a single core.
     static func worthIt(path: String, threshold: Int = 8 << 20) -> Bool {
+        switch ProcessInfo.processInfo.environment["CATALOG_ETL_PARSE_AHEAD"] {
+        case "0": return false
+        case "1": return true
+        default: break
+        }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = attributes[.size] as? NSNumber
         else { return false }

@@ -53,6 +53,7 @@ final class CSVRecordParser: RecordReader {
     private let options: ReadOptions
     private let decoding: Decoding
     private let maxFieldBytes: Int
+    private let maxRecordBytes: Int
     /// Parse position in `input.base`.
     private var pos = 0
     /// The line at `pos`.
@@ -102,6 +103,7 @@ final class CSVRecordParser: RecordReader {
             }
         }
         maxFieldBytes = max(options.limits.maxCellBytes, 1024)
+        maxRecordBytes = maxFieldBytes * 16
         try readHeader()
     }
 
@@ -242,6 +244,14 @@ final class CSVRecordParser: RecordReader {
 
     private func refill() throws {
         let keep = pos
+        let pending = input.end - keep
+        if pending > maxRecordBytes {
+            throw ReadError(
+                .unsafe, file: file, line: line,
+                message:
+                    "the record that begins on line \(line) is longer than \(maxRecordBytes >> 20) MiB; check the delimiter and the quotes, or raise limits.maxCellBytes (records may be 16 times as long)"
+            )
+        }
         try input.refill(keepingFrom: keep)
         pos = 0
         if input.loneSurrogates > 0 && !warnedSurrogates {

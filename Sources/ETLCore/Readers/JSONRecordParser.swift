@@ -43,6 +43,7 @@ final class JSONRecordParser: RecordReader {
     private var previousColumns: [Column] = []
     private var lastRecordEndLine = 0
     private var warnedSurrogates = false
+    private let maxRecordBytes: Int
 
     /// Opens a JSON or JSON Lines file and walks to its first record.
     /// - Parameters:
@@ -54,6 +55,7 @@ final class JSONRecordParser: RecordReader {
         file = path
         let format = try Readers.format(of: path, options: options)
         isJSONLines = format == .jsonl
+        maxRecordBytes = max(options.limits.maxCellBytes, 1024) * 16
         input = try ByteChunkReader(path: path, encoding: options.encoding, chunkSize: chunkSize)
         if input.guessedUTF16 {
             warnings.add(
@@ -174,6 +176,13 @@ final class JSONRecordParser: RecordReader {
                 break
             } catch is JSONTokenizer.NeedMore {
                 (tok.i, tok.line, tok.lineStart, tok.lineCharsBefore) = saved
+                if tok.end - tok.i > maxRecordBytes {
+                    throw ReadError(
+                        .unsafe, file: file, line: startLine,
+                        message:
+                            "record \(tok.recordNumber) (line \(startLine)) is longer than \(maxRecordBytes >> 20) MiB; check that the file is what it should be, or raise limits.maxCellBytes (records may be 16 times as long)"
+                    )
+                }
                 try refill(keepingFrom: tok.i)
             }
         }
