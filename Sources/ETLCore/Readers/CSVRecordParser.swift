@@ -136,6 +136,7 @@ final class CSVRecordParser: RecordReader {
     private func readHeader() throws {
         var values: [CellValue] = []
         var sawData = false
+        var lastRow = 0
         while true {
             switch try parseRecord(&values) {
             case .needMore:
@@ -143,15 +144,16 @@ final class CSVRecordParser: RecordReader {
             case .end:
                 if sawData && options.headerRow > 0 {
                     throw ReadError(
-                        .usage, file: file, line: options.headerRow,
+                        .usage, file: file,
                         message:
-                            "header row \(options.headerRow) is beyond the data (the last row starts on line \(line - 1)); give a smaller --header-row (header_row), or 0 for a file without a header"
+                            "header row \(options.headerRow) is beyond the data (the last row is on line \(lastRow)); give a smaller --header-row (header_row), or 0 for a file without a header"
                     )
                 }
                 return
             case .record(let row):
                 if Self.allEmpty(values) { continue }
                 sawData = true
+                lastRow = row
                 if options.headerRow == 0 {
                     var count = values.count
                     while count > 0 && values[count - 1] == .empty { count -= 1 }
