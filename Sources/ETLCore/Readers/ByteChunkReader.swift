@@ -38,6 +38,8 @@ final class ByteChunkReader {
     private(set) var hadBOM = false
     /// How the raw bytes become the buffer's bytes.
     private(set) var transcoding = Transcoding.none
+    /// Whether UTF-16 was inferred from zero bytes, without a byte order mark.
+    private(set) var guessedUTF16 = false
     /// How many unpaired UTF-16 surrogates were replaced by U+FFFD so far.
     private(set) var loneSurrogates = 0
 
@@ -56,7 +58,7 @@ final class ByteChunkReader {
     /// - Throws: ``ReadError`` (`unreadable`) when the file cannot be opened or read.
     init(path: String, encoding: TextEncodingChoice, chunkSize: Int = 1 << 20) throws {
         self.path = path
-        self.chunkSize = max(chunkSize, 64)
+        self.chunkSize = max(chunkSize, 16)
         let f = open(path, O_RDONLY)
         guard f >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -81,7 +83,26 @@ final class ByteChunkReader {
             try startUTF16(.utf16BE, skip: 2)
         } else if encoding == .utf16 {
             try startUTF16(.utf16LE, skip: 0)
+        } else if encoding == .auto, let order = Self.looksLikeUTF16(UnsafeBufferPointer(start: base, count: n)) {
+            guessedUTF16 = true
+            try startUTF16(order, skip: 0)
         }
+    }
+
+    /// UTF-16 without a byte order mark shows as text where every other byte is zero; plain text
+    /// (UTF-8 or Windows-1252) has no zero bytes. Returns the byte order when the sample looks so.
+    static func looksLikeUTF16(_ bytes: UnsafeBufferPointer<UInt8>) -> Transcoding? {
+        let pairs = min(bytes.count, 4096) / 2
+        guard pairs >= 2 else { return nil }
+        var evenZeros = 0
+        var oddZeros = 0
+        for k in 0..<pairs {
+            if bytes[2 * k] == 0 { evenZeros += 1 }
+            if bytes[2 * k + 1] == 0 { oddZeros += 1 }
+        }
+        if oddZeros * 10 >= pairs * 3 && evenZeros * 20 < pairs { return .utf16LE }
+        if evenZeros * 10 >= pairs * 3 && oddZeros * 20 < pairs { return .utf16BE }
+        return nil
     }
 
     deinit {

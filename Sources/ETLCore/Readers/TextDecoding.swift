@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Turning a field's bytes into a `String`: validated UTF-8 on the fast path, Windows-1252 when asked
 /// or as the fallback for bytes that are not UTF-8.
 enum TextDecoding {
@@ -11,14 +17,22 @@ enum TextDecoding {
     ]
 
     /// The bytes as a `String` if they are valid UTF-8, else nil.
+    ///
+    /// `String(decoding:as:)` (specialised, SIMD-validated) does the work; it repairs rather than
+    /// fails, so a repair is detected afterwards: a different length, or (for a 3-byte invalid run
+    /// replaced by the 3-byte U+FFFD) a 0xEF byte in the result, which then gets an exact check.
     @inline(__always)
     static func utf8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *) {
-            return String(validating: bytes, as: UTF8.self)
-        } else {
-            guard firstInvalidUTF8(bytes) == nil else { return nil }
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        let s = String(decoding: bytes, as: UTF8.self)
+        let n = bytes.count
+        if s.utf8.count != n { return nil }
+        let suspicious =
+            s.utf8.withContiguousStorageIfAvailable { b -> Bool in
+                guard let base = b.baseAddress, n > 0 else { return false }
+                return memchr(base, 0xEF, n) != nil
+            } ?? true
+        if suspicious && firstInvalidUTF8(bytes) != nil { return nil }
+        return s
     }
 
     /// The bytes read as Windows-1252.
