@@ -49,9 +49,10 @@ public final class RecordValidator {
     /// Validates one record, appending issues.
     /// - Parameters:
     ///   - record: the normalised record.
-    ///   - issues: receives problems; fields that already have a `type` issue are not checked again.
+    ///   - issues: receives problems; fields that already have an issue from normalisation are not checked again.
     public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
-        let typed = issues.isEmpty ? [] : Set(issues.filter { $0.rule == "type" }.map(\.field))
+        // A field the normaliser already flagged (unparseable, unmapped) is not judged again.
+        let typed = issues.isEmpty ? [] : Set(issues.map(\.field))
         for (n, c) in checks.enumerated() where typed.isEmpty || !typed.contains(c.field) {
             let position = record.index(of: c.field, hint: hints[n])
             if let position { hints[n] = position }
