@@ -104,8 +104,7 @@ public final class SandboxServer: Sendable {
                 let store = try PixyleStore(settings: settings, plan: plan, seed: seed, file: file)
                 PixyleRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
                 stores.append((service, store, runtime))
-            default: break
-            /*case .sartiq:
+            case .sartiq:
                 let store = try SartiqStore(settings: settings, plan: plan, seed: seed, file: file)
                 SartiqRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
                 stores.append((service, store, runtime))
@@ -120,7 +119,7 @@ public final class SandboxServer: Sendable {
             case .scenario:
                 let store = try ScenarioStore(settings: settings, plan: plan, seed: seed, file: file)
                 ScenarioRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
-                stores.append((service, store, runtime))*/
+                stores.append((service, store, runtime))
             }
         }
         let registered = stores
