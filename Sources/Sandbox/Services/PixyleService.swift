@@ -118,7 +118,9 @@ actor PixyleStore: ServiceStore {
     func addProducts(collectionID: Int, rows: [[String: String]], columns: [String]) -> Collection? {
         guard let index = state.collections.firstIndex(where: { $0.id == collectionID }) else { return nil }
         let now = Timestamp.now()
-        append(rows, columns: columns, to: &state.collections[index], now: now)
+        var collection = state.collections[index]
+        append(rows, columns: columns, to: &collection, now: now)
+        state.collections[index] = collection
         state.collections[index].updatedAt = now
         for c in columns where !state.collections[index].columns.contains(c) {
             state.collections[index].columns.append(c)
@@ -577,8 +579,4 @@ enum PixyleUploadFile {
         let message: String
         init(_ message: String) { self.message = message }
     }
-}
-
-extension HTTPField.Name {
-    static let contentDisposition = HTTPField.Name("Content-Disposition")!
 }

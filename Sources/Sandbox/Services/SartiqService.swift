@@ -699,7 +699,3 @@ enum StoredZip {
         return out
     }
 }
-
-extension HTTPField.Name {
-    static let wwwAuthenticate = HTTPField.Name("WWW-Authenticate")!
-}

@@ -117,7 +117,6 @@ enum Reply {
 }
 
 extension HTTPField.Name {
-    static let retryAfter = HTTPField.Name("Retry-After")!
     static let xNamespace = HTTPField.Name("X-Namespace")!
     static let xApiKey = HTTPField.Name("X-Api-Key")!
     static let xRateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
