@@ -24,6 +24,9 @@ func config(
 ) throws -> SandboxConfiguration {
     var settings = SandboxSettings()
     settings.pixyleProcessingSeconds = 0.3
+    settings.sartiqRequestsPerSecond = 10_000
+    settings.mixpeekRequestsPerSecond = 10_000
+    settings.scenarioRequestsPerSecond = 10_000
     change(&settings)
     return SandboxConfiguration(
         port: 0, services: services, faults: try faults.map(FaultSpec.parse) ?? FaultSpec(),
