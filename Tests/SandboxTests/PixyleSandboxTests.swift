@@ -49,7 +49,8 @@ struct PixyleSandboxTests {
 
     @Test func uploadCreatesCollectionThatProcessesAndReportsImageErrors() async throws {
         let schemas = self.schemas
-        try await withSandbox(try config()) { client in
+        let configuration = try config { $0.pixyleProcessingSeconds = 1.0 }
+        try await withSandbox(configuration) { client in
             let auth = try await pixyleAuth(client)
             let created = try await pixyleUpload(client, auth, csv: Self.csv, filename: "spring.csv")
             #expect(created.status == .ok)
@@ -64,7 +65,7 @@ struct PixyleSandboxTests {
             let earlyShare = try #require(early.json["processed_products_percentage"]?.number)
             #expect(earlyShare < 100)
 
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(1100))
             let done = try await client.execute(uri: "/pixyle/main/v1/collections/\(id)", method: .get, headers: auth)
             #expect(schemas.problems(done.json, against: "CollectionDetailResponse") == [])
             #expect(done.json["processed_products_percentage"]?.number == 100)
