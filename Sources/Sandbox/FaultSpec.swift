@@ -51,7 +51,8 @@ public struct FaultSpec: Sendable, Equatable {
                 func share() throws -> Double {
                     guard let d = Double(value), d >= 0, d <= 1 else {
                         throw SandboxSpecError(
-                            "--faults: \(service.rawValue):\(key)=\"\(value)\" is not a share; write a number from 0 to 1")
+                            "--faults: \(service.rawValue):\(key)=\"\(value)\" is not a share; write a number from 0 to 1"
+                        )
                     }
                     return d
                 }
@@ -63,7 +64,8 @@ public struct FaultSpec: Sendable, Equatable {
                 case "latency":
                     guard let range = parseLatency(value) else {
                         throw SandboxSpecError(
-                            "--faults: \(service.rawValue):latency=\"\(value)\" is not a latency; write 100ms, 1s or 50-150ms")
+                            "--faults: \(service.rawValue):latency=\"\(value)\" is not a latency; write 100ms, 1s or 50-150ms"
+                        )
                     }
                     knobs.latencyMilliseconds = range
                 default:
@@ -166,7 +168,8 @@ public struct PlantSpec: Sendable, Equatable {
                 case "duplicate": counts.duplicate = n
                 default:
                     throw SandboxSpecError(
-                        "--plant: unknown knob \"\(key)\" for \(service.rawValue); expected mutate, drop, extra or duplicate")
+                        "--plant: unknown knob \"\(key)\" for \(service.rawValue); expected mutate, drop, extra or duplicate"
+                    )
                 }
             }
             result.services[service] = counts
@@ -198,7 +201,8 @@ enum SpecParser {
             for item in text[text.index(after: colon)...].split(separator: ",") {
                 let kv = item.trimmingCharacters(in: .whitespaces)
                 guard let eq = kv.firstIndex(of: "="), eq != kv.startIndex, kv.index(after: eq) != kv.endIndex else {
-                    throw SandboxSpecError("\(option): \"\(kv)\" in \(name) is not knob=value; write e.g. \(name):429=0.1")
+                    throw SandboxSpecError(
+                        "\(option): \"\(kv)\" in \(name) is not knob=value; write e.g. \(name):429=0.1")
                 }
                 pairs.append((String(kv[..<eq]), String(kv[kv.index(after: eq)...])))
             }

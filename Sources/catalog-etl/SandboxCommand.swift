@@ -16,10 +16,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (127.0.0.1 only; 0 picks a free port).")
     var port: Int = 8089
 
-    @Option(help: "The services to serve: all, or a comma-separated list of pixyle, sartiq, mixpeek, wickson, scenario.")
+    @Option(
+        help: "The services to serve: all, or a comma-separated list of pixyle, sartiq, mixpeek, wickson, scenario.")
     var services: String = "all"
 
-    @Option(help: "Injected faults per service: service:knob=value,...;service2:... (knobs 429, 5xx, reset, timeout, latency).")
+    @Option(
+        help:
+            "Injected faults per service: service:knob=value,...;service2:... (knobs 429, 5xx, reset, timeout, latency)."
+    )
     var faults: String?
 
     @Option(help: "Planted differences per service: service:mutate=N,drop=N,extra=N,duplicate=N;...")
@@ -57,7 +61,8 @@ struct SandboxCommand: AsyncParsableCommand {
                 for service in configuration.services.sorted() {
                     lines.append(
                         "  \(service.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))"
-                            + "http://\(configuration.host):\(port)\(service.prefix)   \(service.credentialsDescription)")
+                            + "http://\(configuration.host):\(port)\(service.prefix)   \(service.credentialsDescription)"
+                    )
                 }
                 lines.append("  stats    http://\(configuration.host):\(port)/_sandbox/stats")
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

@@ -41,11 +41,15 @@ struct MixpeekSandboxTests {
                 uri: "/mixpeek/v1/buckets", method: .post, headers: mixpeekHeaders,
                 body: body(["bucket_name": "catalog", "bucket_schema": ["properties": [:]]]))
             #expect(duplicate.status == .conflict)
-            let listed = try await client.execute(uri: "/mixpeek/v1/buckets/list", method: .post, headers: mixpeekHeaders)
+            let listed = try await client.execute(
+                uri: "/mixpeek/v1/buckets/list", method: .post, headers: mixpeekHeaders)
             #expect(listed.json["total_count"] == 1)
 
             func object(_ sku: String, _ url: String) -> JSONValue {
-                ["blobs": [["property": "image", "type": "image", "data": .string(url)]], "metadata": ["sku": .string(sku)]]
+                [
+                    "blobs": [["property": "image", "type": "image", "data": .string(url)]],
+                    "metadata": ["sku": .string(sku)],
+                ]
             }
             let tooMany = try await client.execute(
                 uri: "/mixpeek/v1/buckets/\(bucketID)/objects/batch", method: .post, headers: mixpeekHeaders,
@@ -97,7 +101,8 @@ struct MixpeekSandboxTests {
             #expect(before.json["total_count"] == 0)
 
             let submitted = try await client.execute(
-                uri: "/mixpeek/v1/buckets/\(bucketID)/batches/\(batchID)/submit", method: .post, headers: mixpeekHeaders)
+                uri: "/mixpeek/v1/buckets/\(bucketID)/batches/\(batchID)/submit", method: .post, headers: mixpeekHeaders
+            )
             #expect(submitted.json["status"] == "PENDING")
             let taskID = try #require(submitted.json["task_id"]?.stringValue)
             var seen: [String] = []
@@ -111,7 +116,8 @@ struct MixpeekSandboxTests {
             }
             #expect(seen.last == "COMPLETED")
             #expect(Set(seen).isSubset(of: ["PENDING", "IN_PROGRESS", "COMPLETED"]))
-            let task = try await client.execute(uri: "/mixpeek/v1/tasks/\(taskID)", method: .get, headers: mixpeekHeaders)
+            let task = try await client.execute(
+                uri: "/mixpeek/v1/tasks/\(taskID)", method: .get, headers: mixpeekHeaders)
             #expect(task.json["status"] == "COMPLETED")
 
             let page1 = try await client.execute(
@@ -124,13 +130,15 @@ struct MixpeekSandboxTests {
                 uri: "/mixpeek/v1/collections/\(collectionID)/documents/list", method: .post, headers: mixpeekHeaders,
                 body: body(["limit": 1, "cursor": .string(cursor)]))
             #expect(page2.json["pagination"]?["next_cursor"] == .null)
-            let skus = ((page1.json["results"]?.arrayValue ?? []) + (page2.json["results"]?.arrayValue ?? [])).compactMap {
-                $0["sku"]?.stringValue
-            }
+            let skus = ((page1.json["results"]?.arrayValue ?? []) + (page2.json["results"]?.arrayValue ?? []))
+                .compactMap {
+                    $0["sku"]?.stringValue
+                }
             #expect(Set(skus) == ["M-1", "M-3"])
             for limit in [0, 1001] {
                 let bad = try await client.execute(
-                    uri: "/mixpeek/v1/collections/\(collectionID)/documents/list", method: .post, headers: mixpeekHeaders,
+                    uri: "/mixpeek/v1/collections/\(collectionID)/documents/list", method: .post,
+                    headers: mixpeekHeaders,
                     body: body(["limit": .int(limit)]))
                 #expect(bad.status == .unprocessableContent)
             }
@@ -157,7 +165,8 @@ struct MixpeekSandboxTests {
             }
             func names(_ query: String, _ payload: JSONValue) async throws -> (JSONValue, [String]) {
                 let r = try await client.execute(
-                    uri: "/mixpeek/v1/collections/list\(query)", method: .post, headers: mixpeekHeaders, body: body(payload))
+                    uri: "/mixpeek/v1/collections/list\(query)", method: .post, headers: mixpeekHeaders,
+                    body: body(payload))
                 #expect(r.status == .ok)
                 return (r.json, (r.json["results"]?.arrayValue ?? []).compactMap { $0["collection_name"]?.stringValue })
             }
@@ -169,7 +178,8 @@ struct MixpeekSandboxTests {
             #expect(Set(filtered.1) == ["alpha", "gamma"])
             let searched = try await names("", ["search": "BET"])
             #expect(searched.1 == ["beta"])
-            let paged = try await names("?limit=2&offset=2", ["sort": ["field": "collection_name", "direction": "asc"]])
+            let paged = try await names(
+                "?limit=2&offset=2", ["sort": ["field": "collection_name", "direction": "asc"]])
             #expect(paged.1 == ["gamma"])
             #expect(paged.0["pagination"]?["page"] == 2)
             #expect(paged.0["pagination"]?["total_pages"] == 2)
@@ -208,13 +218,15 @@ struct WicksonSandboxTests {
             #expect(first.headers[HTTPField.Name("X-RateLimit-Limit")!] == "1000")
             let again = try await upload(client, "shirt.jpg", "jpeg-bytes-1", collection: "product_images")
             #expect(again.status == .conflict)
-            let forced = try await upload(client, "shirt.jpg", "jpeg-bytes-1", collection: "product_images", force: true)
+            let forced = try await upload(
+                client, "shirt.jpg", "jpeg-bytes-1", collection: "product_images", force: true)
             #expect(forced.json["data"]?["media_id"] == first.json["data"]?["media_id"])
             _ = try await upload(client, "notes.pdf", "pdf-bytes")
             let unsupported = try await upload(client, "virus.exe", "x")
             #expect(unsupported.status == .unsupportedMediaType)
 
-            let collections = try await client.execute(uri: "/wickson/v1/media/collections", method: .get, headers: Self.key)
+            let collections = try await client.execute(
+                uri: "/wickson/v1/media/collections", method: .get, headers: Self.key)
             let data = try #require(collections.json["data"])
             #expect(collections.json["success"] == true)
             #expect(collections.json["message"] == "Collections retrieved successfully")
@@ -229,7 +241,8 @@ struct WicksonSandboxTests {
                 uri: "/wickson/v1/media?page=1&page_size=1&media_type=image", method: .get, headers: Self.key)
             #expect(list.json["data"]?["pagination"]?["total_items"] == 1)
             #expect(list.json["data"]?["items"]?.arrayValue?.first?["file_info"]?["filename"] == "shirt.jpg")
-            let tooBig = try await client.execute(uri: "/wickson/v1/media?page_size=101", method: .get, headers: Self.key)
+            let tooBig = try await client.execute(
+                uri: "/wickson/v1/media?page_size=101", method: .get, headers: Self.key)
             #expect(tooBig.status == .badRequest)
         }
     }
@@ -293,7 +306,8 @@ struct ScenarioSandboxTests {
             } while token != nil
             #expect(names == (1...5).map { "asset-\($0)" })
             for size in ["0", "101"] {
-                let bad = try await client.execute(uri: "/scenario/v1/assets?pageSize=\(size)", method: .get, headers: Self.auth)
+                let bad = try await client.execute(
+                    uri: "/scenario/v1/assets?pageSize=\(size)", method: .get, headers: Self.auth)
                 #expect(bad.status == .badRequest)
             }
 
@@ -312,15 +326,19 @@ struct ScenarioSandboxTests {
             #expect(fifty.status == .badRequest)
 
             let renamed = try await client.execute(
-                uri: "/scenario/v1/collections/\(collectionID)", method: .put, headers: Self.auth, body: body(["name": "Summer"]))
+                uri: "/scenario/v1/collections/\(collectionID)", method: .put, headers: Self.auth,
+                body: body(["name": "Summer"]))
             #expect(renamed.json["collection"]?["name"] == "Summer")
-            let fetched = try await client.execute(uri: "/scenario/v1/collections/\(collectionID)", method: .get, headers: Self.auth)
+            let fetched = try await client.execute(
+                uri: "/scenario/v1/collections/\(collectionID)", method: .get, headers: Self.auth)
             #expect(fetched.json["collection"]?["modelCount"] == 0)
             let all = try await client.execute(uri: "/scenario/v1/collections", method: .get, headers: Self.auth)
             #expect(all.json["collections"]?.arrayValue?.count == 1)
-            let deleted = try await client.execute(uri: "/scenario/v1/collections/\(collectionID)", method: .delete, headers: Self.auth)
+            let deleted = try await client.execute(
+                uri: "/scenario/v1/collections/\(collectionID)", method: .delete, headers: Self.auth)
             #expect(deleted.status == .ok)
-            let gone = try await client.execute(uri: "/scenario/v1/collections/\(collectionID)", method: .get, headers: Self.auth)
+            let gone = try await client.execute(
+                uri: "/scenario/v1/collections/\(collectionID)", method: .get, headers: Self.auth)
             #expect(gone.status == .notFound)
             #expect(try await stats(client, .scenario)["items"] == 5)
         }

@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import Testing
 
 @testable import Sandbox
@@ -79,9 +79,17 @@ struct PixyleSandboxTests {
             #expect(csv.status == .ok)
             #expect(csv.headers[.contentDisposition] == "attachment; filename=\"spring_\(id).csv\"")
             let lines = csv.text.split(separator: "\r\n")
-            #expect(lines.first == "product_id,sku,root_sku,title,description,image_url_1,category,color,pattern,sleeve_length,material")
+            #expect(
+                lines.first
+                    == "product_id,sku,root_sku,title,description,image_url_1,category,color,pattern,sleeve_length,material"
+            )
             #expect(lines.count == 3)
-            #expect(lines.contains { $0.hasSuffix(",A-1,,Black cotton long sleeve shirt,Relaxed fit,https://img.example/a1.jpg,shirts,black,,long,cotton") })
+            #expect(
+                lines.contains {
+                    $0.hasSuffix(
+                        ",A-1,,Black cotton long sleeve shirt,Relaxed fit,https://img.example/a1.jpg,shirts,black,,long,cotton"
+                    )
+                })
 
             let json = try await client.execute(
                 uri: "/pixyle/main/v1/collections/\(id)/export/json", method: .get, headers: auth)
@@ -111,14 +119,16 @@ struct PixyleSandboxTests {
             #expect(second.json["name"] == "Summer (2)")
             let id = try #require(first.json["id"]?.intValue)
 
-            let added = try await pixyleUpload(client, auth, csv: "sku,image_url_1\nJ-2,https://img.example/j2.jpg\n", into: id)
+            let added = try await pixyleUpload(
+                client, auth, csv: "sku,image_url_1\nJ-2,https://img.example/j2.jpg\n", into: id)
             #expect(added.status == .ok)
             #expect(schemas.problems(added.json, against: "CollectionUpgradeResponse") == [])
             #expect(added.json["product_count"] == 2)
             let missing = try await pixyleUpload(client, auth, csv: "sku,image_url_1\nJ-3,https://x/j.jpg\n", into: 999)
             #expect(missing.status == .notFound)
 
-            let deleted = try await client.execute(uri: "/pixyle/main/v1/collections/\(id)", method: .delete, headers: auth)
+            let deleted = try await client.execute(
+                uri: "/pixyle/main/v1/collections/\(id)", method: .delete, headers: auth)
             #expect(deleted.status == .ok)
             #expect(schemas.problems(deleted.json, against: "DeleteResponse") == [])
             let gone = try await client.execute(uri: "/pixyle/main/v1/collections/\(id)", method: .get, headers: auth)
@@ -152,16 +162,19 @@ struct PixyleSandboxTests {
         try await withSandbox(configuration) { client in
             let auth = try await pixyleAuth(client)
             for n in 1...9 {
-                _ = try await pixyleUpload(client, auth, csv: "sku,image_url_1\nL-\(n),https://x/\(n).jpg\n", name: "c\(n)")
+                _ = try await pixyleUpload(
+                    client, auth, csv: "sku,image_url_1\nL-\(n),https://x/\(n).jpg\n", name: "c\(n)")
             }
             let first = try await client.execute(uri: "/pixyle/main/v1/collections", method: .get, headers: auth)
             #expect(schemas.problems(first.json, against: "CollectionsListResponse") == [])
             #expect(first.json["meta"] == ["page": 1, "size": 7, "total": 9, "total_pages": 2])
             #expect(first.json["result"]?.arrayValue?.count == 7)
-            let second = try await client.execute(uri: "/pixyle/main/v1/collections?page=2&size=7", method: .get, headers: auth)
+            let second = try await client.execute(
+                uri: "/pixyle/main/v1/collections?page=2&size=7", method: .get, headers: auth)
             #expect(second.json["result"]?.arrayValue?.count == 2)
             for query in ["size=0", "size=21", "page=0", "size=abc"] {
-                let bad = try await client.execute(uri: "/pixyle/main/v1/collections?\(query)", method: .get, headers: auth)
+                let bad = try await client.execute(
+                    uri: "/pixyle/main/v1/collections?\(query)", method: .get, headers: auth)
                 #expect(bad.status == .badRequest, "\(query)")
                 #expect(schemas.problems(bad.json, against: "ErrorResponse") == [])
             }

@@ -9,7 +9,8 @@ import Testing
 @Suite("sandbox specs")
 struct SandboxSpecTests {
     @Test func parsesFaultsPlantAndServices() throws {
-        let faults = try FaultSpec.parse("sartiq:429=0.1,5xx=0.05,reset=0.01,timeout=0.01,latency=50-150ms;pixyle:429=0.2")
+        let faults = try FaultSpec.parse(
+            "sartiq:429=0.1,5xx=0.05,reset=0.01,timeout=0.01,latency=50-150ms;pixyle:429=0.2")
         #expect(faults[.sartiq].tooManyRequests == 0.1)
         #expect(faults[.sartiq].latencyMilliseconds == 50...150)
         #expect(faults[.pixyle].tooManyRequests == 0.2)
@@ -86,7 +87,9 @@ struct SandboxFaultTests {
             try await withSandbox(try config(faults: "scenario:429=0.5", seed: 42)) { client in
                 var codes: [Int] = []
                 for _ in 0..<16 {
-                    codes.append(try await client.execute(uri: "/scenario/v1/collections", method: .get, headers: Self.auth).status.code)
+                    codes.append(
+                        try await client.execute(uri: "/scenario/v1/collections", method: .get, headers: Self.auth)
+                            .status.code)
                 }
                 return codes
             }
@@ -134,7 +137,9 @@ struct SandboxFaultTests {
         try await withSandbox(configuration) { client in
             var codes: [Int] = []
             for _ in 0..<5 {
-                codes.append(try await client.execute(uri: "/scenario/v1/collections", method: .get, headers: Self.auth).status.code)
+                codes.append(
+                    try await client.execute(uri: "/scenario/v1/collections", method: .get, headers: Self.auth).status
+                        .code)
             }
             #expect(codes == [200, 200, 200, 429, 429])
             let s = try await stats(client, .scenario)
@@ -177,15 +182,19 @@ struct SandboxInspectionTests {
     @Test func statsReportRequestsPerEndpointAndPeak() async throws {
         try await withSandbox(try config()) { client in
             let auth = try await pixyleAuth(client)
-            for _ in 0..<3 { _ = try await client.execute(uri: "/pixyle/main/v1/collections", method: .get, headers: auth) }
+            for _ in 0..<3 {
+                _ = try await client.execute(uri: "/pixyle/main/v1/collections", method: .get, headers: auth)
+            }
             let response = try await client.execute(uri: "/_sandbox/stats", method: .get)
             let all = try #require(response.json.objectValue)
             #expect(Set(all.map(\.0)) == ["pixyle", "sartiq", "mixpeek", "wickson", "scenario"])
             let pixyle = try #require(response.json["pixyle"])
-            #expect(Set(pixyle.objectValue?.map(\.0) ?? []) == [
-                "items", "duplicate_keys", "requests", "rate_limited_own", "rate_limited_injected", "max_requests_in_1s",
-                "planted",
-            ])
+            #expect(
+                Set(pixyle.objectValue?.map(\.0) ?? []) == [
+                    "items", "duplicate_keys", "requests", "rate_limited_own", "rate_limited_injected",
+                    "max_requests_in_1s",
+                    "planted",
+                ])
             #expect(pixyle["requests"] == ["GET /pixyle/main/v1/collections": 3, "POST /pixyle/auth/v1/token": 1])
             #expect(pixyle["max_requests_in_1s"] == 4)
         }
@@ -201,7 +210,8 @@ struct SandboxInspectionTests {
     }
 
     @Test func stateSurvivesARestart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-state-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sandbox-state-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let configuration = try config(state: directory.path)
         let token = try await withSandbox(configuration) { client in
@@ -221,7 +231,8 @@ struct SandboxInspectionTests {
             #expect(list.json["data"]?.arrayValue?.first?["sku"] == "KEEP-1")
             #expect(try await stats(client, .pixyle)["items"] == 1)
             let pixyle = try await pixyleAuth(client)
-            let collections = try await client.execute(uri: "/pixyle/main/v1/collections", method: .get, headers: pixyle)
+            let collections = try await client.execute(
+                uri: "/pixyle/main/v1/collections", method: .get, headers: pixyle)
             #expect(collections.json["result"]?.arrayValue?.first?["name"] == "kept")
         }
     }

@@ -31,7 +31,8 @@ struct SartiqSandboxTests {
             #expect(bad.status == .unauthorized)
             #expect(bad.json == ["detail": "Incorrect email or password"])
             let missing = try await client.execute(
-                uri: "/sartiq/api/v1/login/access-token", method: .post, headers: form, body: ByteBuffer(string: "username=x"))
+                uri: "/sartiq/api/v1/login/access-token", method: .post, headers: form,
+                body: ByteBuffer(string: "username=x"))
             #expect(missing.status == .unprocessableContent)
             #expect(missing.json["detail"]?.arrayValue?.first?["loc"] == ["body", "password"])
             let anonymous = try await client.execute(uri: "/sartiq/api/v1/products/", method: .get)
@@ -64,7 +65,8 @@ struct SartiqSandboxTests {
                 uri: "/sartiq/api/v1/products/?sync_captioning=false", method: .post, headers: auth,
                 body: body([
                     "name": "Black T-Shirt", "cover_image": "https://img.example/t.jpg", "sku": "S-1", "brand": "Acme",
-                    "brand_collection": "SS26", "season": "Spring", "year": 2026, "in_store_date": "2026-03-01T09:00:00Z",
+                    "brand_collection": "SS26", "season": "Spring", "year": 2026,
+                    "in_store_date": "2026-03-01T09:00:00Z",
                     "gender": "FEMALE", "brand_metadata": ["line": "core"],
                 ]))
             #expect(created.status == .ok)
@@ -209,7 +211,8 @@ struct SartiqSandboxTests {
                 uri: "/sartiq/api/v1/products/", method: .post, headers: auth,
                 body: body(["name": "n", "cover_image": "https://x/a.jpg"]))
             let started = try await client.execute(
-                uri: "/sartiq/api/v1/products/export-approved-shots/async", method: .post, headers: auth, body: body([:]))
+                uri: "/sartiq/api/v1/products/export-approved-shots/async", method: .post, headers: auth,
+                body: body([:]))
             #expect(schemas.problems(started.json, against: "ExportTaskPublic") == [])
             #expect(started.json["status"] == "PENDING")
             let id = try #require(started.json["id"]?.stringValue)
@@ -217,7 +220,8 @@ struct SartiqSandboxTests {
             var done = started
             for _ in 0..<100 {
                 try await Task.sleep(for: .milliseconds(30))
-                done = try await client.execute(uri: "/sartiq/api/v1/products/export-tasks/\(id)", method: .get, headers: auth)
+                done = try await client.execute(
+                    uri: "/sartiq/api/v1/products/export-tasks/\(id)", method: .get, headers: auth)
                 let status = done.json["status"]?.stringValue ?? ""
                 if seen.last != status { seen.append(status) }
                 if status == "COMPLETED" { break }
@@ -226,7 +230,8 @@ struct SartiqSandboxTests {
             #expect(seen.last == "COMPLETED")
             #expect(done.json["progress"] == 100)
             #expect(schemas.problems(done.json, against: "ExportTaskPublic") == [])
-            let listed = try await client.execute(uri: "/sartiq/api/v1/products/export-tasks", method: .get, headers: auth)
+            let listed = try await client.execute(
+                uri: "/sartiq/api/v1/products/export-tasks", method: .get, headers: auth)
             #expect(schemas.problems(listed.json, against: "ExportTasksPublic") == [])
             #expect(listed.json["count"] == 1)
             let download = try await client.execute(
@@ -239,7 +244,8 @@ struct SartiqSandboxTests {
             #expect(again.status == .notFound)
 
             let second = try await client.execute(
-                uri: "/sartiq/api/v1/products/export-approved-shots/async", method: .post, headers: auth, body: body([:]))
+                uri: "/sartiq/api/v1/products/export-approved-shots/async", method: .post, headers: auth,
+                body: body([:]))
             let secondID = try #require(second.json["id"]?.stringValue)
             let cancelled = try await client.execute(
                 uri: "/sartiq/api/v1/products/export-tasks/\(secondID)", method: .delete, headers: auth)

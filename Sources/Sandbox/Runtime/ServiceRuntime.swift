@@ -113,7 +113,8 @@ struct ServiceMiddleware: RouterMiddleware {
         case .timeout:
             let deadline = Timestamp.monotonic() + runtime.holdSeconds
             while Timestamp.monotonic() < deadline && !runtime.shutdown.withLock({ $0 }) {
-                try await Task.sleep(for: .milliseconds(min(100, max(1, Int((deadline - Timestamp.monotonic()) * 1000)))))
+                try await Task.sleep(
+                    for: .milliseconds(min(100, max(1, Int((deadline - Timestamp.monotonic()) * 1000)))))
             }
             context.closeConnection()
             throw FaultClosedConnection()
@@ -156,7 +157,8 @@ enum FaultResponses {
         case .sartiq: return Reply.detail(.tooManyRequests, message, headers: headers)
         case .mixpeek:
             return Reply.mixpeekError(.tooManyRequests, message, type: "TooManyRequestsError", headers: headers)
-        case .wickson: return Reply.wicksonError(.tooManyRequests, message, code: "RATE_LIMIT_EXCEEDED", headers: headers)
+        case .wickson:
+            return Reply.wicksonError(.tooManyRequests, message, code: "RATE_LIMIT_EXCEEDED", headers: headers)
         case .scenario: return Reply.scenarioError(.tooManyRequests, message, headers: headers)
         }
     }

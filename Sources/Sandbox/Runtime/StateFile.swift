@@ -17,7 +17,8 @@ struct StateFile: Sendable {
             return try JSONDecoder().decode(State.self, from: data)
         } catch {
             throw SandboxSpecError(
-                "\(url.path): the sandbox state cannot be read (\(error)); delete the file or choose another --state folder")
+                "\(url.path): the sandbox state cannot be read (\(error)); delete the file or choose another --state folder"
+            )
         }
     }
 

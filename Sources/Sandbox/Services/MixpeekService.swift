@@ -180,8 +180,10 @@ actor MixpeekStore: ServiceStore {
     func documents(of c: Collection, plantIfDue: Bool) -> [Object] {
         let bucketRefs = Set((c.source["bucket_ids"]?.arrayValue ?? []).compactMap(\.stringValue))
         let bucketIDs = Set(
-            state.buckets.filter { $0.namespace == c.namespace && (bucketRefs.contains($0.id) || bucketRefs.contains($0.name)) }
-                .map(\.id))
+            state.buckets.filter {
+                $0.namespace == c.namespace && (bucketRefs.contains($0.id) || bucketRefs.contains($0.name))
+            }
+            .map(\.id))
         if plantIfDue && !plan.isEmpty && !state.plant.done
             && state.objects.contains(where: { bucketIDs.contains($0.bucketID) })
         {
@@ -193,7 +195,9 @@ actor MixpeekStore: ServiceStore {
         for b in state.batches where bucketIDs.contains(b.bucketID) && status(b, now: now) == "COMPLETED" {
             processed.formUnion(b.objectIDs)
         }
-        return state.objects.filter { bucketIDs.contains($0.bucketID) && ($0.forcedProcessed || processed.contains($0.id)) }
+        return state.objects.filter {
+            bucketIDs.contains($0.bucketID) && ($0.forcedProcessed || processed.contains($0.id))
+        }
     }
 
     private func plant(bucketIDs: Set<String>) {
@@ -203,7 +207,8 @@ actor MixpeekStore: ServiceStore {
         let mutated = pickIndices(plan.mutate, of: candidates.count, using: &random).map { candidates[$0] }
         for i in mutated {
             let title = state.objects[i].metadata["title"]?.stringValue ?? ""
-            state.objects[i].metadata = state.objects[i].metadata.objectValue == nil
+            state.objects[i].metadata =
+                state.objects[i].metadata.objectValue == nil
                 ? ["title": .string(title + " [planted]")]
                 : state.objects[i].metadata.setting("title", .string(title + " [planted]"))
             state.plant.mutate.append(state.objects[i].key)
@@ -231,7 +236,12 @@ actor MixpeekStore: ServiceStore {
             state.objects.append(
                 Object(
                     id: "obj_" + randomHex(16), namespace: namespace, bucketID: bucketID, keyPrefix: .null,
-                    blobs: [["property": "image", "type": "image", "data": .string("https://sandbox.invalid/planted/\(n + 1).jpg")]],
+                    blobs: [
+                        [
+                            "property": "image", "type": "image",
+                            "data": .string("https://sandbox.invalid/planted/\(n + 1).jpg"),
+                        ]
+                    ],
                     metadata: ["sku": .string(sku), "title": .string("Planted extra product \(n + 1)")], createdAt: now,
                     forcedProcessed: true))
             state.plant.extra.append(sku)
@@ -344,7 +354,8 @@ enum MixpeekRoutes {
     }
 
     static func register(
-        on router: Router<SandboxRequestContext>, store: MixpeekStore, runtime: ServiceRuntime, settings: SandboxSettings
+        on router: Router<SandboxRequestContext>, store: MixpeekStore, runtime: ServiceRuntime,
+        settings: SandboxSettings
     ) {
         let api = router.group("mixpeek/v1").add(middleware: ServiceMiddleware(runtime: runtime))
 
@@ -516,7 +527,9 @@ enum MixpeekRoutes {
                     let hasData = blob["data"].map { $0 != .null } ?? false
                     let hasUpload = blob["upload_id"].map { $0 != .null } ?? false
                     if property.isEmpty || (!properties.isEmpty && !properties.contains(property)) {
-                        problem = ("blobs[\(b)].property \"\(property)\" is not a field of the bucket schema", "validation")
+                        problem = (
+                            "blobs[\(b)].property \"\(property)\" is not a field of the bucket schema", "validation"
+                        )
                     } else if hasData == hasUpload {
                         problem = ("blobs[\(b)]: exactly one of data or upload_id is required", "validation")
                     } else if let data = blob["data"]?.stringValue, data.contains("/missing/") {
@@ -551,7 +564,8 @@ enum MixpeekRoutes {
             ]
             if succeeded.isEmpty {
                 return Reply.mixpeekError(
-                    .unprocessableContent, "All \(objects.count) objects failed", type: "ValidationError", details: result)
+                    .unprocessableContent, "All \(objects.count) objects failed", type: "ValidationError",
+                    details: result)
             }
             return Reply.json(.ok, result)
         }
@@ -700,7 +714,8 @@ enum MixpeekRoutes {
             if let search = body["search"]?.stringValue, !search.isEmpty {
                 let needle = caseSensitive ? search : search.lowercased()
                 items = items.filter { item in
-                    let text = (item["collection_name"]?.stringValue ?? "") + " " + (item["description"]?.stringValue ?? "")
+                    let text =
+                        (item["collection_name"]?.stringValue ?? "") + " " + (item["description"]?.stringValue ?? "")
                     return (caseSensitive ? text : text.lowercased()).contains(needle)
                 }
             }
@@ -731,7 +746,8 @@ enum MixpeekRoutes {
                     "total_count": .int(items.count),
                     "stats": [
                         "total_documents": .int(documents),
-                        "avg_documents_per_collection": .double(items.isEmpty ? 0 : Double(documents) / Double(items.count)),
+                        "avg_documents_per_collection": .double(
+                            items.isEmpty ? 0 : Double(documents) / Double(items.count)),
                         "collections_with_taxonomies": 0, "total_feature_extractors": .int(items.count),
                         "total_taxonomies": 0, "total_retrievers": 0,
                     ],
@@ -744,7 +760,9 @@ enum MixpeekRoutes {
             case .failure(let f): return f.response
             case .success(let n): namespace = n
             }
-            guard let collection = await store.collection(context.parameters.get("collection") ?? "", namespace: namespace)
+            guard
+                let collection = await store.collection(
+                    context.parameters.get("collection") ?? "", namespace: namespace)
             else {
                 return Reply.mixpeekError(.notFound, "Collection not found", type: "NotFoundError")
             }
@@ -760,7 +778,8 @@ enum MixpeekRoutes {
             }
             if let cursor = body["cursor"]?.stringValue {
                 guard cursor.hasPrefix("cur_"), let n = Int(cursor.dropFirst(4)), n >= 0 else {
-                    return Reply.mixpeekError(.badRequest, "cursor: not a cursor this service issued", type: "BadRequestError")
+                    return Reply.mixpeekError(
+                        .badRequest, "cursor: not a cursor this service issued", type: "BadRequestError")
                 }
                 offset = n
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// The Pixyle.ai stand-in: token endpoint and the Dataset Upload API (`/main/v1/collections`).
 ///

@@ -90,7 +90,8 @@ enum SartiqSchema {
         for field in fields {
             guard let value = values[field.name] else {
                 if required.contains(field.name) {
-                    errors.append(error("missing", loc: ["body", .string(field.name)], msg: "Field required", input: body))
+                    errors.append(
+                        error("missing", loc: ["body", .string(field.name)], msg: "Field required", input: body))
                 }
                 continue
             }
@@ -223,7 +224,8 @@ enum SartiqSchema {
         if text.lowercased().hasPrefix("urn:uuid:") { text = text.dropFirst(9) }
         let hex = text.filter { $0 != "-" }
         for ch in text where !(ch.isHexDigit || ch == "-") {
-            return "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `\(ch)`"
+            return
+                "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `\(ch)`"
         }
         if hex.count != 32 { return "invalid length: expected length 32 for simple format, found \(hex.count)" }
         if text.contains("-") {
@@ -280,7 +282,8 @@ enum SartiqSchema {
         }
         if i == chars.count { return nil }
         if chars[i] == UInt8(ascii: "Z") || chars[i] == UInt8(ascii: "z") {
-            return i + 1 == chars.count ? nil : ("datetime_parsing", "unexpected extra characters at the end of the input")
+            return i + 1 == chars.count
+                ? nil : ("datetime_parsing", "unexpected extra characters at the end of the input")
         }
         if chars[i] == UInt8(ascii: "+") || chars[i] == UInt8(ascii: "-") {
             if digits((i + 1)..<(i + 3)) != nil {

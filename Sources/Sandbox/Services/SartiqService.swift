@@ -209,7 +209,8 @@ enum SartiqRoutes {
             case "cover_image_url": value = imageURL(p.fields["cover_image"])
             case "back_image_url": value = imageURL(p.fields["back_image"])
             case "reference_images":
-                value = .array((p.fields["reference_images"]?.arrayValue ?? []).map { imageURL($0) }.filter { $0 != .null })
+                value = .array(
+                    (p.fields["reference_images"]?.arrayValue ?? []).map { imageURL($0) }.filter { $0 != .null })
             case "data_image_urls": value = p.fields["data_images"].flatMap { $0.arrayValue.map(JSONValue.array) } ?? []
             case "public": value = p.fields["public"].flatMap { $0 == .null ? nil : $0 } ?? false
             case "enabled": value = true
@@ -289,14 +290,17 @@ enum SartiqRoutes {
                     SartiqSchema.error("missing", loc: ["body", .string(field)], msg: "Field required", input: .null))
             }
             if !missing.isEmpty { return validationError(missing) }
-            guard form["username"] == SartiqCredentialsCheck.email, form["password"] == SartiqCredentialsCheck.password
+            guard form["username"] == SandboxCredentials.email, form["password"] == SandboxCredentials.password
             else {
                 return Reply.detail(.unauthorized, "Incorrect email or password")
             }
             let token = await store.issueToken()
             return Reply.json(
                 .ok,
-                ["access_token": .string(token), "token_type": "bearer", "expires_in": .int(Int(settings.sartiqTokenTTL))])
+                [
+                    "access_token": .string(token), "token_type": "bearer",
+                    "expires_in": .int(Int(settings.sartiqTokenTTL)),
+                ])
         }
 
         /// Checks the token and the request rate; returns an error response, or nil to go on.
@@ -308,7 +312,8 @@ enum SartiqRoutes {
                 return Reply.detail(.unauthorized, "Not authenticated", headers: [.wwwAuthenticate: "Bearer"])
             }
             guard await store.isValid(token: token) else {
-                return Reply.detail(.unauthorized, "Could not validate credentials", headers: [.wwwAuthenticate: "Bearer"])
+                return Reply.detail(
+                    .unauthorized, "Could not validate credentials", headers: [.wwwAuthenticate: "Bearer"])
             }
             if let wait = await store.admit(token: token) {
                 runtime.recordOwnRateLimit()
@@ -327,19 +332,22 @@ enum SartiqRoutes {
                     errors.append(
                         SartiqSchema.error(
                             "int_parsing", loc: ["query", .string(name)],
-                            msg: "Input should be a valid integer, unable to parse string as an integer", input: .string(v)))
+                            msg: "Input should be a valid integer, unable to parse string as an integer",
+                            input: .string(v)))
                 }
             }
             for name in uuids {
                 if let v = query[name], let reason = SartiqSchema.uuidProblem(v) {
                     errors.append(
                         SartiqSchema.error(
-                            "uuid_parsing", loc: ["query", .string(name)], msg: "Input should be a valid UUID, \(reason)",
+                            "uuid_parsing", loc: ["query", .string(name)],
+                            msg: "Input should be a valid UUID, \(reason)",
                             input: .string(v), ctx: ["error": .string(reason)]))
                 }
             }
             for name in bools {
-                if let v = query[name], !["true", "false", "1", "0", "yes", "no", "on", "off"].contains(v.lowercased()) {
+                if let v = query[name], !["true", "false", "1", "0", "yes", "no", "on", "off"].contains(v.lowercased())
+                {
                     errors.append(
                         SartiqSchema.error(
                             "bool_parsing", loc: ["query", .string(name)],
@@ -405,7 +413,9 @@ enum SartiqRoutes {
             if let denied = await gate(request) { return denied }
             let query = Query(request)
             var errors = queryErrors(query, ints: ["skip", "limit", "year"], uuids: ["organization_id"])
-            let sortKeys = ["name", "season", "year", "gender", "product_type", "shot_status", "created_at", "updated_at"]
+            let sortKeys = [
+                "name", "season", "year", "gender", "product_type", "shot_status", "created_at", "updated_at",
+            ]
             if let s = query["sort_by"], !sortKeys.contains(s) { errors.append(enumError("sort_by", s, sortKeys)) }
             if let s = query["sort_order"], !["asc", "desc"].contains(s) {
                 errors.append(enumError("sort_order", s, ["asc", "desc"]))
@@ -444,7 +454,9 @@ enum SartiqRoutes {
             ci("brand_collection", query.all("brand_collection"))
             ci("brand", query.all("brand"))
             ci("season", query.all("season"))
-            if let y = query["year"].flatMap({ Int($0) }) { products = products.filter { $0.fields["year"]?.intValue == y } }
+            if let y = query["year"].flatMap({ Int($0) }) {
+                products = products.filter { $0.fields["year"]?.intValue == y }
+            }
             if let g = query["gender"] {
                 products = products.filter { ($0.fields["gender"]?.stringValue ?? "UNISEX") == g }
             }
@@ -505,7 +517,9 @@ enum SartiqRoutes {
             switch SartiqSchema.validate(body, fields: SartiqSchema.updateFields, required: []) {
             case .failure(let f): return validationError(f.items)
             case .success(let fields):
-                guard let p = await store.update(id, fields) else { return Reply.detail(.notFound, "Product not found") }
+                guard let p = await store.update(id, fields) else {
+                    return Reply.detail(.notFound, "Product not found")
+                }
                 return Reply.json(.ok, publicJSON(p))
             }
         }
@@ -574,7 +588,8 @@ enum SartiqRoutes {
                 } else {
                     errors.append(
                         SartiqSchema.error(
-                            "list_type", loc: ["body", "product_ids"], msg: "Input should be a valid list", input: list))
+                            "list_type", loc: ["body", "product_ids"], msg: "Input should be a valid list", input: list)
+                    )
                 }
             }
             if !errors.isEmpty { return validationError(errors) }
@@ -666,11 +681,6 @@ enum SartiqRoutes {
     }
 }
 
-enum SartiqCredentialsCheck {
-    static let email = SandboxCredentials.email
-    static let password = SandboxCredentials.password
-}
-
 /// A one-file ZIP archive with the file stored (no compression), for export downloads.
 enum StoredZip {
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
@@ -685,7 +695,9 @@ enum StoredZip {
     static func archive(name: String, contents: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         func u16(_ v: Int) { out += [UInt8(v & 0xff), UInt8((v >> 8) & 0xff)] }
-        func u32(_ v: UInt32) { out += [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)] }
+        func u32(_ v: UInt32) {
+            out += [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)]
+        }
         let nameBytes = Array(name.utf8)
         let crc = crc32(contents)
         let size = UInt32(contents.count)

@@ -95,7 +95,8 @@ actor ScenarioStore: ServiceStore {
 
     func createCollection(name: String) -> Collection {
         let now = Timestamp.now()
-        let c = Collection(id: ScenarioStore.newID("collection_"), name: name, assetIDs: [], createdAt: now, updatedAt: now)
+        let c = Collection(
+            id: ScenarioStore.newID("collection_"), name: name, assetIDs: [], createdAt: now, updatedAt: now)
         state.collections.append(c)
         persist()
         return c
@@ -165,7 +166,8 @@ actor ScenarioStore: ServiceStore {
             }
             state.plant.duplicate.append(copy.name)
         }
-        let dropped = pickIndices(plan.drop, of: state.assets.count, using: &random, excluding: Set(mutated + duplicated))
+        let dropped = pickIndices(
+            plan.drop, of: state.assets.count, using: &random, excluding: Set(mutated + duplicated))
         for i in dropped.sorted(by: >) {
             let asset = state.assets.remove(at: i)
             for c in state.collections.indices { state.collections[c].assetIDs.removeAll { $0 == asset.id } }
@@ -205,7 +207,8 @@ enum ScenarioRoutes {
             ("createdAt", .string(Timestamp.iso(c.createdAt))), ("updatedAt", .string(Timestamp.iso(c.updatedAt))),
         ]
         if let first = c.assetIDs.first {
-            pairs.append(("thumbnail", ["assetId": .string(first), "url": .string("https://sandbox.invalid/scenario/\(first)")]))
+            pairs.append(
+                ("thumbnail", ["assetId": .string(first), "url": .string("https://sandbox.invalid/scenario/\(first)")]))
         }
         return .object(pairs)
     }
@@ -234,10 +237,13 @@ enum ScenarioRoutes {
     }
 
     static func register(
-        on router: Router<SandboxRequestContext>, store: ScenarioStore, runtime: ServiceRuntime, settings: SandboxSettings
+        on router: Router<SandboxRequestContext>, store: ScenarioStore, runtime: ServiceRuntime,
+        settings: SandboxSettings
     ) {
         let api = router.group("scenario/v1").add(middleware: ServiceMiddleware(runtime: runtime))
-        let expected = "Basic " + Data("\(SandboxCredentials.scenarioKey):\(SandboxCredentials.scenarioSecret)".utf8)
+        let expected =
+            "Basic "
+            + Data("\(SandboxCredentials.scenarioKey):\(SandboxCredentials.scenarioSecret)".utf8)
             .base64EncodedString()
 
         @Sendable func gate(_ request: Request) async -> Response? {
@@ -253,11 +259,14 @@ enum ScenarioRoutes {
             return nil
         }
 
-        @Sendable func page<T>(_ items: [T], _ request: Request, defaultSize: Int) -> Result<([T], String?), ScenarioFailure> {
+        @Sendable func page<T>(_ items: [T], _ request: Request, defaultSize: Int) -> Result<
+            ([T], String?), ScenarioFailure
+        > {
             let query = Query(request)
             let size = query["pageSize"].map { Int($0) ?? -1 } ?? defaultSize
             guard (1...100).contains(size) else {
-                return .failure(ScenarioFailure(status: .badRequest, message: "pageSize must be an integer from 1 to 100"))
+                return .failure(
+                    ScenarioFailure(status: .badRequest, message: "pageSize must be an integer from 1 to 100"))
             }
             var start = 0
             if let t = query["paginationToken"] {
@@ -300,7 +309,8 @@ enum ScenarioRoutes {
             }
             guard let mime = mimeType(Array(data.prefix(64))) else {
                 return Reply.scenarioError(
-                    .badRequest, "image format not supported; expected jpeg, png, gif, svg+xml, webp, avif, tiff or heic")
+                    .badRequest,
+                    "image format not supported; expected jpeg, png, gif, svg+xml, webp, avif, tiff or heic")
             }
             let collectionIDs = (body["collectionIds"]?.arrayValue ?? []).compactMap(\.stringValue)
             let now = Timestamp.now()
@@ -396,6 +406,7 @@ enum ScenarioRoutes {
             }
         }
         api.put("collections/:id/assets") { request, context in try await changeAssets(request, context, add: true) }
-        api.delete("collections/:id/assets") { request, context in try await changeAssets(request, context, add: false) }
+        api.delete("collections/:id/assets") { request, context in try await changeAssets(request, context, add: false)
+        }
     }
 }

@@ -64,7 +64,8 @@ actor WicksonStore: ServiceStore {
     }
 
     func upload(_ media: Media, force: Bool) -> UploadOutcome {
-        if let i = state.media.firstIndex(where: { $0.checksum == media.checksum && $0.collection == media.collection }) {
+        if let i = state.media.firstIndex(where: { $0.checksum == media.checksum && $0.collection == media.collection })
+        {
             guard force else { return .duplicate(state.media[i]) }
             var replaced = media
             replaced.id = state.media[i].id
@@ -72,7 +73,9 @@ actor WicksonStore: ServiceStore {
             persist()
             return .created(replaced)
         }
-        if state.collectionsCreated[media.collection] == nil { state.collectionsCreated[media.collection] = media.createdAt }
+        if state.collectionsCreated[media.collection] == nil {
+            state.collectionsCreated[media.collection] = media.createdAt
+        }
         state.media.append(media)
         persist()
         return .created(media)
@@ -109,7 +112,8 @@ actor WicksonStore: ServiceStore {
             state.media.append(copy)
             state.plant.duplicate.append(copy.filename)
         }
-        let dropped = pickIndices(plan.drop, of: state.media.count, using: &random, excluding: Set(mutated + duplicated))
+        let dropped = pickIndices(
+            plan.drop, of: state.media.count, using: &random, excluding: Set(mutated + duplicated))
         for i in dropped.sorted(by: >) {
             state.plant.drop.append(state.media[i].filename)
             state.media.remove(at: i)
@@ -152,7 +156,8 @@ enum WicksonRoutes {
     }
 
     static func register(
-        on router: Router<SandboxRequestContext>, store: WicksonStore, runtime: ServiceRuntime, settings: SandboxSettings
+        on router: Router<SandboxRequestContext>, store: WicksonStore, runtime: ServiceRuntime,
+        settings: SandboxSettings
     ) {
         let api = router.group("wickson/v1").add(middleware: ServiceMiddleware(runtime: runtime))
         let meta: JSONValue = ["api_version": "1.0.0"]
@@ -207,14 +212,16 @@ enum WicksonRoutes {
                         code: "FILE_TOO_LARGE")
                 }
                 let collection = parts.first(where: { $0.name == "collection_id" })?.text ?? "default"
-                let valid = !collection.isEmpty && collection.count <= 64
+                let valid =
+                    !collection.isEmpty && collection.count <= 64
                     && collection.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
                 guard valid else {
                     return Reply.wicksonError(
                         .badRequest, "collection_id \"\(collection)\" must be 1-64 letters, digits, _ or -",
                         code: "INVALID_PARAMETER")
                 }
-                let forceText = parts.first(where: { $0.name == "force_overwrite" })?.text ?? Query(request)["force_overwrite"]
+                let forceText =
+                    parts.first(where: { $0.name == "force_overwrite" })?.text ?? Query(request)["force_overwrite"]
                 let force = ["true", "1", "yes"].contains((forceText ?? "").lowercased())
                 let media = WicksonStore.Media(
                     id: (prefixes[mediaType] ?? "med_") + randomHex(16), mediaType: mediaType, filename: filename,
@@ -237,7 +244,10 @@ enum WicksonRoutes {
                                     "filename": .string(m.filename), "size_bytes": .int(m.size),
                                     "mime_type": .string(mime), "checksum": .string(m.checksum),
                                 ],
-                                "storage_info": ["collection": .string(m.collection), "created_at": .string(Timestamp.iso(m.createdAt))],
+                                "storage_info": [
+                                    "collection": .string(m.collection),
+                                    "created_at": .string(Timestamp.iso(m.createdAt)),
+                                ],
                                 "balance_info": ["cost": .double(0), "remaining_balance": .double(100)],
                                 "content_summary": .string("Sandbox analysis of \(m.filename)"),
                             ],
@@ -257,7 +267,9 @@ enum WicksonRoutes {
                         "data": [
                             "collections": .array(list.map { .string($0.0) }),
                             "collection_details": .object(
-                                list.map { ($0.0, ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))]) }),
+                                list.map {
+                                    ($0.0, ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))])
+                                }),
                             "total_collections": .int(list.count),
                         ],
                         "metadata": meta,
@@ -295,8 +307,13 @@ enum WicksonRoutes {
                                     [
                                         "id": .string(m.id), "media_type": .string(m.mediaType),
                                         "file_info": ["filename": .string(m.filename), "size_bytes": .int(m.size)],
-                                        "storage": ["created_at": .string(Timestamp.iso(m.createdAt)), "collection": .string(m.collection)],
-                                        "metadata": ["search": ["summary": .string("Sandbox analysis of \(m.filename)")]],
+                                        "storage": [
+                                            "created_at": .string(Timestamp.iso(m.createdAt)),
+                                            "collection": .string(m.collection),
+                                        ],
+                                        "metadata": [
+                                            "search": ["summary": .string("Sandbox analysis of \(m.filename)")]
+                                        ],
                                     ]
                                 }),
                             "pagination": [

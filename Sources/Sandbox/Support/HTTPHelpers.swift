@@ -1,6 +1,6 @@
 import Foundation
-public import Hummingbird
 internal import HTTPTypes
+public import Hummingbird
 internal import NIOCore
 
 /// The request context of the sandbox: Hummingbird's core storage plus the connection, so that
@@ -110,8 +110,7 @@ enum Reply {
     }
 
     /// Scenario's error body (its envelope is unknown; we send `{"error": "..."}` plus the status).
-    static func scenarioError(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response
-    {
+    static func scenarioError(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
         json(status, ["error": .string(message), "status": .int(status.code)], headers: headers)
     }
 }
