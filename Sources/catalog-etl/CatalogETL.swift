@@ -16,7 +16,9 @@ struct CatalogETL: AsyncParsableCommand {
             Exit codes: 0 ok · 1 the data has problems (rows rejected, thresholds crossed) · \
             2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed.
             """,
-        subcommands: [InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self])
+        subcommands: [
+            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, SandboxCommand.self,
+        ])
 
     /// Runs the command and maps every failure to the documented exit codes.
     static func main() async {

@@ -1,0 +1,582 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The Pixyle.ai stand-in: token endpoint and the Dataset Upload API (`/main/v1/collections`).
+///
+/// Choices where the pages are silent (documented here and in the README of the sandbox):
+/// - `POST /auth/v1/token` answers `{access_token, refresh_token, token_type:"Bearer", expires_in}`.
+/// - Upload files: CSV with a header row (comma, `"` quoting, UTF-8) or a JSON array of objects;
+///   the type comes from the file name's extension, else from the first non-blank byte (`[` = JSON).
+///   Every row must carry a non-empty `sku` and `image_url_1`, else 422 and nothing is created.
+/// - Processing: the products of an upload become processed evenly over
+///   ``SandboxSettings/pixyleProcessingSeconds``; a collection is "processing" until its last product is.
+/// - Per-product errors: an image URL whose path contains `/missing/` answers 404, so the product gets
+///   `errors[{product_id, image_name: the URL's last path component, error_code: 404, error_message}]`
+///   once processed, and is left out of exports.
+/// - Export columns: `product_id, sku, root_sku, title, description, image_url_1…8` (those present),
+///   then the tags `category, color, pattern, sleeve_length, material`, found as keywords in the
+///   title and description (see ``PixyleTagger``).
+actor PixyleStore: ServiceStore {
+    struct Product: Codable, Sendable {
+        var id: Int
+        var fields: [String: String]
+        var columns: [String]
+        var processedAt: Double
+        var sku: String { fields["sku"] ?? "" }
+        var imageURLs: [String] {
+            (1...8).compactMap { fields["image_url_\($0)"] }.filter { !$0.isEmpty }
+        }
+        var failedImage: String? { imageURLs.first(where: { $0.contains("/missing/") }) }
+    }
+
+    struct Collection: Codable, Sendable {
+        var id: Int
+        var name: String
+        var createdAt: Double
+        var updatedAt: Double
+        var products: [Product]
+        var columns: [String]
+    }
+
+    struct State: Codable, Sendable {
+        var nextCollectionID = 1
+        var nextProductID = 1
+        var collections: [Collection] = []
+        var tokens: [String: Double] = [:]
+        var plant = PlantRecord()
+    }
+
+    private var state: State
+    private let file: StateFile?
+    private let settings: SandboxSettings
+    private let plan: PlantSpec.Counts
+    private var random: SeededGenerator
+    private var uploads: RateWindow
+
+    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, file: StateFile?) throws {
+        self.settings = settings
+        self.plan = plan
+        self.file = file
+        self.random = SeededGenerator(seed: seed, stream: "plant:pixyle")
+        self.uploads = RateWindow(limit: settings.pixyleUploadsPerSecond, window: 1.0)
+        self.state = try file?.load(State.self) ?? State()
+    }
+
+    private func persist() { file?.save(state) }
+
+    func itemCount() -> Int { state.collections.reduce(0) { $0 + $1.products.count } }
+
+    func duplicateKeyCount() -> Int { duplicateCount(state.collections.lazy.flatMap { $0.products.lazy.map(\.sku) }) }
+
+    func plantedReport() -> JSONValue { state.plant.json }
+
+    // MARK: Auth
+
+    func issueToken(permanent: Bool) -> (String, String, Int) {
+        let token = "pxl_" + randomHex(32)
+        let ttl = permanent ? 30 * 86_400 : settings.pixyleTokenTTL
+        state.tokens[token] = Timestamp.now() + ttl
+        persist()
+        return (token, "pxr_" + randomHex(32), Int(ttl))
+    }
+
+    func isValid(token: String?) -> Bool {
+        guard let token, let expiry = state.tokens[token] else { return false }
+        return expiry > Timestamp.now()
+    }
+
+    // MARK: Limits
+
+    /// Admits one upload of `token`, or returns the wait in seconds.
+    func admitUpload(token: String) -> Double? { uploads.admit(token, now: Timestamp.monotonic()) }
+
+    func processingCount(now: Double) -> Int {
+        state.collections.filter { c in c.products.contains(where: { $0.processedAt > now }) }.count
+    }
+
+    // MARK: Collections
+
+    func create(name requested: String, rows: [[String: String]], columns: [String]) -> Collection {
+        let now = Timestamp.now()
+        var name = requested
+        var n = 2
+        let existing = Set(state.collections.map(\.name))
+        while existing.contains(name) {
+            name = "\(requested) (\(n))"
+            n += 1
+        }
+        var collection = Collection(
+            id: state.nextCollectionID, name: name, createdAt: now, updatedAt: now, products: [], columns: columns)
+        state.nextCollectionID += 1
+        append(rows, columns: columns, to: &collection, now: now)
+        state.collections.append(collection)
+        persist()
+        return collection
+    }
+
+    func addProducts(collectionID: Int, rows: [[String: String]], columns: [String]) -> Collection? {
+        guard let index = state.collections.firstIndex(where: { $0.id == collectionID }) else { return nil }
+        let now = Timestamp.now()
+        var collection = state.collections[index]
+        append(rows, columns: columns, to: &collection, now: now)
+        state.collections[index] = collection
+        state.collections[index].updatedAt = now
+        for c in columns where !state.collections[index].columns.contains(c) {
+            state.collections[index].columns.append(c)
+        }
+        persist()
+        return state.collections[index]
+    }
+
+    private func append(_ rows: [[String: String]], columns: [String], to collection: inout Collection, now: Double) {
+        let span = settings.pixyleProcessingSeconds
+        for (i, row) in rows.enumerated() {
+            let at = now + span * Double(i + 1) / Double(rows.count)
+            collection.products.append(
+                Product(id: state.nextProductID, fields: row, columns: columns, processedAt: at))
+            state.nextProductID += 1
+        }
+    }
+
+    func collection(_ id: Int) -> Collection? { state.collections.first(where: { $0.id == id }) }
+
+    func list(page: Int, size: Int) -> ([Collection], Int) {
+        let all = state.collections.sorted { $0.id > $1.id }
+        let start = (page - 1) * size
+        guard start < all.count else { return ([], all.count) }
+        return (Array(all[start..<min(all.count, start + size)]), all.count)
+    }
+
+    func delete(_ id: Int) -> Bool {
+        guard let index = state.collections.firstIndex(where: { $0.id == id }) else { return false }
+        state.collections.remove(at: index)
+        persist()
+        return true
+    }
+
+    /// The collection for an export, planting first if this is the service's first export.
+    func collectionForExport(_ id: Int) -> Collection? {
+        guard let index = state.collections.firstIndex(where: { $0.id == id }) else { return nil }
+        if !plan.isEmpty && !state.plant.done && !state.collections[index].products.isEmpty {
+            plant(in: index)
+            persist()
+        }
+        return state.collections[index]
+    }
+
+    private func plant(in index: Int) {
+        state.plant.done = true
+        var products = state.collections[index].products
+        let now = Timestamp.now()
+        let mutated = pickIndices(plan.mutate, of: products.count, using: &random)
+        for i in mutated {
+            products[i].fields["title"] = (products[i].fields["title"] ?? "") + " [planted]"
+            if !products[i].columns.contains("title") { products[i].columns.append("title") }
+            state.plant.mutate.append(products[i].sku)
+        }
+        let duplicated = pickIndices(plan.duplicate, of: products.count, using: &random)
+        for i in duplicated {
+            var copy = products[i]
+            copy.id = state.nextProductID
+            state.nextProductID += 1
+            products.append(copy)
+            state.plant.duplicate.append(copy.sku)
+        }
+        let dropped = pickIndices(
+            plan.drop, of: products.count, using: &random, excluding: Set(mutated + duplicated))
+        for i in dropped.sorted(by: >) {
+            state.plant.drop.append(products[i].sku)
+            products.remove(at: i)
+        }
+        for n in 0..<plan.extra {
+            let sku = "PLANTED-EXTRA-\(n + 1)"
+            products.append(
+                Product(
+                    id: state.nextProductID,
+                    fields: [
+                        "sku": sku, "image_url_1": "https://sandbox.invalid/planted/\(n + 1).jpg",
+                        "title": "Planted extra product \(n + 1)",
+                    ], columns: ["sku", "image_url_1", "title"], processedAt: now))
+            state.nextProductID += 1
+            state.plant.extra.append(sku)
+        }
+        state.collections[index].products = products
+    }
+}
+
+/// Derives Pixyle-like attribute tags from a product's title and description, deterministically:
+/// the first keyword of each list found as a whole word (or phrase) gives the tag.
+enum PixyleTagger {
+    /// The tag columns, in export order.
+    static let columns = ["category", "color", "pattern", "sleeve_length", "material"]
+
+    static let categories: [(String, String)] = [
+        ("t-shirt", "t-shirts"), ("tshirt", "t-shirts"), ("dress", "dresses"), ("shirt", "shirts"),
+        ("blouse", "blouses"), ("jeans", "jeans"), ("trousers", "trousers"), ("pants", "trousers"),
+        ("shorts", "shorts"), ("skirt", "skirts"), ("jacket", "jackets"), ("coat", "coats"),
+        ("sweater", "sweaters"), ("jumper", "sweaters"), ("cardigan", "cardigans"), ("hoodie", "hoodies"),
+        ("sneakers", "sneakers"), ("boots", "boots"), ("sandals", "sandals"), ("bag", "bags"),
+        ("scarf", "scarves"), ("hat", "hats"),
+    ]
+    static let colors: [(String, String)] = [
+        ("black", "black"), ("white", "white"), ("red", "red"), ("navy", "navy"), ("blue", "blue"),
+        ("green", "green"), ("yellow", "yellow"), ("pink", "pink"), ("purple", "purple"),
+        ("orange", "orange"), ("brown", "brown"), ("grey", "grey"), ("gray", "grey"), ("beige", "beige"),
+        ("cream", "beige"),
+    ]
+    static let patterns: [(String, String)] = [
+        ("striped", "striped"), ("stripes", "striped"), ("stripe", "striped"), ("floral", "floral"),
+        ("checked", "checked"), ("plaid", "checked"), ("check", "checked"), ("polka dot", "polka dot"),
+        ("leopard", "animal print"), ("camouflage", "camouflage"), ("solid", "solid"), ("plain", "solid"),
+    ]
+    static let sleeves: [(String, String)] = [
+        ("sleeveless", "sleeveless"), ("long sleeve", "long"), ("long-sleeve", "long"),
+        ("long sleeved", "long"), ("short sleeve", "short"), ("short-sleeve", "short"),
+        ("short sleeved", "short"), ("3/4 sleeve", "three-quarter"),
+    ]
+    static let materials: [(String, String)] = [
+        ("cotton", "cotton"), ("linen", "linen"), ("wool", "wool"), ("silk", "silk"), ("denim", "denim"),
+        ("leather", "leather"), ("polyester", "polyester"), ("cashmere", "cashmere"), ("viscose", "viscose"),
+    ]
+
+    /// The tags of a product, by column.
+    static func tags(title: String, description: String) -> [String: String] {
+        let text = " " + normalise(title + " " + description) + " "
+        func first(_ list: [(String, String)]) -> String {
+            for (keyword, value) in list where text.contains(" " + keyword + " ") { return value }
+            return ""
+        }
+        return [
+            "category": first(categories), "color": first(colors), "pattern": first(patterns),
+            "sleeve_length": first(sleeves), "material": first(materials),
+        ]
+    }
+
+    private static func normalise(_ s: String) -> String {
+        var out = ""
+        var lastSpace = true
+        for ch in s.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "-" || ch == "/" {
+                out.append(ch)
+                lastSpace = false
+            } else if !lastSpace {
+                out.append(" ")
+                lastSpace = true
+            }
+        }
+        return out
+    }
+}
+
+enum PixyleRoutes {
+    static func register(
+        on router: Router<SandboxRequestContext>, store: PixyleStore, runtime: ServiceRuntime, settings: SandboxSettings
+    ) {
+        let group = router.group("pixyle").add(middleware: ServiceMiddleware(runtime: runtime))
+
+        group.post("auth/v1/token") { request, context -> Response in
+            let body = try await readBody(request, context: context)
+            guard !body.isEmpty, let json = JSONValue.parse(body), case .object = json else {
+                return Reply.pixyleError(.badRequest, "Missing JSON body")
+            }
+            guard let email = json["email"]?.stringValue, email.contains("@") else {
+                return Reply.pixyleError(.badRequest, "email: a valid e-mail address is required")
+            }
+            guard let password = json["password"]?.stringValue, !password.isEmpty else {
+                return Reply.pixyleError(.badRequest, "password: at least 1 character is required")
+            }
+            guard email == SandboxCredentials.email, password == SandboxCredentials.password else {
+                return Reply.pixyleError(.unauthorized, "Invalid credentials")
+            }
+            var permanent = false
+            if case .bool(let b)? = json["permanent_login"] { permanent = b }
+            let (access, refresh, ttl) = await store.issueToken(permanent: permanent)
+            return Reply.json(
+                .ok,
+                [
+                    "access_token": .string(access), "refresh_token": .string(refresh), "token_type": "Bearer",
+                    "expires_in": .int(ttl),
+                ])
+        }
+
+        let api = group.group("main/v1")
+
+        @Sendable func authorised(_ request: Request) async -> String? {
+            let token = bearerToken(request)
+            return await store.isValid(token: token) ? token : nil
+        }
+        let unauthorised = Reply.pixyleError(.unauthorized, "Unauthorized: a valid Bearer token is required")
+
+        @Sendable func upload(_ request: Request, _ context: SandboxRequestContext, into id: Int?) async throws
+            -> Response
+        {
+            guard let token = await authorised(request) else { return unauthorised }
+            if let wait = await store.admitUpload(token: token) {
+                runtime.recordOwnRateLimit()
+                return Reply.pixyleError(
+                    .tooManyRequests, "Rate limit exceeded: 1 request per second per client",
+                    headers: retryAfterHeader(wait))
+            }
+            if let id, await store.collection(id) == nil {
+                return Reply.pixyleError(.notFound, "Collection \(id) not found")
+            }
+            if await store.processingCount(now: Timestamp.now()) >= settings.pixyleMaxProcessing {
+                return Reply.pixyleError(
+                    .forbidden,
+                    "Simultaneous processing limit reached: \(settings.pixyleMaxProcessing) collections are processing")
+            }
+            let body = try await readBody(request, context: context)
+            guard let boundary = Multipart.boundary(contentType: request.headers[.contentType]),
+                let parts = Multipart.parse(body, boundary: boundary)
+            else {
+                return Reply.pixyleError(.badRequest, "The request must be multipart/form-data with a file field")
+            }
+            guard let file = parts.first(where: { $0.name == "file" }) else {
+                return Reply.pixyleError(.badRequest, "file: field required")
+            }
+            let parsed: (rows: [[String: String]], columns: [String])
+            switch PixyleUploadFile.parse(file) {
+            case .failure(let failure): return Reply.pixyleError(.badRequest, failure.message)
+            case .success(let value): parsed = value
+            }
+            if let problem = PixyleUploadFile.validate(parsed.rows, maxRows: settings.pixyleMaxRowsPerFile) {
+                return Reply.pixyleError(.unprocessableContent, problem)
+            }
+            let images = parsed.rows.reduce(0) { n, row in
+                n + (1...8).filter { !(row["image_url_\($0)"] ?? "").isEmpty }.count
+            }
+            if let id {
+                guard let c = await store.addProducts(collectionID: id, rows: parsed.rows, columns: parsed.columns)
+                else {
+                    return Reply.pixyleError(.notFound, "Collection \(id) not found")
+                }
+                return Reply.json(
+                    .ok,
+                    [
+                        "id": .int(c.id), "name": .string(c.name), "product_count": .int(c.products.count),
+                        "image_count": .int(c.products.reduce(0) { $0 + $1.imageURLs.count }),
+                        "created_at": .string(Timestamp.iso(c.createdAt)),
+                        "updated_at": .string(Timestamp.iso(c.updatedAt)),
+                    ])
+            }
+            var name = parts.first(where: { $0.name == "name" })?.text ?? ""
+            if name.isEmpty {
+                name = (file.filename ?? "collection").split(separator: "/").last.map(String.init) ?? "collection"
+                if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
+            }
+            let c = await store.create(name: name, rows: parsed.rows, columns: parsed.columns)
+            return Reply.json(
+                .ok,
+                [
+                    "message": "Collection uploaded successfully", "id": .int(c.id), "name": .string(c.name),
+                    "product_count": .int(c.products.count), "image_count": .int(images),
+                    "created_at": .string(Timestamp.iso(c.createdAt)),
+                ])
+        }
+
+        api.post("collections") { request, context in try await upload(request, context, into: nil) }
+
+        api.post("collections/:id/products") { request, context -> Response in
+            guard let id = context.parameters.get("id", as: Int.self) else {
+                guard await authorised(request) != nil else { return unauthorised }
+                return Reply.pixyleError(.notFound, "Collection not found")
+            }
+            return try await upload(request, context, into: id)
+        }
+
+        api.get("collections") { request, context -> Response in
+            guard await authorised(request) != nil else { return unauthorised }
+            let query = Query(request)
+            var page = 1
+            var size = 7
+            if let p = query["page"] {
+                guard let v = Int(p), v >= 1 else {
+                    return Reply.pixyleError(.badRequest, "page: must be an integer greater than or equal to 1")
+                }
+                page = v
+            }
+            if let s = query["size"] {
+                guard let v = Int(s), (1...20).contains(v) else {
+                    return Reply.pixyleError(.badRequest, "size: must be an integer from 1 to 20")
+                }
+                size = v
+            }
+            let (items, total) = await store.list(page: page, size: size)
+            let now = Timestamp.now()
+            return Reply.json(
+                .ok,
+                [
+                    "meta": [
+                        "page": .int(page), "size": .int(size), "total_pages": .int((total + size - 1) / size),
+                        "total": .int(total),
+                    ],
+                    "result": .array(
+                        items.map { c in
+                            PixyleRoutes.base(c, now: now).setting(
+                                "images",
+                                .array(c.products.prefix(4).compactMap { $0.imageURLs.first }.map { .string($0) }))
+                        }),
+                ])
+        }
+
+        api.get("collections/:id") { request, context -> Response in
+            guard await authorised(request) != nil else { return unauthorised }
+            guard let id = context.parameters.get("id", as: Int.self), let c = await store.collection(id) else {
+                return Reply.pixyleError(.notFound, "Collection not found")
+            }
+            let now = Timestamp.now()
+            let errors: [JSONValue] = c.products.compactMap { p in
+                guard p.processedAt <= now, let url = p.failedImage else { return nil }
+                let imageName = url.split(separator: "/").last.map(String.init) ?? url
+                return [
+                    "product_id": .int(p.id), "image_name": .string(imageName), "error_code": 404,
+                    "error_message": .string("Image could not be downloaded: HTTP 404 for \(url)"),
+                ]
+            }
+            return Reply.json(
+                .ok,
+                PixyleRoutes.base(c, now: now).setting("error_count", .int(errors.count)).setting(
+                    "errors", .array(errors)))
+        }
+
+        api.delete("collections/:id") { request, context -> Response in
+            guard await authorised(request) != nil else { return unauthorised }
+            guard let id = context.parameters.get("id", as: Int.self), await store.delete(id) else {
+                return Reply.pixyleError(.notFound, "Collection not found")
+            }
+            return Reply.json(.ok, ["message": .string("Collection \(id) deleted successfully")])
+        }
+
+        api.get("collections/:id/export/:file_type") { request, context -> Response in
+            guard await authorised(request) != nil else { return unauthorised }
+            let type = context.parameters.get("file_type") ?? ""
+            guard ["csv", "json", "xlsx"].contains(type) else {
+                return Reply.pixyleError(.badRequest, "file_type: must be one of csv, json, xlsx")
+            }
+            guard let id = context.parameters.get("id", as: Int.self), let c = await store.collectionForExport(id)
+            else {
+                return Reply.pixyleError(.notFound, "Collection not found")
+            }
+            let (columns, rows) = PixyleRoutes.exportTable(c, now: Timestamp.now())
+            let safeName = String(c.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+            let filename = "\(safeName)_\(c.id).\(type)"
+            var headers: HTTPFields = [.contentDisposition: "attachment; filename=\"\(filename)\""]
+            switch type {
+            case "csv":
+                var text = CSVTable.line(columns)
+                for row in rows { text += CSVTable.line(columns.map { row[$0] ?? "" }) }
+                return Reply.bytes(.ok, contentType: "text/csv; charset=utf-8", Array(text.utf8), headers: headers)
+            case "json":
+                let value = JSONValue.array(
+                    rows.map { row in .object(columns.map { ($0, JSONValue.string(row[$0] ?? "")) }) })
+                return Reply.bytes(.ok, contentType: Reply.jsonType, Array(value.serialized.utf8), headers: headers)
+            default:
+                // TODO(lead): wire XLSXWriter from the XLSX module here after merging the xlsx-writer branch.
+                headers[.contentDisposition] = nil
+                return Reply.pixyleError(.notImplemented, "xlsx export is not available in this sandbox build yet")
+            }
+        }
+    }
+
+    static func base(_ c: PixyleStore.Collection, now: Double) -> JSONValue {
+        let processed = c.products.filter { $0.processedAt <= now }.count
+        let percentage = c.products.isEmpty ? 100.0 : (Double(processed) * 100.0 / Double(c.products.count))
+        return [
+            "id": .int(c.id), "name": .string(c.name), "product_count": .int(c.products.count),
+            "processed_products_percentage": .double((percentage * 100).rounded() / 100),
+            "verified_products_percentage": .double(0), "created_at": .string(Timestamp.iso(c.createdAt)),
+            "updated_at": .string(Timestamp.iso(c.updatedAt)),
+        ]
+    }
+
+    /// The export table of the processed products without image errors.
+    static func exportTable(_ c: PixyleStore.Collection, now: Double) -> ([String], [[String: String]]) {
+        var columns = ["product_id", "sku", "root_sku", "title", "description"]
+        for k in 1...8 where c.products.contains(where: { !($0.fields["image_url_\(k)"] ?? "").isEmpty }) {
+            columns.append("image_url_\(k)")
+        }
+        columns += PixyleTagger.columns
+        var rows: [[String: String]] = []
+        for p in c.products where p.processedAt <= now && p.failedImage == nil {
+            var row = p.fields
+            row["product_id"] = String(p.id)
+            let tags = PixyleTagger.tags(title: p.fields["title"] ?? "", description: p.fields["description"] ?? "")
+            for (k, v) in tags {
+                if k == "category", v.isEmpty { continue }
+                row[k] = v
+            }
+            rows.append(row)
+        }
+        return (columns, rows)
+    }
+}
+
+/// Reads and checks Pixyle upload files (CSV with a header row, or a JSON array of objects).
+enum PixyleUploadFile {
+    static func parse(_ part: MultipartPart) -> Result<(rows: [[String: String]], columns: [String]), ParseFailure> {
+        let name = (part.filename ?? "").lowercased()
+        let firstByte = part.data.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 && $0 != 0xEF })
+        let isJSON = name.hasSuffix(".json") || (!name.hasSuffix(".csv") && firstByte == UInt8(ascii: "["))
+        if isJSON {
+            guard let value = JSONValue.parse(part.data), let array = value.arrayValue else {
+                return .failure(ParseFailure("file: a JSON upload must be an array of objects"))
+            }
+            var columns: [String] = []
+            var rows: [[String: String]] = []
+            for item in array {
+                guard let pairs = item.objectValue else {
+                    return .failure(ParseFailure("file: a JSON upload must be an array of objects"))
+                }
+                var row: [String: String] = [:]
+                for (k, v) in pairs {
+                    switch v {
+                    case .null: continue
+                    case .string(let s): row[k] = s
+                    case .int(let i): row[k] = String(i)
+                    case .double(let d): row[k] = String(d)
+                    case .bool(let b): row[k] = String(b)
+                    default: row[k] = v.serialized
+                    }
+                    if !columns.contains(k) { columns.append(k) }
+                }
+                rows.append(row)
+            }
+            return .success((rows, columns))
+        }
+        guard name.isEmpty || name.hasSuffix(".csv") || name.hasSuffix(".json") || !name.contains(".") else {
+            return .failure(ParseFailure("file: only CSV and JSON files are supported"))
+        }
+        var text = String(decoding: part.data, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let table = CSVTable.parse(text)
+        guard let header = table.first else { return .success(([], [])) }
+        var rows: [[String: String]] = []
+        for line in table.dropFirst() {
+            if line.count == 1 && line[0].isEmpty { continue }
+            var row: [String: String] = [:]
+            for (i, column) in header.enumerated() where i < line.count && !line[i].isEmpty {
+                row[column] = line[i]
+            }
+            rows.append(row)
+        }
+        return .success((rows, header))
+    }
+
+    /// The reason the whole file is rejected, or nil.
+    static func validate(_ rows: [[String: String]], maxRows: Int) -> String? {
+        if rows.isEmpty { return "The file contains no products" }
+        if rows.count > maxRows { return "The file contains \(rows.count) products; at most \(maxRows) are allowed" }
+        for (i, row) in rows.enumerated() {
+            for field in ["sku", "image_url_1"] where (row[field] ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                return "Product \(i + 1): mandatory field \(field) is missing; every product needs sku and image_url_1"
+            }
+        }
+        return nil
+    }
+
+    struct ParseFailure: Error {
+        let message: String
+        init(_ message: String) { self.message = message }
+    }
+}
