@@ -99,15 +99,24 @@ public enum Converter {
         case .jsonl:
             let writer = JSONLinesWriter(sink: sink)
             var pairs: [(String, JSONLinesWriter.Value)] = []
+            var cachedColumns: [Column] = []
+            var keys: [[UInt8]] = []
+            var texts: [String] = []
             while let r = try reader.next() {
                 pairs.removeAll(keepingCapacity: true)
-                for (c, v) in zip(r.columns, r.values) { pairs.append((c.header, .string(v.canonicalText))) }
                 if provenance {
                     pairs.append(("_file", .string(r.source.file)))
                     pairs.append(("_sheet", r.source.sheet.map { .string($0) } ?? .null))
                     pairs.append(("_row", .number(String(r.source.row))))
                 }
-                try writer.writeObject(pairs)
+                // Records of one file share their columns: escape the keys once.
+                if r.columns != cachedColumns {
+                    cachedColumns = r.columns
+                    keys = r.columns.map { JSONLinesWriter.keyPrefix($0.header) }
+                }
+                texts.removeAll(keepingCapacity: true)
+                for v in r.values { texts.append(v.canonicalText) }
+                try writer.writeStrings(keys: keys, values: texts, extra: pairs)
                 count += 1
                 if count & 0xFFFF == 0 { progress?(count) }
             }
