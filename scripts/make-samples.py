@@ -339,7 +339,9 @@ def main():
         ("Cover Image under /missing/ (sandbox answers 404)", f"exactly {len(missing_image_rows)}: {rl(missing_image_rows)}"),
         ("no Back Image", f"{len(no_back_rows)}: {rl(no_back_rows)}"),
         ("Description over 3,000 code points", f"exactly {len(long_desc_rows)}: "
-         + ", ".join(f"{r(i)} = {desc_lens[i]}" for i in long_desc_rows)),
+         + ", ".join(f"{r(i)} = {desc_lens[i]}" for i in long_desc_rows)
+         + " code points (they contain \"°\", so their UTF-8 byte counts are higher: "
+         + ", ".join(str(len(rows[i]["Description"].encode())) for i in long_desc_rows) + ")"),
         ("Description of exactly 3,000 code points (valid, at the limit)", r(exact_limit_row)),
         ("Style Name with trailing spaces", f"{len(name_trailing)}: {rl(name_trailing)} (the first has two)"),
         ("Style Name with a leading space", f"{len(name_leading)}: {rl(name_leading)}"),
