@@ -201,6 +201,11 @@ def main():
     colour_double = sorted(colour_pool[5:7])
     text_date_rows = sorted(rng.sample(idx, 16))
 
+    # names with ü, ø and é (a separate generator, so the rows chosen above stay as they were)
+    extra = random.Random(SEED + 1)
+    accent_pool = extra.sample([i for i in plain if i not in ws_pool and i not in flag_name_rows], 6)
+    tull_rows, plisse_rows, soren_rows = sorted(accent_pool[0:2]), sorted(accent_pool[2:4]), sorted(accent_pool[4:6])
+
     cats = []
     for c, w in CATEGORY_WEIGHTS.items():
         cats += [c] * w
@@ -239,6 +244,12 @@ def main():
         date = rng.choice(DROPS)
 
         # planted problems
+        if i in tull_rows:
+            name = name.replace(name.split(" ")[1], "Tüll", 1)
+        if i in plisse_rows:
+            name = name.replace(name.split(" ")[1], "Plissé", 1)
+        if i in soren_rows:
+            name = "Søren " + name.split(" ", 1)[1]
         if i == cjk_row:
             name = "桜 Sakura Jacquard Kimono Jacket"
         if i in flag_name_rows:
@@ -328,7 +339,9 @@ def main():
         ("Cover Image under /missing/ (sandbox answers 404)", f"exactly {len(missing_image_rows)}: {rl(missing_image_rows)}"),
         ("no Back Image", f"{len(no_back_rows)}: {rl(no_back_rows)}"),
         ("Description over 3,000 code points", f"exactly {len(long_desc_rows)}: "
-         + ", ".join(f"{r(i)} = {desc_lens[i]}" for i in long_desc_rows)),
+         + ", ".join(f"{r(i)} = {desc_lens[i]}" for i in long_desc_rows)
+         + " code points (they contain \"°\", so their UTF-8 byte counts are higher: "
+         + ", ".join(str(len(rows[i]["Description"].encode())) for i in long_desc_rows) + ")"),
         ("Description of exactly 3,000 code points (valid, at the limit)", r(exact_limit_row)),
         ("Style Name with trailing spaces", f"{len(name_trailing)}: {rl(name_trailing)} (the first has two)"),
         ("Style Name with a leading space", f"{len(name_leading)}: {rl(name_leading)}"),
@@ -343,6 +356,7 @@ def main():
         ("flag emoji in Style Name", f"{len(flag_name_rows)}: {rl(flag_name_rows)}"),
         ("flag emoji in Description", f"{len(flag_desc_rows)}: {rl(flag_desc_rows)}"),
         ("CJK text", f"1: {r(cjk_row)} (Style Name and Description)"),
+        ("Style Name with ü / é / ø", f"Tüll: {rl(tull_rows)}; Plissé: {rl(plisse_rows)}; Søren: {rl(soren_rows)}"),
         ("accented colours (Crème, Écru)", f"{sum(1 for x in rows if x['Colour'].strip() in ('Crème', 'Écru'))} rows"),
         ("Ecommerce Description starting with - or + (formula-like)", f"{len(formula_like_rows)}: {rl(formula_like_rows)}"),
         ("Gallery", "every row: 2-5 `|`-separated URLs"),

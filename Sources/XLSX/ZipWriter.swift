@@ -107,7 +107,7 @@ final class ZipWriter {
             let slash = path.lastIndex(of: "/")
             let dir = slash.map { String(path[...$0]) } ?? ""
             let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            writePath = "\(dir).\(base).partial-\(getpid())"
+            writePath = "\(dir).\(base).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         } else {
             writePath = path
         }

@@ -422,3 +422,72 @@ struct XLSXWriterTests {
         #expect(error?.description.hasPrefix("\(path): cannot create the file (") == true)
     }
 }
+
+/// LibreOffice's `soffice`, when installed (the test that needs it is skipped, and says so, when it is not).
+private let sofficePath: String? = [
+    "/usr/bin/soffice", "/usr/local/bin/soffice", "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+@Suite("XLSX writer in LibreOffice")
+struct XLSXWriterLibreOfficeTests {
+    @Test(
+        .enabled(
+            if: sofficePath != nil,
+            "LibreOffice is not installed; run `apt-get install -y libreoffice-calc-nogui` to run this test"),
+        .timeLimit(.minutes(3)))
+    func libreOfficeOpensEverySheetAndReadsTheCells() throws {
+        let soffice = try #require(sofficePath)
+        let folder = try WriterTestFolder()
+        let path = folder.path("report.xlsx")
+        let writer = try XLSXWriter(path: path, modified: XLSXWriterTests.fixedTime)
+        try writer.startSheet(name: "Summary", columnWidths: [20, 10], freezeHeaderRow: true, autoFilter: true)
+        try writer.writeRow([.text("Class"), .text("Rows"), .text("When"), .text("Flag")], style: .header)
+        try writer.writeRow([.text("matched"), .number(318), .date(year: 2026, month: 3, day: 1), .bool(true)])
+        try writer.writeRow([.text("mismatched"), .number(19.99), .empty, .bool(false)])
+        try writer.startSheet(name: "Reconciliation")
+        for text in XLSXWriterTests.trickyTexts { try writer.writeRow([.text(text)]) }
+        try writer.startSheet(name: "Issues")
+        try writer.writeRow([.text("=1+2"), .text("+33 1"), .text("-5"), .text("@SUM(A1)")])
+        try writer.startSheet(name: "Quarantine")
+        try writer.writeRow([.text("Søren 🇫🇷 桜"), .empty, .text("sparse C")])
+        try writer.finish()
+
+        // One headless conversion exports every sheet (filter token 12 = -1) as UTF-8 CSV.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: soffice)
+        process.arguments = [
+            "-env:UserInstallation=file://\(folder.path("profile"))", "--headless", "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir", folder.path("csv"), path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let parsed = try WriterTestPython.json(
+            #"""
+            import sys, csv, json, os
+            out = {}
+            for name in ["Summary", "Reconciliation", "Issues", "Quarantine"]:
+                with open(os.path.join(sys.argv[1], f"report-{name}.csv"), newline="", encoding="utf-8") as f:
+                    out[name] = list(csv.reader(f))
+            print(json.dumps(out))
+            """#, [folder.path("csv")])
+        let sheets = try #require(parsed as? [String: [[String]]])
+        #expect(
+            sheets["Summary"] == [
+                ["Class", "Rows", "When", "Flag"], ["matched", "318", "2026-03-01", "TRUE"],
+                ["mismatched", "19.99", "", "FALSE"],
+            ])
+        // LibreOffice turns every CR and CRLF into LF inside cells; everything else comes back exactly,
+        // escapes decoded (controls, U+FFFE/U+FFFF, literal "_x0041_").
+        let expected = XLSXWriterTests.trickyTexts.map {
+            [$0.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")]
+        }
+        #expect(sheets["Reconciliation"] == expected)
+        #expect(sheets["Issues"] == [["=1+2", "+33 1", "-5", "@SUM(A1)"]])
+        #expect(sheets["Quarantine"] == [["Søren 🇫🇷 桜", "", "sparse C"]])
+    }
+}
