@@ -31,7 +31,8 @@ enum CompoundFileProbe {
             return XLSXError(
                 .legacyWorkbook, file: file.path,
                 message:
-                    "is a legacy Excel 97-2003 workbook (.xls) named .xlsx; open it and save it as .xlsx (Excel Workbook)")
+                    "is a legacy Excel 97-2003 workbook (.xls) named .xlsx; open it and save it as .xlsx (Excel Workbook)"
+            )
         case .other(let streams):
             let list = streams.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")
             return XLSXError(

@@ -24,8 +24,9 @@ public enum NumberFormat {
                 var j = i + 1
                 while j < b.count && b[j] != 0x5D { j += 1 }
                 let inner = b[(i + 1)..<min(j, b.count)].map { $0 | 0x20 }
-                if !inner.isEmpty, inner.allSatisfy({ $0 == 0x68 }) || inner.allSatisfy({ $0 == 0x6D })
-                    || inner.allSatisfy({ $0 == 0x73 })
+                if !inner.isEmpty,
+                    inner.allSatisfy({ $0 == 0x68 }) || inner.allSatisfy({ $0 == 0x6D })
+                        || inner.allSatisfy({ $0 == 0x73 })
                 {
                     return true
                 }

@@ -19,7 +19,8 @@ final class RandomAccessFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let why = String(cString: strerror(errno))
-            throw XLSXError(.unreadable, file: path, message: "cannot open the file (\(why)); check the path and its permissions")
+            throw XLSXError(
+                .unreadable, file: path, message: "cannot open the file (\(why)); check the path and its permissions")
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -48,7 +49,8 @@ final class RandomAccessFile {
             if n < 0 {
                 if errno == EINTR { continue }
                 let why = String(cString: strerror(errno))
-                throw XLSXError(.unreadable, file: path, message: "cannot read at offset \(offset + Int64(done)) (\(why))")
+                throw XLSXError(
+                    .unreadable, file: path, message: "cannot read at offset \(offset + Int64(done)) (\(why))")
             }
             if n == 0 { break }
             done += n

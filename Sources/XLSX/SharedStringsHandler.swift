@@ -33,7 +33,9 @@ final class SharedStringsHandler: SAXHandler {
             phonetic += 1
         } else if nameIs(name, "sst") {
             for i in 0..<attributes.count {
-                guard let n = attributes.name(i), attributes.prefix(i) == nil, nameIs(n, "uniqueCount") else { continue }
+                guard let n = attributes.name(i), attributes.prefix(i) == nil, nameIs(n, "uniqueCount") else {
+                    continue
+                }
                 // A hint only: reserve at most a million slots whatever the file claims.
                 if let c = CellText.integer(attributes.value(i)) { strings.reserveCapacity(min(c, 1_000_000)) }
             }

@@ -157,7 +157,8 @@ final class SheetHandler: SAXHandler {
             switch n[0] {
             case 0x72:  // r
                 guard let c = CellText.column(ofReference: v) else {
-                    fail(.invalidValue, "cell reference \"\(attributes.string(i))\" is not a cell reference like \"B7\"")
+                    fail(
+                        .invalidValue, "cell reference \"\(attributes.string(i))\" is not a cell reference like \"B7\"")
                     return
                 }
                 col = c

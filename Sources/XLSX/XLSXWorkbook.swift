@@ -39,7 +39,9 @@ public final class XLSXWorkbook {
         guard let typesEntry = archive.entry(named: "[Content_Types].xml") else {
             throw XLSXError(
                 .missingPart, file: path, part: "[Content_Types].xml",
-                message: "the part is missing, so this zip archive is not an Office Open XML workbook; save the file as .xlsx")
+                message:
+                    "the part is missing, so this zip archive is not an Office Open XML workbook; save the file as .xlsx"
+            )
         }
         var overrides: [String: String] = [:]
         var defaults: [String: String] = [:]
@@ -57,12 +59,15 @@ public final class XLSXWorkbook {
         guard let packageRels = try PackageRelationships.read(for: "", in: archive) else {
             throw XLSXError(
                 .missingPart, file: path, part: "_rels/.rels",
-                message: "the package relationships are missing, so the workbook part cannot be found; re-save the file")
+                message: "the package relationships are missing, so the workbook part cannot be found; re-save the file"
+            )
         }
         guard let main = packageRels.first(where: { $0.isType("officeDocument") }), let mainPart = main.part else {
             throw XLSXError(
                 .missingPart, file: path, part: "_rels/.rels",
-                message: "no relationship points at an office document, so the workbook part cannot be found; re-save the file")
+                message:
+                    "no relationship points at an office document, so the workbook part cannot be found; re-save the file"
+            )
         }
         let mainKey = ZipArchive.asciiLowercased(mainPart)
         let ext = mainKey.split(separator: ".").last.map(String.init) ?? ""
@@ -144,12 +149,15 @@ public final class XLSXWorkbook {
         guard sheet.kind == .worksheet else {
             throw XLSXError(
                 .missingPart, file: path, part: sheet.part,
-                message: "sheet \"\(sheet.name)\" is a \(sheet.kind == .chartsheet ? "chart" : "dialog or macro") sheet, which has no cells; pick a worksheet")
+                message:
+                    "sheet \"\(sheet.name)\" is a \(sheet.kind == .chartsheet ? "chart" : "dialog or macro") sheet, which has no cells; pick a worksheet"
+            )
         }
         guard let entry = try sheetEntry(sheet) else {
             throw XLSXError(
                 .missingPart, file: path, part: workbookPart,
-                message: "sheet \"\(sheet.name)\" has no relationship to a part; the workbook is damaged, so re-save it")
+                message: "sheet \"\(sheet.name)\" has no relationship to a part; the workbook is damaged, so re-save it"
+            )
         }
         let (strings, bytes) = try sharedStrings()
         let handler = SheetHandler(
@@ -163,7 +171,9 @@ public final class XLSXWorkbook {
         guard let entry = archive.entry(named: part) else {
             throw XLSXError(
                 .missingPart, file: path, part: part,
-                message: "the part of sheet \"\(sheet.name)\" is missing from the archive; the file is damaged, so re-save it")
+                message:
+                    "the part of sheet \"\(sheet.name)\" is missing from the archive; the file is damaged, so re-save it"
+            )
         }
         return entry
     }
@@ -177,7 +187,8 @@ public final class XLSXWorkbook {
             guard let entry = archive.entry(named: part) else {
                 throw XLSXError(
                     .missingPart, file: path, part: part,
-                    message: "the shared strings part named by the workbook is missing; the file is damaged, so re-save it")
+                    message:
+                        "the shared strings part named by the workbook is missing; the file is damaged, so re-save it")
             }
             let handler = SharedStringsHandler(limits: limits, fileSize: archive.file.size)
             try XMLPushParser.parse(entry, in: archive, handler: handler)
@@ -205,7 +216,8 @@ public final class XLSXWorkbook {
                     }
                     return nil
                 })
-            result = xfFormats.map { id in custom[id].map(NumberFormat.isDate(code:)) ?? NumberFormat.isBuiltInDate(id) }
+            result = xfFormats.map { id in custom[id].map(NumberFormat.isDate(code:)) ?? NumberFormat.isBuiltInDate(id)
+            }
         }
         loadedDateStyles = result
         return result

@@ -142,7 +142,8 @@ final class ZipArchive {
         }
         guard cdSize >= 0, cdOffset >= 0, cdSize <= cdEnd else {
             throw XLSXError(
-                .corruptArchive, file: path, message: "the central directory lies outside the file; the archive is corrupt")
+                .corruptArchive, file: path,
+                message: "the central directory lies outside the file; the archive is corrupt")
         }
         // Data prepended to the archive (a self-extractor stub) shifts every offset by the same amount.
         let actualStart = cdEnd - cdSize
@@ -159,7 +160,8 @@ final class ZipArchive {
         }
         let cd = try file.bytes(at: actualStart, count: Int(cdSize))
         guard cd.count == Int(cdSize) else {
-            throw XLSXError(.corruptArchive, file: path, message: "the central directory is cut short; the file is truncated")
+            throw XLSXError(
+                .corruptArchive, file: path, message: "the central directory is cut short; the file is truncated")
         }
         var entries: [ZipEntry] = []
         entries.reserveCapacity(Int(min(count, 4096)))
@@ -170,7 +172,8 @@ final class ZipArchive {
             guard c.remaining >= 46, c.u32() == Self.centralSignature else {
                 throw XLSXError(
                     .corruptArchive, file: path,
-                    message: "central directory entry \(i + 1) of \(count) is missing or damaged; the archive is corrupt")
+                    message:
+                        "central directory entry \(i + 1) of \(count) is missing or damaged; the archive is corrupt")
             }
             _ = c.u16()
             _ = c.u16()
@@ -220,7 +223,8 @@ final class ZipArchive {
             }
             guard compressed >= 0, uncompressed >= 0, localOffset >= 0 else {
                 throw XLSXError(
-                    .corruptArchive, file: path, part: name, message: "the entry's sizes or offset are out of range; the archive is corrupt")
+                    .corruptArchive, file: path, part: name,
+                    message: "the entry's sizes or offset are out of range; the archive is corrupt")
             }
             if byName[name] != nil {
                 throw XLSXError(
@@ -267,7 +271,8 @@ final class ZipArchive {
         guard h.count == 30, r.u32() == Self.localSignature else {
             throw XLSXError(
                 .corruptArchive, file: path, part: entry.name,
-                message: "the entry's local header is missing at offset \(entry.localHeaderOffset); the archive is corrupt")
+                message:
+                    "the entry's local header is missing at offset \(entry.localHeaderOffset); the archive is corrupt")
         }
         r.skip(22)
         let nameLength = Int64(r.u16())
@@ -296,7 +301,8 @@ final class ZipArchive {
         while let chunk = try s.next() {
             guard out.count + chunk.count <= maxBytes else {
                 throw XLSXError(
-                    .limitExceeded, file: file.path, part: entry.name, message: "the part is larger than \(maxBytes) bytes")
+                    .limitExceeded, file: file.path, part: entry.name,
+                    message: "the part is larger than \(maxBytes) bytes")
             }
             out.append(contentsOf: chunk)
         }
@@ -331,7 +337,9 @@ final class ZipArchive {
     }
 
     private static func shortZip64(_ path: String, _ name: String) -> XLSXError {
-        XLSXError(.corruptArchive, file: path, part: name, message: "the entry's ZIP64 extra field is too short; the archive is corrupt")
+        XLSXError(
+            .corruptArchive, file: path, part: name,
+            message: "the entry's ZIP64 extra field is too short; the archive is corrupt")
     }
 
     static func asciiLowercased(_ s: String) -> String {

@@ -87,7 +87,8 @@ final class ZipEntryStream {
             if used == 0 && inStart == inEnd && readOffset >= dataEnd {
                 throw XLSXError(
                     .corruptArchive, file: archive.file.path, part: entry.name,
-                    message: "the compressed data ends before the deflate stream does; the file is truncated or corrupt")
+                    message: "the compressed data ends before the deflate stream does; the file is truncated or corrupt"
+                )
             }
         }
     }

@@ -110,7 +110,8 @@ struct XLSXWorkbookTests {
     @Test func readsALibreOfficeWorkbook() throws {
         let rows = try FixtureFiles.rows("libreoffice-catalog")
         #expect(rows.count == 4)
-        #expect(rows[0].cells.map(\.value) == ["SKU", "Style Name", "Price", "In Store Date", "Colour"].map { .text($0) })
+        #expect(
+            rows[0].cells.map(\.value) == ["SKU", "Style Name", "Price", "In Store Date", "Colour"].map { .text($0) })
         #expect(rows[1][2] == .number(49.9))
         #expect(rows[1][3] == .dateSerial(46082))
         #expect(rows[1][4] == .text("Écru"))

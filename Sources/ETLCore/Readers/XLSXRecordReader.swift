@@ -128,7 +128,8 @@ public final class XLSXRecordReader: RecordReader {
                 }
             }
             if !any { continue }
-            return Record(source: RowSource(file: file, sheet: sheetName, row: row.number), columns: columns, values: values)
+            return Record(
+                source: RowSource(file: file, sheet: sheetName, row: row.number), columns: columns, values: values)
         }
     }
 
@@ -158,7 +159,8 @@ public final class XLSXRecordReader: RecordReader {
         }
     }
 
-    private static func select(_ selector: SheetSelector?, in workbook: XLSXWorkbook, file: String) throws -> XLSXSheet {
+    private static func select(_ selector: SheetSelector?, in workbook: XLSXWorkbook, file: String) throws -> XLSXSheet
+    {
         let list = workbook.sheets.map { "\"\($0.name)\"\($0.isHidden ? " (hidden)" : "")" }.joined(separator: ", ")
         let chosen: XLSXSheet
         switch selector {
