@@ -82,13 +82,14 @@ public final class XLSXRecordReader: RecordReader {
             }
             var values = [CellValue](repeating: .empty, count: columns.count)
             var any = false
+            var known = positions
             for cell in row.cells {
                 let v = convert(cell.value)
                 if v.isEmpty { continue }
                 any = true
                 let c = cell.column
-                if c < positions.count && positions[c] >= 0 {
-                    values[positions[c]] = v
+                if c < known.count && known[c] >= 0 {
+                    values[known[c]] = v
                 } else if headerRow == 0 {
                     while columns.count <= c {
                         let l = ColumnName.letter(columns.count)
@@ -96,6 +97,7 @@ public final class XLSXRecordReader: RecordReader {
                         positions.append(positions.count)
                         values.append(.empty)
                     }
+                    known = positions
                     values[c] = v
                 } else {
                     let letter = ColumnName.letter(c)
@@ -117,6 +119,7 @@ public final class XLSXRecordReader: RecordReader {
                         positions.append(contentsOf: repeatElement(-1, count: c + 1 - positions.count))
                     }
                     positions[c] = columns.count
+                    known = positions
                     columns.append(Column(header: name, letter: letter))
                     values.append(v)
                     warnings.add(
