@@ -22,7 +22,7 @@ public final class XLSXSheetReader {
     /// The sheet's `<dimension ref>` once the parser has passed it (it comes before the rows).
     public var dimension: String? { handler.dimension }
 
-    /// The next row that has at least one cell, or nil at the end of the sheet.
+    /// The next row that has at least one cell, or nil at the end of the sheet (or after an error).
     /// - Throws: ``XLSXError``.
     public func nextRow() throws -> XLSXRow? {
         while true {
@@ -33,11 +33,17 @@ public final class XLSXSheetReader {
             if ended { return nil }
             handler.queue.removeAll(keepingCapacity: true)
             head = 0
-            if let chunk = try stream.next() {
-                try parser.push(chunk)
-            } else {
-                try parser.finish()
-                ended = true
+            do {
+                if let chunk = try stream.next() {
+                    try parser.push(chunk)
+                } else {
+                    try parser.finish()
+                    ended = true
+                }
+            } catch {
+                ended = true  // a failed parse cannot resume; later calls return nil
+                handler.queue.removeAll()
+                throw error
             }
         }
     }
