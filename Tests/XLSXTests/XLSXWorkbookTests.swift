@@ -123,3 +123,50 @@ struct XLSXWorkbookTests {
         #expect(rows == [XLSXRow(number: 1, cells: [XLSXCell(column: 0, value: .text("third"))])])
     }
 }
+
+@Suite("sheet reader threads")
+struct XLSXSheetReaderThreadTests {
+    private func rows(_ name: String, background: Bool) throws -> [XLSXRow] {
+        let wb = try FixtureFiles.workbook(name)
+        let reader = try wb.rows(of: wb.sheets[0], background: background)
+        #expect(reader.isBackground == background)
+        var out: [XLSXRow] = []
+        while let r = try reader.nextRow() { out.append(r) }
+        #expect(try reader.nextRow() == nil)
+        return out
+    }
+
+    @Test(arguments: ["handmade-cells", "xlsxwriter-features", "libreoffice-catalog", "shared-string-expansion"])
+    func backgroundAndInlineReadsAgree(name: String) throws {
+        let inline = try rows(name, background: false)
+        #expect(!inline.isEmpty)
+        #expect(try rows(name, background: true) == inline)
+    }
+
+    @Test func readerDroppedEarlyReleasesItsProducer() throws {
+        let wb = try FixtureFiles.workbook("lying-size", limits: XLSXLimits())
+        for _ in 0..<3 {
+            let reader = try wb.rows(of: wb.sheets[0])
+            // The first batch may or may not arrive before the size lie is caught; either way no hang.
+            _ = try? reader.nextRow()
+        }
+        let wb2 = try FixtureFiles.workbook("shared-string-expansion")
+        let reader = try wb2.rows(of: wb2.sheets[0])
+        #expect(try reader.nextRow()?.number == 1)
+    }
+
+    @Test(arguments: [true, false])
+    func errorAfterRowsComesAfterThem(background: Bool) throws {
+        let wb = try FixtureFiles.workbook("bad-number")
+        let reader = try wb.rows(of: wb.sheets[0], background: background)
+        var numbers: [Int] = []
+        let error = #expect(throws: XLSXError.self) {
+            while let r = try reader.nextRow() { numbers.append(r.number) }
+        }
+        #expect(numbers == [1, 2, 3])
+        #expect(error?.code == .invalidValue)
+        #expect(error?.line == 8)
+        #expect(error?.message.hasPrefix("cell A4 holds \"12abc\", which is not a number") == true)
+        #expect(try reader.nextRow() == nil)
+    }
+}
