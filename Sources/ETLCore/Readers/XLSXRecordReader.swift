@@ -7,10 +7,19 @@ import XLSX
 /// letters as names), then yields one record per non-empty row with values aligned to the header's
 /// columns. Numbers in a date or time format become dates in the workbook's 1900 or 1904 system.
 /// All records share one `columns` array.
+///
+/// Errors: an ``XLSX/XLSXError`` becomes a ``ReadError`` with the same file, part (`xl/worksheets/sheet1.xml`)
+/// and line (`unsafe` for limits and refused constructs, `wrongFormat` for `.xls` / encrypted / non-workbook
+/// files, `malformed` for corrupt archives, missing parts and bad XML, `unreadable` for I/O); row-level
+/// errors (headers, ragged rows) name the sheet in `part`, the row in `line` and the column letter.
 public final class XLSXRecordReader: RecordReader {
+    /// The workbook file as the user named it.
     public let file: String
+    /// The name of the sheet being read.
     public var sheet: String? { sheetName }
+    /// The header's columns (column letters when there is no header row; grows with padded ragged rows).
     public private(set) var columns: [Column]
+    /// Header renames and padded columns so far.
     public private(set) var warnings = WarningLog()
 
     private let sheetName: String
