@@ -63,6 +63,7 @@ final class SheetHandler: SAXHandler {
                 buffer.removeAll()
                 inInline = true
                 hasValue = true
+                kind = .inline  // an inline string is text whatever `t` says
             }
         case 0x73:  // sheetData
             if nameIs(name, "sheetData") { inSheetData = true }
