@@ -157,43 +157,42 @@ enum CellText {
 
     /// Parses a non-negative decimal integer (a shared-string index, a style index, a row number).
     /// - Returns: nil when empty, not all digits, or above `limit`.
-    static func integer(_ raw: UnsafeBufferPointer<UInt8>, limit: Int = Int(Int32.max)) -> Int? {
-        guard raw.count > 0 else { return nil }
+    @inline(__always) static func integer(_ raw: UnsafeBufferPointer<UInt8>, limit: Int = Int(Int32.max)) -> Int? {
+        guard var p = raw.baseAddress, raw.count > 0, raw.count <= 18 else { return nil }
+        let end = p + raw.count
         var n = 0
-        for c in raw {
-            guard c >= 0x30 && c <= 0x39 else { return nil }
-            n = n * 10 + Int(c - 0x30)
-            if n > limit { return nil }
-        }
-        return n
+        repeat {
+            let d = p.pointee &- 0x30
+            guard d < 10 else { return nil }
+            n = n &* 10 &+ Int(d)
+            p += 1
+        } while p < end
+        return n <= limit ? n : nil
     }
 
     /// The 0-based column of a cell reference (`A1` → 0, `AB12` → 27, `$C$3` → 2).
     /// - Returns: nil when the reference has no letters, has letters past `XFD` (16,384 columns),
     ///   or is followed by something other than a row number.
-    static func column(ofReference raw: UnsafeBufferPointer<UInt8>) -> Int? {
+    @inline(__always) static func column(ofReference raw: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard var p = raw.baseAddress, raw.count > 0 else { return nil }
+        let end = p + raw.count
+        if p.pointee == 0x24 { p += 1 }
         var n = 0
-        var letters = 0
-        var i = 0
-        if i < raw.count && raw[i] == 0x24 { i += 1 }
-        while i < raw.count {
-            var c = raw[i]
-            if c >= 0x61 && c <= 0x7A { c -= 32 }
-            guard c >= 0x41 && c <= 0x5A else { break }
-            n = n * 26 + Int(c - 0x40)
-            letters += 1
+        let lettersStart = p
+        while p < end {
+            let c = (p.pointee | 0x20) &- 0x61  // a...z → 0...25 (either case)
+            guard c < 26 else { break }
+            n = n &* 26 &+ Int(c) &+ 1
             if n > 16_384 { return nil }
-            i += 1
+            p += 1
         }
-        guard letters > 0 else { return nil }
-        if i < raw.count && raw[i] == 0x24 { i += 1 }
-        var rowDigits = 0
-        while i < raw.count {
-            guard raw[i] >= 0x30 && raw[i] <= 0x39 else { return nil }
-            rowDigits += 1
-            i += 1
-        }
-        guard rowDigits > 0 else { return nil }
+        guard p > lettersStart else { return nil }
+        if p < end && p.pointee == 0x24 { p += 1 }
+        guard p < end else { return nil }
+        repeat {
+            guard p.pointee &- 0x30 < 10 else { return nil }
+            p += 1
+        } while p < end
         return n - 1
     }
 

@@ -14,12 +14,11 @@ final class SharedStringsHandler: SAXHandler {
     private var inItem = false
     private var collecting = false
     private var phonetic = 0
-    private var buffer: [UInt8] = []
+    private let buffer = ScratchBuffer()
 
     init(limits: XLSXLimits, fileSize: Int64) {
         maxCellBytes = limits.maxCellBytes
         budget = limits.sharedStringsBudget(fileSize: fileSize)
-        buffer.reserveCapacity(256)
     }
 
     override func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
@@ -28,7 +27,7 @@ final class SharedStringsHandler: SAXHandler {
         } else if nameIs(name, "si") {
             inItem = true
             phonetic = 0
-            buffer.removeAll(keepingCapacity: true)
+            buffer.removeAll()
         } else if nameIs(name, "rPh") {
             phonetic += 1
         } else if nameIs(name, "sst") {
@@ -48,7 +47,7 @@ final class SharedStringsHandler: SAXHandler {
         } else if nameIs(name, "si") {
             inItem = false
             collecting = false
-            let s = CellText.string(buffer)
+            let s = CellText.string(buffer.bytes)
             totalBytes += Int64(s.utf8.count)
             if totalBytes > budget {
                 fail(
@@ -73,6 +72,6 @@ final class SharedStringsHandler: SAXHandler {
             )
             return
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        buffer.append(bytes, count)
     }
 }

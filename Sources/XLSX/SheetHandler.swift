@@ -21,7 +21,7 @@ final class SheetHandler: SAXHandler {
 
     private var inSheetData = false
     private var rowNumber = 0
-    private var cells: [XLSXCell] = []
+    private let cells = CellAccumulator()
     private var inCell = false
     private var column = -1
     private var kind = Kind.number
@@ -30,7 +30,7 @@ final class SheetHandler: SAXHandler {
     private var collecting = false
     private var inInline = false
     private var phonetic = 0
-    private var buffer: [UInt8] = []
+    private let buffer = ScratchBuffer()
 
     init(sharedStrings: [String], sharedStringsBytes: Int64, dateStyles: [Bool], limits: XLSXLimits, fileSize: Int64) {
         self.sharedStrings = sharedStrings
@@ -38,8 +38,6 @@ final class SheetHandler: SAXHandler {
         self.maxCellBytes = limits.maxCellBytes
         self.sharedStringsBudget = limits.sharedStringsBudget(fileSize: fileSize)
         self.materialised = sharedStringsBytes
-        buffer.reserveCapacity(256)
-        cells.reserveCapacity(32)
     }
 
     override func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
@@ -48,7 +46,7 @@ final class SheetHandler: SAXHandler {
             if name[1] == 0 { startCell(attributes) }
         case 0x76:  // v
             if name[1] == 0 && inCell {
-                buffer.removeAll(keepingCapacity: true)
+                buffer.removeAll()
                 collecting = true
                 hasValue = true
             }
@@ -62,9 +60,10 @@ final class SheetHandler: SAXHandler {
             if name[1] == 0 && inInline && phonetic == 0 { collecting = true }
         case 0x69:  // is
             if nameIs(name, "is") && inCell {
-                buffer.removeAll(keepingCapacity: true)
+                buffer.removeAll()
                 inInline = true
                 hasValue = true
+                kind = .inline  // an inline string is text whatever `t` says
             }
         case 0x73:  // sheetData
             if nameIs(name, "sheetData") { inSheetData = true }
@@ -115,7 +114,7 @@ final class SheetHandler: SAXHandler {
             )
             return
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        buffer.append(bytes, count)
     }
 
     private func startRow(_ attributes: SAXAttributes) {
@@ -130,15 +129,12 @@ final class SheetHandler: SAXHandler {
         }
         rowNumber = number
         column = -1
-        cells.removeAll(keepingCapacity: true)
+        cells.removeAll()
     }
 
     private func endRow() {
-        guard !cells.isEmpty else { return }
-        queue.append(XLSXRow(number: rowNumber, cells: cells))
-        let keep = cells.count
-        cells = []
-        cells.reserveCapacity(keep)
+        guard cells.count > 0 else { return }
+        queue.append(XLSXRow(number: rowNumber, cells: cells.take()))
     }
 
     private func startCell(_ attributes: SAXAttributes) {
@@ -198,7 +194,7 @@ final class SheetHandler: SAXHandler {
         switch kind {
         case .number:
             if buffer.isEmpty { return }
-            guard let d = buffer.withUnsafeBufferPointer({ CellText.double($0) }) else {
+            guard let d = CellText.double(buffer.bytes) else {
                 fail(
                     .invalidValue,
                     "cell \(reference) holds \"\(preview)\", which is not a number; the sheet is corrupt")
@@ -206,7 +202,7 @@ final class SheetHandler: SAXHandler {
             }
             value = style < dateStyles.count && dateStyles[style] ? .dateSerial(d) : .number(d)
         case .shared:
-            guard let i = buffer.withUnsafeBufferPointer({ CellText.integer($0) }), i < sharedStrings.count else {
+            guard let i = CellText.integer(buffer.bytes), i < sharedStrings.count else {
                 fail(
                     .invalidValue,
                     "cell \(reference) refers to shared string \"\(preview)\", but the table has \(sharedStrings.count); the workbook is corrupt"
@@ -224,17 +220,18 @@ final class SheetHandler: SAXHandler {
             }
             value = .text(s)
         case .inline, .formulaString, .isoDate:
-            value = .text(CellText.string(buffer))
+            value = .text(CellText.string(buffer.bytes))
         case .bool:
-            switch buffer {
-            case [0x31], Array("true".utf8): value = .bool(true)
-            case [0x30], Array("false".utf8): value = .bool(false)
-            default:
+            if buffer.equals("1") || buffer.equals("true") {
+                value = .bool(true)
+            } else if buffer.equals("0") || buffer.equals("false") {
+                value = .bool(false)
+            } else {
                 fail(.invalidValue, "cell \(reference) holds \"\(preview)\", which is not a boolean (0 or 1)")
                 return
             }
         case .error:
-            value = .error(String(decoding: buffer, as: UTF8.self))
+            value = .error(String(decoding: buffer.bytes, as: UTF8.self))
         }
         if cells.count >= 16_384 {
             fail(.limitExceeded, "row \(rowNumber) lists more than 16,384 cells, more than a sheet has columns")
@@ -244,5 +241,5 @@ final class SheetHandler: SAXHandler {
     }
 
     private var reference: String { CellText.letters(max(column, 0)) + String(rowNumber) }
-    private var preview: String { String(decoding: buffer.prefix(40), as: UTF8.self) }
+    private var preview: String { String(decoding: buffer.bytes.prefix(40), as: UTF8.self) }
 }

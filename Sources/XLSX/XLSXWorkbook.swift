@@ -144,8 +144,12 @@ public final class XLSXWorkbook {
     }
 
     /// Opens a streaming row reader over a worksheet.
+    /// - Parameters:
+    ///   - sheet: the worksheet.
+    ///   - background: inflate and parse on a second thread while the caller consumes rows (the default);
+    ///     false reads everything on the calling thread.
     /// - Throws: ``XLSXError`` (`missingPart` for a chart sheet or a missing part).
-    public func rows(of sheet: XLSXSheet) throws -> XLSXSheetReader {
+    public func rows(of sheet: XLSXSheet, background: Bool = true) throws -> XLSXSheetReader {
         guard sheet.kind == .worksheet else {
             throw XLSXError(
                 .missingPart, file: path, part: sheet.part,
@@ -163,7 +167,8 @@ public final class XLSXWorkbook {
         let handler = SheetHandler(
             sharedStrings: strings, sharedStringsBytes: bytes, dateStyles: try dateStyles(), limits: limits,
             fileSize: archive.file.size)
-        return try XLSXSheetReader(sheet: sheet, entry: entry, archive: archive, handler: handler)
+        let producer = try SheetRowProducer(entry: entry, archive: archive, handler: handler)
+        return XLSXSheetReader(sheet: sheet, producer: producer, background: background)
     }
 
     private func sheetEntry(_ sheet: XLSXSheet) throws -> ZipEntry? {

@@ -195,7 +195,11 @@ final class XMLPushParser {
             if let m = e.pointee.message {
                 var s = String(cString: m)
                 while let last = s.last, last == "\n" || last == " " { s.removeLast() }
-                if !s.isEmpty { message = s.prefix(1).lowercased() + s.dropFirst() }
+                if !s.isEmpty {
+                    // "Opening and ending tag mismatch" reads as a clause; "XML declaration …" keeps its acronym.
+                    let second = s.dropFirst().first
+                    message = second?.isLowercase == true ? s.prefix(1).lowercased() + s.dropFirst() : s
+                }
             }
             if e.pointee.line > 0 { line = Int(e.pointee.line) }
         }

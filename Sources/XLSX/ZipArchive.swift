@@ -1,3 +1,5 @@
+internal import Dispatch
+
 /// One file in a zip archive, as the central directory lists it.
 struct ZipEntry: Sendable, Hashable {
     /// The entry's name (the OPC part name without its leading `/`).
@@ -29,8 +31,9 @@ final class ZipArchive {
     let entries: [ZipEntry]
     /// The limits in force.
     let limits: XLSXLimits
-    /// Bytes inflated from this archive so far (all entries).
-    var inflatedTotal: Int64 = 0
+    /// Bytes inflated from this archive so far (all entries); sheet readers may run on other threads.
+    private var inflatedTotal: Int64 = 0
+    private let totalLock = DispatchSemaphore(value: 1)
     private let byName: [String: Int]
     private let byLowercasedName: [String: Int]
     /// Where the central directory starts (local data must end before it).
@@ -252,6 +255,15 @@ final class ZipArchive {
         self.byName = byName
         self.byLowercasedName = byLower
         self.centralDirectoryStart = actualStart
+    }
+
+    /// Counts `n` more inflated bytes.
+    /// - Returns: the archive's total so far.
+    func addInflated(_ n: Int64) -> Int64 {
+        totalLock.wait()
+        defer { totalLock.signal() }
+        inflatedTotal += n
+        return inflatedTotal
     }
 
     /// The entry named `name` (an exact match, else an ASCII case-insensitive one, as OPC part names are).

@@ -141,7 +141,7 @@ final class ZipEntryStream {
 
     private func account(_ n: Int) throws {
         produced += Int64(n)
-        archive.inflatedTotal += Int64(n)
+        let archiveTotal = archive.addInflated(Int64(n))
         crc = Inflater.crc32(crc, UnsafeRawBufferPointer(rebasing: output[0..<n]))
         let limits = archive.limits
         let path = archive.file.path
@@ -159,7 +159,7 @@ final class ZipEntryStream {
                     "the entry inflates past \(limits.maxInflatedBytesPerEntry) bytes, the per-entry limit; raise maxInflatedBytesPerEntry if the file is legitimate"
             )
         }
-        if archive.inflatedTotal > limits.maxInflatedBytesTotal {
+        if archiveTotal > limits.maxInflatedBytesTotal {
             throw XLSXError(
                 .limitExceeded, file: path, part: entry.name,
                 message:

@@ -65,8 +65,12 @@ struct CellTextTests {
     }
 
     @Test func resolvesRelationshipTargets() {
-        #expect(PackageRelationships.resolve("worksheets/sheet1.xml", from: "xl/workbook.xml") == "xl/worksheets/sheet1.xml")
-        #expect(PackageRelationships.resolve("/xl/worksheets/sheet1.xml", from: "xl/workbook.xml") == "xl/worksheets/sheet1.xml")
+        #expect(
+            PackageRelationships.resolve("worksheets/sheet1.xml", from: "xl/workbook.xml") == "xl/worksheets/sheet1.xml"
+        )
+        #expect(
+            PackageRelationships.resolve("/xl/worksheets/sheet1.xml", from: "xl/workbook.xml")
+                == "xl/worksheets/sheet1.xml")
         #expect(PackageRelationships.resolve("../data/first.xml", from: "book/main.xml") == "data/first.xml")
         #expect(PackageRelationships.resolve("./a%20b.xml", from: "xl/workbook.xml") == "xl/a b.xml")
         #expect(PackageRelationships.resolve("../../escape.xml", from: "xl/workbook.xml") == nil)

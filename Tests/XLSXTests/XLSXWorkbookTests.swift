@@ -110,7 +110,8 @@ struct XLSXWorkbookTests {
     @Test func readsALibreOfficeWorkbook() throws {
         let rows = try FixtureFiles.rows("libreoffice-catalog")
         #expect(rows.count == 4)
-        #expect(rows[0].cells.map(\.value) == ["SKU", "Style Name", "Price", "In Store Date", "Colour"].map { .text($0) })
+        #expect(
+            rows[0].cells.map(\.value) == ["SKU", "Style Name", "Price", "In Store Date", "Colour"].map { .text($0) })
         #expect(rows[1][2] == .number(49.9))
         #expect(rows[1][3] == .dateSerial(46082))
         #expect(rows[1][4] == .text("Écru"))
@@ -120,5 +121,52 @@ struct XLSXWorkbookTests {
     @Test func readsTheSheetOfAnotherNameByItsOwnPart() throws {
         let rows = try FixtureFiles.rows("xlsxwriter-features", sheet: "Third")
         #expect(rows == [XLSXRow(number: 1, cells: [XLSXCell(column: 0, value: .text("third"))])])
+    }
+}
+
+@Suite("sheet reader threads")
+struct XLSXSheetReaderThreadTests {
+    private func rows(_ name: String, background: Bool) throws -> [XLSXRow] {
+        let wb = try FixtureFiles.workbook(name)
+        let reader = try wb.rows(of: wb.sheets[0], background: background)
+        #expect(reader.isBackground == background)
+        var out: [XLSXRow] = []
+        while let r = try reader.nextRow() { out.append(r) }
+        #expect(try reader.nextRow() == nil)
+        return out
+    }
+
+    @Test(arguments: ["handmade-cells", "xlsxwriter-features", "libreoffice-catalog", "shared-string-expansion"])
+    func backgroundAndInlineReadsAgree(name: String) throws {
+        let inline = try rows(name, background: false)
+        #expect(!inline.isEmpty)
+        #expect(try rows(name, background: true) == inline)
+    }
+
+    @Test func readerDroppedEarlyReleasesItsProducer() throws {
+        let wb = try FixtureFiles.workbook("lying-size", limits: XLSXLimits())
+        for _ in 0..<3 {
+            let reader = try wb.rows(of: wb.sheets[0])
+            // The first batch may or may not arrive before the size lie is caught; either way no hang.
+            _ = try? reader.nextRow()
+        }
+        let wb2 = try FixtureFiles.workbook("shared-string-expansion")
+        let reader = try wb2.rows(of: wb2.sheets[0])
+        #expect(try reader.nextRow()?.number == 1)
+    }
+
+    @Test(arguments: [true, false])
+    func errorAfterRowsComesAfterThem(background: Bool) throws {
+        let wb = try FixtureFiles.workbook("bad-number")
+        let reader = try wb.rows(of: wb.sheets[0], background: background)
+        var numbers: [Int] = []
+        let error = #expect(throws: XLSXError.self) {
+            while let r = try reader.nextRow() { numbers.append(r.number) }
+        }
+        #expect(numbers == [1, 2, 3])
+        #expect(error?.code == .invalidValue)
+        #expect(error?.line == 8)
+        #expect(error?.message.hasPrefix("cell A4 holds \"12abc\", which is not a number") == true)
+        #expect(try reader.nextRow() == nil)
     }
 }

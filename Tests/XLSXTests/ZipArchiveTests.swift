@@ -58,7 +58,9 @@ struct ZipArchiveTests {
     @Test func entryCountIsBounded() {
         var limits = XLSXLimits()
         limits.maxEntries = 3
-        let error = #expect(throws: XLSXError.self) { _ = try FixtureFiles.workbook("xlsxwriter-features", limits: limits) }
+        let error = #expect(throws: XLSXError.self) {
+            _ = try FixtureFiles.workbook("xlsxwriter-features", limits: limits)
+        }
         #expect(error?.code == .limitExceeded)
     }
 

@@ -7,10 +7,19 @@ import XLSX
 /// letters as names), then yields one record per non-empty row with values aligned to the header's
 /// columns. Numbers in a date or time format become dates in the workbook's 1900 or 1904 system.
 /// All records share one `columns` array.
+///
+/// Errors: an ``XLSX/XLSXError`` becomes a ``ReadError`` with the same file, part (`xl/worksheets/sheet1.xml`)
+/// and line (`unsafe` for limits and refused constructs, `wrongFormat` for `.xls` / encrypted / non-workbook
+/// files, `malformed` for corrupt archives, missing parts and bad XML, `unreadable` for I/O); row-level
+/// errors (headers, ragged rows) name the sheet in `part`, the row in `line` and the column letter.
 public final class XLSXRecordReader: RecordReader {
+    /// The workbook file as the user named it.
     public let file: String
+    /// The name of the sheet being read.
     public var sheet: String? { sheetName }
+    /// The header's columns (column letters when there is no header row; grows with padded ragged rows).
     public private(set) var columns: [Column]
+    /// Header renames and padded columns so far.
     public private(set) var warnings = WarningLog()
 
     private let sheetName: String
@@ -82,13 +91,14 @@ public final class XLSXRecordReader: RecordReader {
             }
             var values = [CellValue](repeating: .empty, count: columns.count)
             var any = false
+            var known = positions
             for cell in row.cells {
                 let v = convert(cell.value)
                 if v.isEmpty { continue }
                 any = true
                 let c = cell.column
-                if c < positions.count && positions[c] >= 0 {
-                    values[positions[c]] = v
+                if c < known.count && known[c] >= 0 {
+                    values[known[c]] = v
                 } else if headerRow == 0 {
                     while columns.count <= c {
                         let l = ColumnName.letter(columns.count)
@@ -96,6 +106,7 @@ public final class XLSXRecordReader: RecordReader {
                         positions.append(positions.count)
                         values.append(.empty)
                     }
+                    known = positions
                     values[c] = v
                 } else {
                     let letter = ColumnName.letter(c)
@@ -117,6 +128,7 @@ public final class XLSXRecordReader: RecordReader {
                         positions.append(contentsOf: repeatElement(-1, count: c + 1 - positions.count))
                     }
                     positions[c] = columns.count
+                    known = positions
                     columns.append(Column(header: name, letter: letter))
                     values.append(v)
                     warnings.add(
