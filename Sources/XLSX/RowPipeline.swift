@@ -1,5 +1,3 @@
-internal import Dispatch
-
 #if canImport(Glibc)
     internal import Glibc
 #elseif canImport(Darwin)
@@ -8,10 +6,13 @@ internal import Dispatch
 
 /// A bounded hand-over of row batches from a producer thread (inflate + parse) to the reading thread.
 ///
-/// All shared state is guarded by `mutex`; `free` counts empty slots and `filled` ready items, so the
-/// producer blocks when the consumer falls behind (memory stays bounded) and the consumer blocks when
-/// the producer does. ``cancel()`` (the reader was dropped early) wakes a blocked producer, which then
-/// stops and releases the file and the parser.
+/// All shared state is guarded by one pthread mutex with a condition variable: the producer waits while
+/// `slots` batches are queued (memory stays bounded) and the consumer waits while none is. ``cancel()``
+/// (the reader was dropped early) wakes a blocked producer, which then stops and releases the file and
+/// the parser.
+///
+/// Not `DispatchSemaphore`: libdispatch traps when a semaphore is released while its count is below its
+/// initial value, which is exactly the state a reader dropped mid-sheet leaves behind.
 final class RowPipeline: @unchecked Sendable {
     /// What the producer hands over.
     enum Item: Sendable {
@@ -23,14 +24,24 @@ final class RowPipeline: @unchecked Sendable {
         case end
     }
 
-    private let mutex = DispatchSemaphore(value: 1)
-    private let free: DispatchSemaphore
-    private let filled = DispatchSemaphore(value: 0)
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let slots: Int
     private var items: [Item] = []
+    private var head = 0
     private var cancelled = false
 
     private init(slots: Int) {
-        free = DispatchSemaphore(value: slots)
+        self.slots = max(1, slots)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(changed, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(lock)
+        changed.deallocate()
+        lock.deallocate()
     }
 
     /// Starts `producer` on its own thread.
@@ -72,32 +83,38 @@ final class RowPipeline: @unchecked Sendable {
     /// Producer side: waits for a free slot, then queues `item`.
     /// - Returns: false when the reader was dropped (the producer should stop).
     func put(_ item: Item) -> Bool {
-        free.wait()
-        mutex.wait()
-        defer { mutex.signal() }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while !cancelled && items.count - head >= slots { pthread_cond_wait(changed, lock) }
         if cancelled { return false }
         items.append(item)
-        filled.signal()
+        pthread_cond_broadcast(changed)
         return true
     }
 
     /// Consumer side: waits for the next item.
     func take() -> Item {
-        filled.wait()
-        mutex.wait()
-        let item = items.removeFirst()
-        mutex.signal()
-        free.signal()
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        while items.count == head { pthread_cond_wait(changed, lock) }
+        let item = items[head]
+        head += 1
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        pthread_cond_broadcast(changed)
         return item
     }
 
     /// Consumer side: the reader is gone; wakes the producer so it stops.
     func cancel() {
-        mutex.wait()
+        pthread_mutex_lock(lock)
         cancelled = true
         items.removeAll()
-        mutex.signal()
-        free.signal()
+        head = 0
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(lock)
     }
 
     /// The producer's thread body; owns the producer exclusively once started.

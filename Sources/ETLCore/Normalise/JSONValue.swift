@@ -1,5 +1,5 @@
 /// A normalised value as it will be sent: JSON with numbers kept as exact text and objects in order.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     /// `null`.
     case null
     /// `true` / `false`.
