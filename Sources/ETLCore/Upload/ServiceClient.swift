@@ -61,3 +61,50 @@ public struct RemoteSnapshot: Sendable {
         self.savedFiles = savedFiles
     }
 }
+
+/// A client of one target service: it speaks the service's contract through a ``ServiceSession``
+/// (pacing, retries, auth and redaction are the session's job, not the client's).
+///
+/// Every request goes through the session's `send`, with `idempotent: false, upload: true` for
+/// creates. A client maps the service's per-item refusals (400/422, per-object failures) to
+/// ``ItemResult/rejected(_:)`` and lets ``RemoteError`` propagate otherwise.
+///
+/// The upload runner calls ``prepare(state:)`` once, then ``create(_:)`` with batches of at most
+/// ``batchSize`` items (and ``update(_:remoteID:)`` for changed ones where ``canUpdate``), then
+/// ``finish()``. ``find(keys:)`` answers "does the service already hold these keys?" and is how a
+/// lost response never becomes a duplicate.
+public protocol ServiceClient: AnyObject, Sendable {
+    /// The service.
+    var service: TargetService { get }
+    /// The most items one create request carries (1 for per-item services).
+    var batchSize: Int { get }
+    /// Whether the service can change an item it holds.
+    var canUpdate: Bool { get }
+
+    /// Logs in and makes sure the collection (bucket, …) exists, or learns what to create lazily.
+    /// - Parameter state: What an earlier run stored (``state``, e.g. `collection_id`); the client reuses it.
+    func prepare(state: [String: String]) async throws
+
+    /// What to keep for the next run (e.g. the id of the collection it created or found). The runner
+    /// stores it in the ledger after ``prepare(state:)`` and after every create.
+    var state: [String: String] { get }
+
+    /// Creates the items on the service.
+    /// - Returns: a result for every item it could decide, by key.
+    /// - Throws: ``RemoteError``: `.ambiguous` when the service may or may not have created them (the
+    ///   runner then asks ``find(keys:)`` before it retries), others as documented there.
+    func create(_ items: [SendItem]) async throws -> [String: ItemResult]
+
+    /// Replaces the service's copy of an item.
+    func update(_ item: SendItem, remoteID: String) async throws -> ItemResult
+
+    /// The service's ids of those `keys` it holds.
+    func find(keys: [String]) async throws -> [String: String]
+
+    /// Work after the last create (submit a processing batch, attach assets to the collection).
+    func finish() async throws
+
+    /// Reads back what the service holds for this pipeline's collection and saves the raw export
+    /// under `directory`.
+    func export(into directory: String) async throws -> RemoteSnapshot
+}
