@@ -18,6 +18,7 @@ struct CatalogETL: AsyncParsableCommand {
             """,
         subcommands: [
             InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, SandboxCommand.self,
+            StatusCommand.self,
         ])
 
     /// Runs the command and maps every failure to the documented exit codes.
