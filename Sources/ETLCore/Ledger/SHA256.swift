@@ -38,8 +38,9 @@ enum SHA256 {
     static func digest(_ message: UnsafeBufferPointer<UInt8>) -> State {
         var state = initial
         let whole = message.count / 64 * 64
-        k.withUnsafeBufferPointer { k in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+        k.withUnsafeBufferPointer { kBuffer in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wBuffer in
+                guard let k = kBuffer.baseAddress, let w = wBuffer.baseAddress else { return }
                 if let base = message.baseAddress, whole > 0 {
                     var offset = 0
                     while offset < whole {
@@ -68,10 +69,12 @@ enum SHA256 {
     }
 
     /// One application of the compression function (FIPS 180-4 §6.2.2) to a 64-byte block.
+    ///
+    /// Raw pointers and rotations written out keep it fast in debug builds too (no bounds checks, no calls
+    /// per step).
     @inline(__always)
     static func compress(
-        _ state: inout State, block: UnsafeRawPointer, w: UnsafeMutableBufferPointer<UInt32>,
-        k: UnsafeBufferPointer<UInt32>
+        _ state: inout State, block: UnsafeRawPointer, w: UnsafeMutablePointer<UInt32>, k: UnsafePointer<UInt32>
     ) {
         for t in 0..<16 {
             w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
@@ -79,18 +82,24 @@ enum SHA256 {
         for t in 16..<64 {
             let x = w[t - 15]
             let y = w[t - 2]
-            let s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3)
-            let s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
+            let s0 = (x >> 7 | x << 25) ^ (x >> 18 | x << 14) ^ (x >> 3)
+            let s1 = (y >> 17 | y << 15) ^ (y >> 19 | y << 13) ^ (y >> 10)
             w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
         }
-        var (a, b, c, d, e, f, g, h) = state
+        var a = state.0
+        var b = state.1
+        var c = state.2
+        var d = state.3
+        var e = state.4
+        var f = state.5
+        var g = state.6
+        var h = state.7
         for t in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let s1 = (e >> 6 | e << 26) ^ (e >> 11 | e << 21) ^ (e >> 25 | e << 7)
             let ch = (e & f) ^ (~e & g)
             let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let s0 = (a >> 2 | a << 30) ^ (a >> 13 | a << 19) ^ (a >> 22 | a << 10)
             let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
             h = g
             g = f
             f = e
@@ -98,16 +107,17 @@ enum SHA256 {
             d = c
             c = b
             b = a
-            a = t1 &+ t2
+            a = t1 &+ s0 &+ maj
         }
-        state = (
-            state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d,
-            state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h
-        )
+        state.0 &+= a
+        state.1 &+= b
+        state.2 &+= c
+        state.3 &+= d
+        state.4 &+= e
+        state.5 &+= f
+        state.6 &+= g
+        state.7 &+= h
     }
-
-    @inline(__always)
-    static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     /// The digest as 64 lower-case hex digits.
     static func hex(_ state: State) -> String {
