@@ -7,8 +7,9 @@ demo:       ## the main job: the demo pipeline over samples/ against the built-i
 test:       ## set up, build once, run every test
 	scripts/test
 
-bench:      ## reader and pipeline benchmarks against the named anchors
+bench:      ## reader, pipeline and upload benchmarks against the named anchors
 	scripts/bench-readers
+	scripts/bench-upload
 
 lint:       ## swift format lint, strict
 	swift format lint --strict --recursive Package.swift Sources Tests

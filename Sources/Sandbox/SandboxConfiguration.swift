@@ -75,6 +75,11 @@ public enum SandboxCredentials {
     public static let password = "sandbox"
     /// Mixpeek API key (`Authorization: Bearer sk_sandbox`).
     public static let mixpeekKey = "sk_sandbox"
+    /// Whether a Mixpeek key is accepted: `sk_sandbox` itself or any `sk_sandbox_…` (so a test can run
+    /// with a unique canary key and then look for it in every output).
+    public static func acceptsMixpeekKey(_ key: String) -> Bool {
+        key == mixpeekKey || key.hasPrefix(mixpeekKey + "_")
+    }
     /// Wickson API key (`X-Api-Key: wk_sandbox`).
     public static let wicksonKey = "wk_sandbox"
     /// Scenario Basic-auth key.
@@ -190,7 +195,55 @@ public struct SandboxSettings: Sendable {
     public init() {}
 }
 
-/// A `--services`, `--faults` or `--plant` value that cannot be read.
+extension SandboxSettings {
+    /// Applies `NAME=VALUE` assignments (`--setting`) to the defaults.
+    /// - Throws: ``SandboxSpecError`` naming an unknown setting or a bad value.
+    public static func parse(_ assignments: [String]) throws -> SandboxSettings {
+        var s = SandboxSettings()
+        for a in assignments {
+            let parts = a.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { throw SandboxSpecError("--setting \"\(a)\": write NAME=VALUE") }
+            let (name, text) = (parts[0], parts[1])
+            func int() throws -> Int {
+                guard let v = Int(text), v >= 0 else {
+                    throw SandboxSpecError("--setting \(name): \"\(text)\" is not a whole number ≥ 0")
+                }
+                return v
+            }
+            func double() throws -> Double {
+                guard let v = Double(text), v >= 0 else {
+                    throw SandboxSpecError("--setting \(name): \"\(text)\" is not a number ≥ 0")
+                }
+                return v
+            }
+            switch name {
+            case "pixyleUploadsPerSecond": s.pixyleUploadsPerSecond = try int()
+            case "pixyleMaxProcessing": s.pixyleMaxProcessing = try int()
+            case "pixyleProcessingSeconds": s.pixyleProcessingSeconds = try double()
+            case "pixyleTokenTTL": s.pixyleTokenTTL = try double()
+            case "pixyleMaxRowsPerFile": s.pixyleMaxRowsPerFile = try int()
+            case "sartiqTokenTTL": s.sartiqTokenTTL = try double()
+            case "sartiqRequestsPerSecond": s.sartiqRequestsPerSecond = try int()
+            case "sartiqMaxListLimit": s.sartiqMaxListLimit = try int()
+            case "sartiqExportStepSeconds": s.sartiqExportStepSeconds = try double()
+            case "mixpeekRequestsPerSecond": s.mixpeekRequestsPerSecond = try int()
+            case "mixpeekBatchStepSeconds": s.mixpeekBatchStepSeconds = try double()
+            case "mixpeekMaxListLimit": s.mixpeekMaxListLimit = try int()
+            case "wicksonRequestsPerHour": s.wicksonRequestsPerHour = try int()
+            case "wicksonMaxFileBytes": s.wicksonMaxFileBytes = try int()
+            case "scenarioRequestsPerSecond": s.scenarioRequestsPerSecond = try int()
+            case "scenarioMaxImageBytes": s.scenarioMaxImageBytes = try int()
+            case "holdSeconds": s.holdSeconds = try double()
+            default:
+                throw SandboxSpecError(
+                    "--setting: unknown setting \"\(name)\"; see SandboxSettings (e.g. sartiqRequestsPerSecond, wicksonRequestsPerHour)")
+            }
+        }
+        return s
+    }
+}
+
+/// A `--services`, `--faults`, `--plant` or `--setting` value that cannot be read.
 public struct SandboxSpecError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The message, naming the bad part: `<where>: <what>; <how to fix>`.
     public let message: String

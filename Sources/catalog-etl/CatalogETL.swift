@@ -17,8 +17,8 @@ struct CatalogETL: AsyncParsableCommand {
             2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed.
             """,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, SandboxCommand.self,
-            StatusCommand.self,
+            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, ReconcileCommand.self,
+            StatusCommand.self, SandboxCommand.self,
         ])
 
     /// Runs the command and maps every failure to the documented exit codes.
@@ -50,6 +50,12 @@ struct CatalogETL: AsyncParsableCommand {
         case let e as RunFailure:
             printError(e.description)
             code = e.exitCode
+        case let e as RemoteFailure:
+            printError(e.description)
+            code = 4
+        case let e as LedgerError:
+            printError(e.description)
+            code = 3
         case let e as CommandFailure:
             if !e.message.isEmpty { printError(e.message) }
             code = e.exitCode

@@ -25,60 +25,93 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write runs under this folder instead of output/.")
     var output: String = "output"
 
-    @Flag(help: "Print only errors and the final line.")
+    @Flag(help: "Print only errors and the final lines.")
     var quiet = false
+
+    @Flag(
+        name: .customLong("full-refresh"),
+        help: "Ignore the ledger: ask the service about every row instead of trusting earlier runs.")
+    var fullRefresh = false
+
+    @Flag(help: "Print every retry and every item's failure as it happens.")
+    var verbose = false
+
+    @Option(name: .customLong("log-format"), help: "text (default) or json (one JSON object per line, for schedulers).")
+    var logFormat: LogFormat = .text
 
     func run() async throws {
         let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
-        if !dryRun && pipeline.upload != nil {
-            throw CommandFailure(
-                message:
-                    "\(file): the upload stage is not available in this version of catalog-etl; run with --dry-run to validate",
-                exitCode: 2)
-        }
         var options = RunOptions()
-        options.dryRun = true
+        options.dryRun = dryRun || pipeline.upload == nil
         options.inputOverride = input
         options.outputRoot = output
-        let progress = ProgressLine(enabled: !quiet && isatty(2) != 0)
-        options.progress = { n in progress.update("read \(n) rows") }
-        let result = try PipelineRunner.dryRun(pipeline, options: options)
-        progress.finish()
-        let s = result.summary
-        let issueText = s.errors + s.warnings == 0 ? "no issues" : "\(s.errors) errors, \(s.warnings) warnings"
-        print(
-            "read \(s.rowsRead) rows · normalised · \(issueText) · \(s.rowsValid) valid, \(s.rowsQuarantined) quarantined"
-        )
-        if !quiet && s.readerWarnings.total > 0 { printWarnings(s.readerWarnings) }
-        print("report: \(result.runDirectory)/")
+        let view = StageView(format: logFormat, quiet: quiet, verbose: verbose)
+        options.progress = { n in view.reading(n) }
+        let result: RunResult
+        if options.dryRun {
+            result = try PipelineRunner.dryRun(pipeline, options: options)
+        } else {
+            var upload = UploadOptions()
+            upload.fullRefresh = fullRefresh
+            upload.progress = { p in view.progress(p) }
+            upload.event = { e in view.event(e) }
+            do {
+                result = try await PipelineRunner.run(pipeline, options: options, upload: upload)
+            } catch let e as ReadError {
+                view.finish()
+                var annotated = e
+                annotated.message += " (nothing was uploaded: the whole file must read cleanly first)"
+                throw annotated
+            } catch {
+                view.finish()
+                throw error
+            }
+        }
+        view.finish()
+        view.report(result)
         if result.exitCode != 0 { throw CommandFailure(message: "", exitCode: result.exitCode) }
     }
 }
 
-/// A progress line on a terminal, redrawn at most four times a second, shown after the first second.
-final class ProgressLine: @unchecked Sendable {
-    private let enabled: Bool
-    private let start = Date()
-    private var last = Date.distantPast
-    private var shown = false
-    private let lock = NSLock()
+/// `catalog-etl reconcile FILE`: export what the service holds now and reconcile it with the source.
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Export what the service holds and reconcile it with the source (no upload).")
 
-    init(enabled: Bool) { self.enabled = enabled }
+    @Argument(help: "The pipeline file (YAML).")
+    var file: String
 
-    func update(_ text: String) {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(start) > 1, now.timeIntervalSince(last) > 0.25 else { return }
-        last = now
-        shown = true
-        CatalogETL.printRaw("\r\u{1B}[K" + text)
+    @Option(help: "Read this file instead of the pipeline's read.path.")
+    var input: String?
+
+    @Option(help: "Write runs under this folder instead of output/.")
+    var output: String = "output"
+
+    @Flag(help: "Print only errors and the final lines.")
+    var quiet = false
+
+    @Option(name: .customLong("log-format"), help: "text (default) or json.")
+    var logFormat: LogFormat = .text
+
+    func run() async throws {
+        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        var options = RunOptions()
+        options.inputOverride = input
+        options.outputRoot = output
+        let view = StageView(format: logFormat, quiet: quiet, verbose: false)
+        options.progress = { n in view.reading(n) }
+        var upload = UploadOptions()
+        upload.progress = { p in view.progress(p) }
+        upload.event = { e in view.event(e) }
+        let result = try await PipelineRunner.reconcile(pipeline, options: options, upload: upload)
+        view.finish()
+        view.report(result)
+        if result.exitCode != 0 { throw CommandFailure(message: "", exitCode: result.exitCode) }
     }
+}
 
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if shown { CatalogETL.printRaw("\r\u{1B}[K") }
-    }
+/// How progress and events are printed.
+enum LogFormat: String, ExpressibleByArgument, Sendable {
+    case text, json
 }

@@ -35,6 +35,11 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "A folder that keeps the sandbox state across restarts (JSON files, written atomically).")
     var state: String?
 
+    @Option(
+        name: .customLong("setting"),
+        help: "Change a limit or delay: NAME=VALUE, repeatable (e.g. sartiqRequestsPerSecond=10, pixyleProcessingSeconds=0).")
+    var settings: [String] = []
+
     func validate() throws {
         guard (0...65_535).contains(port) else {
             throw ValidationError("--port: \(port) is not a port; choose 0 to 65535")
@@ -47,7 +52,8 @@ struct SandboxCommand: AsyncParsableCommand {
             return SandboxConfiguration(
                 port: port, services: try SandboxService.parseList(services),
                 faults: try faults.map(FaultSpec.parse) ?? FaultSpec(),
-                plant: try plant.map(PlantSpec.parse) ?? PlantSpec(), seed: seed, stateDirectory: state)
+                plant: try plant.map(PlantSpec.parse) ?? PlantSpec(), seed: seed, stateDirectory: state,
+                settings: try SandboxSettings.parse(settings))
         } catch let error as SandboxSpecError {
             throw ValidationError(error.message)
         }

@@ -171,12 +171,13 @@ public enum Reconciler {
                         differences: diffs, detail: ""))
             }
         }
-        let sourceKeys = Set(source.compactMap(\.key))
+        var sourceRows: [String: RowSource] = [:]
+        for s in source { if let k = s.key, sourceRows[k] == nil { sourceRows[k] = s.source } }
         for (i, r) in remote.enumerated() where !used.contains(i) {
-            if let k = r.key, sourceKeys.contains(k) {
+            if let k = r.key, let row = sourceRows[k] {
                 lines.append(
                     ReconLine(
-                        kind: .duplicates, key: k, source: nil, remoteID: r.remoteID, differences: [],
+                        kind: .duplicates, key: k, source: row, remoteID: r.remoteID, differences: [],
                         detail: "the service holds this key more than once"))
             } else {
                 lines.append(

@@ -22,8 +22,17 @@ public struct RunResult: Sendable {
     public var summary: RunSummary
     /// The run's folder.
     public var runDirectory: String
-    /// The exit code: 0 when every row is valid, 1 when any row was quarantined.
+    /// The exit code: 0 when every row is valid, 1 when any row was quarantined (or, after an upload,
+    /// rejected or past a reconcile threshold), 4 when items failed on the remote side.
     public var exitCode: Int32
+    /// The first issues, for the HTML report.
+    public var reportIssues: [RecordIssue] = []
+    /// What the upload did, when the run uploaded.
+    public var upload: UploadReport?
+    /// The reconciliation, when the run reconciled.
+    public var reconciliation: Reconciliation?
+    /// Reconcile thresholds crossed: class, count, limit.
+    public var crossed: [(String, Int, Int)] = []
 }
 
 /// Runs a pipeline's read → normalise → validate stages and writes the dry run's files.
@@ -33,6 +42,9 @@ public enum PipelineRunner {
     /// The spool of valid records for the upload stage, in the run folder: JSON Lines of
     /// `{"key", "file", "sheet", "row", "record": {…normalised fields…}}`.
     public static let sendSpoolName = "send.jsonl"
+    /// The keys and source rows of quarantined records, for reconcile: JSON Lines of
+    /// `{"key", "file", "sheet", "row", "errors"}`.
+    public static let quarantinedKeysName = ".quarantined-keys.jsonl"
 
     /// A new run id: UTC time plus four random hex digits (`20261123T195012Z-a3f1`).
     static func newRunID(now: Date) -> String {
@@ -89,6 +101,7 @@ public enum PipelineRunner {
             "file", "sheet", "row", "column", "header", "field", "value", "rule", "severity", "message",
         ])
         let spool = try QuarantineSpool(directory: dir)
+        let quarantinedKeys = try OutputSink(path: (dir as NSString).appendingPathComponent(quarantinedKeysName))
         // Every valid record with its key and provenance, for the upload stage (spooled, never held in memory).
         let sendSink: OutputSink? = options.dryRun ? nil : try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
         var sendLine: [UInt8] = []
@@ -127,6 +140,13 @@ public enum PipelineRunner {
                         + issue.message
                 }
                 try spool.add(record, errors: reasons.joined(separator: "; "))
+                JSONValue.obj([
+                    ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
+                    ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
+                    ("errors", .string(reasons.joined(separator: "; "))),
+                ]).append(to: &quarantinedKeys.buffer)
+                quarantinedKeys.buffer.append(UInt8(ascii: "\n"))
+                try quarantinedKeys.flushIfNeeded()
             } else {
                 summary.rowsValid += 1
                 line.removeAll(keepingCapacity: true)
@@ -149,6 +169,7 @@ public enum PipelineRunner {
             }
         }
         try normalisedSink.close()
+        try quarantinedKeys.close()
         try sendSink?.close()
         try issuesSink.close()
         try spool.finish(
@@ -164,7 +185,9 @@ public enum PipelineRunner {
             quarantineCSV: (dir as NSString).appendingPathComponent("quarantine.csv"))
         let html = HTMLReport.render(summary: summary, issues: reportIssues, pipeline: pipeline)
         try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
-        return RunResult(summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > 0 ? 1 : 0)
+        return RunResult(
+            summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > 0 ? 1 : 0,
+            reportIssues: reportIssues)
     }
 
     static func write(_ text: String, to path: String) throws {

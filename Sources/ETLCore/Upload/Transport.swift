@@ -190,7 +190,8 @@ public struct RetryPolicy: Sendable {
 /// than the limit), at most `concurrency` in flight, and a shared pause after a 429.
 public actor Pacer {
     private let interval: Double
-    private let concurrency: Int
+    /// The most requests in flight.
+    public nonisolated let concurrencyLimit: Int
     private var nextStart: ContinuousClock.Instant
     private var inFlight = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -201,13 +202,13 @@ public actor Pacer {
     ///   - concurrency: The most requests in flight.
     public init(ratePerSecond: Double, concurrency: Int) {
         interval = ratePerSecond > 0 ? 1 / ratePerSecond : 0
-        self.concurrency = max(1, concurrency)
+        concurrencyLimit = max(1, concurrency)
         nextStart = ContinuousClock.now
     }
 
     /// Waits for a free slot and the next start time; pair with ``release()``.
     public func acquire() async {
-        if inFlight >= concurrency {
+        if inFlight >= concurrencyLimit {
             await withCheckedContinuation { waiters.append($0) }
         } else {
             inFlight += 1

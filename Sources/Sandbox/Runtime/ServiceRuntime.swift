@@ -109,7 +109,9 @@ struct ServiceMiddleware: RouterMiddleware {
             runtime.recordInjectedRateLimit()
             return FaultResponses.tooManyRequests(runtime.service)
         case .serverError(let status):
-            return FaultResponses.serverError(runtime.service, status)
+            // A careless server echoes what it got, headers included: clients must never log such a body as is.
+            let echoed = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
+            return FaultResponses.serverError(runtime.service, status, echo: echoed)
         case .timeout:
             let deadline = Timestamp.monotonic() + runtime.holdSeconds
             while Timestamp.monotonic() < deadline && !runtime.shutdown.withLock({ $0 }) {
@@ -163,8 +165,9 @@ enum FaultResponses {
         }
     }
 
-    static func serverError(_ service: SandboxService, _ status: HTTPResponse.Status) -> Response {
-        let message = "\(status.code) \(status.reasonPhrase) (injected by the sandbox)"
+    static func serverError(_ service: SandboxService, _ status: HTTPResponse.Status, echo: String = "") -> Response {
+        var message = "\(status.code) \(status.reasonPhrase) (injected by the sandbox)"
+        if !echo.isEmpty { message += "; request headers were: " + echo }
         switch service {
         case .pixyle: return Reply.pixyleError(status, message)
         case .sartiq: return Reply.detail(status, message)

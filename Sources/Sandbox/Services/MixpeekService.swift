@@ -361,7 +361,7 @@ enum MixpeekRoutes {
 
         /// Checks the key, the namespace and the rate; returns the namespace or an error response.
         @Sendable func gate(_ request: Request) async -> Result<String, GateFailure> {
-            guard let token = bearerToken(request), token == SandboxCredentials.mixpeekKey else {
+            guard let token = bearerToken(request), SandboxCredentials.acceptsMixpeekKey(token) else {
                 return .failure(
                     GateFailure(
                         response: Reply.mixpeekError(

@@ -1,0 +1,239 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension PipelineRunner {
+    /// Runs the whole pipeline: read, normalise and validate the entire file first (nothing leaves
+    /// before the whole file is known good), then upload, export and reconcile, and rewrite the
+    /// run's `summary.json`, `report.xlsx` and `report.html` with every stage.
+    /// - Throws: ``ReadError`` (input: nothing was uploaded), ``RemoteFailure`` (exit 4), ``LedgerError``.
+    public static func run(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws -> RunResult {
+        var opts = options
+        opts.dryRun = false
+        var result = try dryRun(pipeline, options: opts)
+        guard let stage = pipeline.upload else { return result }
+        let connection = try await ServiceConnection.open(
+            pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        let ledger = connection.ledger
+        let runID = result.summary.runID
+        try ledger.beginRun(
+            runID: runID, pipeline: pipeline.name, target: stage.target.rawValue, input: result.summary.input,
+            startedAt: result.summary.startedAt)
+        do {
+            let report = try await UploadRunner.upload(
+                spoolPath: (result.runDirectory as NSString).appendingPathComponent(sendSpoolName), runID: runID,
+                connection: connection, options: upload, total: result.summary.rowsValid)
+            result.upload = report
+            result.summary.sections.append(("upload", report.json))
+            if pipeline.export != nil || pipeline.reconcile != nil {
+                try await exportAndReconcile(pipeline, result: &result, connection: connection, upload: upload)
+            }
+            try ledger.finishRun(
+                runID: runID, status: report.failed > 0 ? "failed items" : "ok",
+                counts: [
+                    "sent": report.sent, "created": report.created, "updated": report.updated,
+                    "unchanged": report.unchanged, "failed": report.failed,
+                ], finishedAt: ISO8601DateFormatter().string(from: Date()))
+        } catch {
+            try? ledger.finishRun(
+                runID: runID, status: error is RemoteFailure ? "remote failure" : "failed", counts: [:],
+                finishedAt: ISO8601DateFormatter().string(from: Date()))
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        try rewriteReports(pipeline, result: &result)
+        return result
+    }
+
+    /// `catalog-etl reconcile FILE`: validates the input again (to know every source row), then
+    /// exports what the service holds and reconciles, without sending anything.
+    public static func reconcile(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws
+        -> RunResult
+    {
+        var opts = options
+        opts.dryRun = false
+        var result = try dryRun(pipeline, options: opts)
+        guard let stage = pipeline.upload else {
+            throw RunFailure(
+                message: "\(pipeline.file): the pipeline has no upload stage, so there is nothing to reconcile against",
+                exitCode: 2)
+        }
+        let connection = try await ServiceConnection.open(
+            pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        do {
+            try await connection.client.prepare(state: try connection.ledger.allValues())
+            try await exportAndReconcile(pipeline, result: &result, connection: connection, upload: upload)
+        } catch {
+            await connection.close()
+            if let e = error as? RemoteError { throw RemoteFailure(description: e.description) }
+            throw error
+        }
+        await connection.close()
+        try rewriteReports(pipeline, result: &result)
+        return result
+    }
+
+    static func exportAndReconcile(
+        _ pipeline: Pipeline, result: inout RunResult, connection: ServiceConnection, upload: UploadOptions
+    ) async throws {
+        let dir = result.runDirectory
+        upload.progress?(
+            UploadProgress(
+                stage: "export", total: 0, processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0, retries: 0,
+                rateLimited: 0, elapsed: 0))
+        let snapshot: RemoteSnapshot
+        do {
+            snapshot = try await connection.client.export(into: dir)
+        } catch let e as RemoteError {
+            throw RemoteFailure(description: "export: \(e.description)")
+        }
+        result.summary.sections.append(
+            (
+                "export",
+                .obj([
+                    ("items", .int(snapshot.items.count)),
+                    ("files", .array(snapshot.savedFiles.map { .string(($0 as NSString).lastPathComponent) })),
+                    (
+                        snapshot.reportedCountName ?? "reported_count",
+                        snapshot.reportedCount.map { .int($0) } ?? .null
+                    ),
+                ])
+            ))
+        guard let stage = pipeline.reconcile else { return }
+        let source = try sourceItems(runDirectory: dir, ledger: connection.ledger)
+        var reported: [String: Int] = [:]
+        if let n = snapshot.reportedCount { reported[snapshot.reportedCountName ?? "reported_count"] = n }
+        let recon = Reconciler.reconcile(
+            source: source, remote: snapshot.items, compare: stage.compare, reportedCounts: reported)
+        try ReconciliationReport.write(
+            recon, csvPath: (dir as NSString).appendingPathComponent("reconciliation.csv"),
+            jsonPath: (dir as NSString).appendingPathComponent("reconciliation.json"))
+        result.reconciliation = recon
+        result.crossed = recon.crossed(stage.failOn)
+        result.summary.sections.append(("reconciliation", recon.json))
+    }
+
+    /// Every source row of the run: the valid ones with what was sent and the ledger's word on them,
+    /// and the quarantined ones.
+    static func sourceItems(runDirectory dir: String, ledger: Ledger) throws -> [SourceItem] {
+        var items: [SourceItem] = []
+        let reader = try SendSpoolReader(path: (dir as NSString).appendingPathComponent(sendSpoolName))
+        var batch: [SendItem] = []
+        func flush() throws {
+            let known = try ledger.items(keys: batch.map(\.key))
+            for item in batch {
+                let source = RowSource(file: item.file, sheet: item.sheet, row: item.row)
+                let state: SourceItem.State
+                switch known[item.key]?.state {
+                case .done: state = .sent(item.record)
+                case .failed: state = .failed(known[item.key]?.lastError ?? "failed")
+                case .sending, .pending: state = .failed("not confirmed by the service (the run stopped before its answer)")
+                case nil: state = .failed("never sent (no upload has run for this row yet)")
+                }
+                items.append(SourceItem(key: item.key, source: source, state: state))
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        while let item = try reader.next() {
+            batch.append(item)
+            if batch.count >= 500 { try flush() }
+        }
+        try flush()
+        let qPath = (dir as NSString).appendingPathComponent(quarantinedKeysName)
+        if FileManager.default.fileExists(atPath: qPath) {
+            let q = try SendSpoolLines(path: qPath)
+            while let v = try q.next() {
+                items.append(
+                    SourceItem(
+                        key: v["key"]?.stringValue,
+                        source: RowSource(
+                            file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0),
+                        state: .quarantined(v["errors"]?.stringValue ?? "")))
+            }
+        }
+        items.sort { ($0.source.file, $0.source.sheet ?? "", $0.source.row) < ($1.source.file, $1.source.sheet ?? "", $1.source.row) }
+        return items
+    }
+
+    /// Rewrites `summary.json`, `report.xlsx` and `report.html` with the upload and reconcile sections,
+    /// and sets the exit code.
+    static func rewriteReports(_ pipeline: Pipeline, result: inout RunResult) throws {
+        let dir = result.runDirectory
+        result.summary.seconds = Date().timeIntervalSince(
+            ISO8601DateFormatter().date(from: result.summary.startedAt) ?? Date())
+        try write(result.summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
+        try WorkbookReport.write(
+            path: (dir as NSString).appendingPathComponent("report.xlsx"), summary: result.summary,
+            reconciliation: result.reconciliation, issuesCSV: (dir as NSString).appendingPathComponent("issues.csv"),
+            quarantineCSV: (dir as NSString).appendingPathComponent("quarantine.csv"))
+        var sections: [String] = []
+        if let u = result.upload { sections.append(uploadSection(u)) }
+        if let r = result.reconciliation { sections.append(ReconciliationReport.htmlSection(r)) }
+        let html = HTMLReport.render(
+            summary: result.summary, issues: result.reportIssues, pipeline: pipeline, extraSections: sections)
+        try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
+        let remoteFailed = (result.upload?.failed ?? 0) - (result.upload?.rejected ?? 0)
+        if remoteFailed > 0 {
+            result.exitCode = 4
+        } else if result.summary.rowsQuarantined > 0 || (result.upload?.rejected ?? 0) > 0 || !result.crossed.isEmpty {
+            result.exitCode = 1
+        } else {
+            result.exitCode = 0
+        }
+    }
+
+    static func uploadSection(_ u: UploadReport) -> String {
+        let e = HTMLReport.escape
+        var h = "<h2>Upload</h2><div class=\"cards\">"
+        for (label, n, bad) in [
+            ("sent", u.sent, false), ("created", u.created, false), ("updated", u.updated, false),
+            ("unchanged", u.unchanged, false), ("failed", u.failed, u.failed > 0), ("retries", u.retries, false),
+            ("rate limited", u.rateLimited, false),
+        ] {
+            h += "<div class=\"card \(bad ? "bad" : "ok")\"><b>\(n)</b>\(label)</div>"
+        }
+        h += "</div>"
+        h +=
+            "<p class=\"muted\">\(u.requests) requests in \(String(format: "%.1f", u.seconds)) s\(u.notUpdatable > 0 ? " · \(u.notUpdatable) changed rows the service cannot update" : "")</p>"
+        if !u.failures.isEmpty {
+            h += "<table><tr><th>key</th><th>error</th></tr>"
+            for f in u.failures { h += "<tr><td>\(e(f.key))</td><td>\(e(f.message))</td></tr>" }
+            h += "</table>"
+        }
+        return h
+    }
+}
+
+/// Reads a JSON Lines file of objects, one ``JSONValue`` per line.
+final class SendSpoolLines {
+    private let file: UnsafeMutablePointer<FILE>
+    private var line: UnsafeMutablePointer<CChar>? = nil
+    private var capacity = 0
+    let path: String
+
+    init(path: String) throws {
+        guard let f = fopen(path, "r") else { throw ReadError(.notFound, file: path, message: "cannot open") }
+        file = f
+        self.path = path
+    }
+
+    deinit {
+        free(line)
+        fclose(file)
+    }
+
+    func next() throws -> JSONValue? {
+        while true {
+            let n = getline(&line, &capacity, file)
+            if n < 0 { return nil }
+            guard let line, n > 1 else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self), count: n)
+            do { return try JSONValue.parse(bytes) } catch {
+                throw ReadError(.malformed, file: path, message: "damaged line: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,517 @@
+import Foundation
+public import Sandbox
+
+/// How the upload stage runs and reports.
+public struct UploadOptions: Sendable {
+    /// Ignore the ledger: ask the service about every key instead of trusting earlier runs.
+    public var fullRefresh = false
+    /// Called after every request batch with the counts so far (progress bars, plain lines, JSON logs).
+    public var progress: (@Sendable (UploadProgress) -> Void)?
+    /// Called with each notable event (a retry, an item's final failure), already redacted.
+    public var event: (@Sendable (String) -> Void)?
+    /// Run the sandbox in-process with these settings (tests; the CLI uses the defaults).
+    public var sandboxConfiguration: SandboxConfiguration?
+
+    /// Creates the default options.
+    public init() {}
+}
+
+/// The counts of an upload as it goes.
+public struct UploadProgress: Sendable {
+    /// Stage name: `upload`, `export`.
+    public var stage: String
+    /// Items to consider.
+    public var total: Int
+    /// Items decided so far.
+    public var processed: Int
+    /// Created on the service.
+    public var created: Int
+    /// Changed on the service.
+    public var updated: Int
+    /// Unchanged since an earlier run (skipped).
+    public var unchanged: Int
+    /// Failed for good.
+    public var failed: Int
+    /// Requests repeated.
+    public var retries: Int
+    /// 429 answers.
+    public var rateLimited: Int
+    /// Seconds since the stage started.
+    public var elapsed: Double
+}
+
+/// What the upload did, for `summary.json`'s `upload` object.
+public struct UploadReport: Sendable {
+    /// Items sent this run (creates and updates attempted).
+    public var sent = 0
+    /// Items created.
+    public var created = 0
+    /// Items updated.
+    public var updated = 0
+    /// Items skipped because the ledger shows them done with the same content.
+    public var unchanged = 0
+    /// Items that failed for good (the service refused them, or retries ran out).
+    public var failed = 0
+    /// Of those, the ones the service itself refused (its validation).
+    public var rejected = 0
+    /// Items that changed but the service cannot update (Pixyle).
+    public var notUpdatable = 0
+    /// Requests repeated.
+    public var retries = 0
+    /// 429 answers.
+    public var rateLimited = 0
+    /// Requests sent.
+    public var requests = 0
+    /// Seconds the upload took.
+    public var seconds = 0.0
+    /// The first failures (key, message), for the report.
+    public var failures: [(key: String, message: String)] = []
+
+    /// The `upload` object of `summary.json`.
+    public var json: JSONValue {
+        .obj([
+            ("sent", .int(sent)), ("created", .int(created)), ("updated", .int(updated)),
+            ("unchanged", .int(unchanged)), ("failed", .int(failed)), ("retries", .int(retries)),
+            ("rate_limited", .int(rateLimited)),
+        ])
+    }
+}
+
+/// A failure of a remote system that stops the run (exit 4).
+public struct RemoteFailure: Error, Sendable, CustomStringConvertible {
+    /// What failed and what to fix (redacted).
+    public var description: String
+}
+
+/// The service end of a run: the endpoint resolved (the in-process sandbox for `sandbox`), a client
+/// with its session, and the ledger. Close it with ``close()``.
+public final class ServiceConnection: Sendable {
+    /// The client.
+    public let client: any ServiceClient
+    /// The session (counters, redactor).
+    public let session: ServiceSession
+    /// The ledger of this pipeline.
+    public let ledger: Ledger
+    /// The sandbox started for `endpoint: sandbox`, if any.
+    public let sandbox: SandboxServer?
+
+    private init(client: any ServiceClient, session: ServiceSession, ledger: Ledger, sandbox: SandboxServer?) {
+        self.client = client
+        self.session = session
+        self.ledger = ledger
+        self.sandbox = sandbox
+    }
+
+    /// Default requests per second per service: the documented limits, else a conservative choice.
+    public static func defaultRate(_ t: TargetService) -> Double {
+        switch t {
+        case .pixyle: return 1
+        case .sartiq: return 5
+        case .mixpeek: return 10.0 / 60
+        case .wickson: return 1000.0 / 3600
+        case .scenario: return 2
+        }
+    }
+
+    /// Opens the connection for a pipeline's upload stage.
+    public static func open(
+        pipeline: Pipeline, stage: UploadStage, outputRoot: String, options: UploadOptions
+    ) async throws -> ServiceConnection {
+        let pipelineDir = (outputRoot as NSString).appendingPathComponent(pipeline.name)
+        let ledger = try Ledger(path: Ledger.path(outputRoot: outputRoot, pipeline: pipeline.name))
+        var sandbox: SandboxServer? = nil
+        let origin: String
+        let service = SandboxService(rawValue: stage.target.rawValue) ?? .sartiq
+        if stage.endpoint == "sandbox" {
+            var config = options.sandboxConfiguration ?? SandboxConfiguration(port: 0, services: [service])
+            config.port = 0
+            config.services = [service]
+            if config.stateDirectory == nil {
+                config.stateDirectory = (pipelineDir as NSString).appendingPathComponent("sandbox-state")
+            }
+            do {
+                let server = try await SandboxServer.start(config)
+                sandbox = server
+                origin = server.baseURL(for: service)
+            } catch {
+                throw RemoteFailure(description: "cannot start the built-in sandbox: \(error)")
+            }
+        } else {
+            origin = stage.endpoint
+        }
+        let redactor = Redactor()
+        for (_, v) in stage.credentials { redactor.add(v) }
+        let rate = stage.rate ?? defaultRate(stage.target)
+        let concurrency = stage.concurrency ?? (stage.target == .pixyle ? 1 : 4)
+        // One pacer for every request: the services count reads against the same limit (Wickson says so,
+        // the others do not say otherwise). Pixyle's documented 1/s is for uploads only.
+        let uploadPacer = Pacer(ratePerSecond: rate, concurrency: concurrency)
+        let readPacer = stage.target == .pixyle ? Pacer(ratePerSecond: 5, concurrency: 2) : uploadPacer
+        let session = ServiceSession(
+            origin: origin, serviceName: stage.target.displayName,
+            transport: HTTPTransport(timeoutSeconds: stage.timeoutSeconds ?? 30, connections: concurrency + 2),
+            uploadPacer: uploadPacer, readPacer: readPacer,
+            retry: RetryPolicy(maxAttempts: stage.maxAttempts ?? 6), counters: UploadCounters(), redactor: redactor)
+        session.onRetry = options.event
+        let client: any ServiceClient
+        do {
+            switch stage.target {
+            case .sartiq: client = try SartiqClient(session: session, stage: stage)
+            case .pixyle: client = try PixyleClient(session: session, stage: stage)
+            case .mixpeek: client = try MixpeekClient(session: session, stage: stage)
+            case .wickson: client = try WicksonClient(session: session, stage: stage)
+            case .scenario: client = try ScenarioClient(session: session, stage: stage)
+            }
+        } catch {
+            await session.shutdown()
+            await sandbox?.stop()
+            throw error
+        }
+        return ServiceConnection(client: client, session: session, ledger: ledger, sandbox: sandbox)
+    }
+
+    /// Closes the connections and stops the in-process sandbox.
+    public func close() async {
+        await session.shutdown()
+        await sandbox?.stop()
+    }
+}
+
+extension TargetService {
+    /// The service's name as people write it.
+    public var displayName: String {
+        switch self {
+        case .pixyle: return "Pixyle"
+        case .sartiq: return "Sartiq"
+        case .mixpeek: return "Mixpeek"
+        case .wickson: return "Wickson"
+        case .scenario: return "Scenario"
+        }
+    }
+}
+
+/// Reads the send spool (`send.jsonl`) line by line into ``SendItem``s, hashing each record.
+final class SendSpoolReader {
+    private let lines: SendSpoolLines
+
+    init(path: String) throws { lines = try SendSpoolLines(path: path) }
+
+    func next() throws -> SendItem? {
+        while let v = try lines.next() {
+            guard let record = v["record"], let key = v["key"]?.stringValue else { continue }
+            var text: [UInt8] = []
+            record.append(to: &text)
+            return SendItem(
+                key: key, file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue,
+                row: v["row"]?.intValue ?? 0, record: record, hash: ContentHash.sha256Hex(text))
+        }
+        return nil
+    }
+}
+
+/// Sends a run's valid records (the send spool) to the service: the ledger decides what is new,
+/// changed or done; creates go in batches through the client with the "ask before retrying" rule;
+/// everything is recorded before and after each request.
+public enum UploadRunner {
+    /// Keys looked up in the ledger at once.
+    static let chunkSize = 256
+
+    /// Uploads the spool at `spoolPath`.
+    /// - Throws: ``RemoteFailure`` (exit 4) when the service is unreachable or refuses the credentials.
+    public static func upload(
+        spoolPath: String, runID: String, connection: ServiceConnection, options: UploadOptions, total: Int
+    ) async throws -> UploadReport {
+        let started = Date()
+        let client = connection.client
+        let ledger = connection.ledger
+        let counters = connection.session.counters
+        let tally = Tally()
+        do {
+            try await client.prepare(state: try ledger.allValues())
+            try saveState(client, ledger)
+            let reader = try SendSpoolReader(path: spoolPath)
+            let concurrency = max(1, connection.session.uploadPacer.concurrencyLimit)
+            func report() {
+                options.progress?(
+                    UploadProgress(
+                        stage: "upload", total: total, processed: tally.processed, created: tally.created,
+                        updated: tally.updated, unchanged: tally.unchanged, failed: tally.failed,
+                        retries: counters.retries, rateLimited: counters.rateLimited,
+                        elapsed: Date().timeIntervalSince(started)))
+            }
+            var chunk: [SendItem] = []
+            var exhausted = false
+            while !exhausted {
+                chunk.removeAll(keepingCapacity: true)
+                while chunk.count < chunkSize, let item = try reader.next() { chunk.append(item) }
+                if chunk.isEmpty { break }
+                if chunk.count < chunkSize { exhausted = true }
+                let plan = try await makePlan(
+                    chunk, ledger: ledger, client: client, fullRefresh: options.fullRefresh, runID: runID)
+                tally.add(unchanged: plan.unchanged.count, notUpdatable: plan.notUpdatable.count)
+                for item in plan.notUpdatable {
+                    options.event?(
+                        "\(item.key): changed since it was sent, but \(client.service.displayName) cannot update a product; it keeps the earlier version"
+                    )
+                }
+                // Creates in batches, updates one by one; at most `concurrency` requests' worth of work in flight.
+                var jobs: [Job] = []
+                var i = 0
+                while i < plan.creates.count {
+                    let end = min(plan.creates.count, i + max(1, client.batchSize))
+                    jobs.append(.create(Array(plan.creates[i..<end])))
+                    i = end
+                }
+                jobs += plan.updates.map { .update($0.0, remoteID: $0.1) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    var running = 0
+                    for job in jobs {
+                        if running >= concurrency {
+                            try await group.next()
+                            running -= 1
+                            report()
+                        }
+                        group.addTask {
+                            try await run(job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
+                                retry: connection.session.retry, counters: counters)
+                            try saveState(client, ledger)
+                        }
+                        running += 1
+                    }
+                    while try await group.next() != nil { report() }
+                }
+                report()
+            }
+            try await client.finish()
+            try saveState(client, ledger)
+        } catch let e as RemoteError {
+            if case .fatal(let m) = e { throw RemoteFailure(description: m) }
+            throw RemoteFailure(description: e.description)
+        }
+        var r = UploadReport()
+        r.created = tally.created
+        r.updated = tally.updated
+        r.unchanged = tally.unchanged
+        r.failed = tally.failed
+        r.rejected = tally.rejected
+        r.notUpdatable = tally.notUpdatable
+        r.sent = tally.sent
+        r.retries = counters.retries
+        r.rateLimited = counters.rateLimited
+        r.requests = counters.requests
+        r.failures = tally.failures
+        r.seconds = Date().timeIntervalSince(started)
+        return r
+    }
+
+    static func saveState(_ client: any ServiceClient, _ ledger: Ledger) throws {
+        let state = client.state
+        let known = try ledger.allValues()
+        for (k, v) in state where known[k] != v { try ledger.setValue(k, v) }
+    }
+
+    enum Job: Sendable {
+        case create([SendItem])
+        case update(SendItem, remoteID: String)
+    }
+
+    struct Plan {
+        var creates: [SendItem] = []
+        var updates: [(SendItem, String)] = []
+        var unchanged: [SendItem] = []
+        var notUpdatable: [SendItem] = []
+    }
+
+    /// Decides per item: skip (done, same hash), update (done, changed), create (new), or ask the
+    /// service first (left `sending` by a crash, failed before, or `--full-refresh`).
+    static func makePlan(
+        _ items: [SendItem], ledger: Ledger, client: any ServiceClient, fullRefresh: Bool, runID: String
+    ) async throws -> Plan {
+        var plan = Plan()
+        let known = fullRefresh ? [:] : try ledger.items(keys: items.map(\.key))
+        var ask: [SendItem] = []
+        var seen = Set<String>()
+        for item in items {
+            guard seen.insert(item.key).inserted else { continue }
+            guard !fullRefresh else {
+                ask.append(item)
+                continue
+            }
+            guard let entry = known[item.key] else {
+                plan.creates.append(item)
+                continue
+            }
+            switch entry.state {
+            case .done:
+                if entry.hash == item.hash {
+                    plan.unchanged.append(item)
+                } else if let id = entry.remoteID, client.canUpdate {
+                    plan.updates.append((item, id))
+                } else {
+                    plan.notUpdatable.append(item)
+                }
+            case .sending, .failed, .pending:
+                if entry.attempts == 0 && entry.state == .pending { plan.creates.append(item) } else { ask.append(item) }
+            }
+        }
+        guard !ask.isEmpty else { return plan }
+        let found = try await client.find(keys: ask.map(\.key))
+        var resolved: [(key: String, hash: String, remoteID: String)] = []
+        var missing: [String] = []
+        for item in ask {
+            if let id = found[item.key] {
+                let previous = known[item.key]
+                // Held by the service: done with what the ledger last sent (or, with no ledger entry, unknown content).
+                let sentHash = previous?.hash ?? item.hash
+                resolved.append((item.key, sentHash, id))
+                if fullRefresh && client.canUpdate {
+                    plan.updates.append((item, id))
+                } else if sentHash == item.hash {
+                    plan.unchanged.append(item)
+                } else if client.canUpdate {
+                    plan.updates.append((item, id))
+                } else {
+                    plan.notUpdatable.append(item)
+                }
+            } else {
+                missing.append(item.key)
+                plan.creates.append(item)
+            }
+        }
+        if !resolved.isEmpty { try ledger.markDone(resolved, runID: runID) }
+        if !missing.isEmpty { try ledger.markPending(keys: missing) }
+        return plan
+    }
+
+    static func run(
+        _ job: Job, client: any ServiceClient, ledger: Ledger, runID: String, tally: Tally, options: UploadOptions,
+        retry: RetryPolicy, counters: UploadCounters
+    ) async throws {
+        switch job {
+        case .update(let item, let remoteID):
+            try ledger.markSending([item], runID: runID)
+            tally.add(sent: 1)
+            do {
+                switch try await client.update(item, remoteID: remoteID) {
+                case .done(let id):
+                    try ledger.markDone([(item.key, item.hash, id)], runID: runID)
+                    tally.add(processed: 1, updated: 1)
+                case .rejected(let why):
+                    try fail([item], why, rejected: true, ledger: ledger, runID: runID, tally: tally, options: options)
+                }
+            } catch let e as RemoteError {
+                if case .fatal = e { throw e }
+                try fail([item], e.description, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options)
+            }
+        case .create(let items):
+            var pending = items
+            var attempt = 0
+            try ledger.markSending(pending, runID: runID)
+            tally.add(sent: items.count)
+            while !pending.isEmpty {
+                attempt += 1
+                do {
+                    let results = try await client.create(pending)
+                    var done: [(key: String, hash: String, remoteID: String)] = []
+                    var rejected: [(SendItem, String)] = []
+                    var unanswered: [SendItem] = []
+                    for item in pending {
+                        switch results[item.key] {
+                        case .done(let id): done.append((item.key, item.hash, id))
+                        case .rejected(let why): rejected.append((item, why))
+                        case nil: unanswered.append(item)
+                        }
+                    }
+                    if !done.isEmpty {
+                        try ledger.markDone(done, runID: runID)
+                        tally.add(processed: done.count, created: done.count)
+                    }
+                    for (item, why) in rejected {
+                        try fail([item], why, rejected: true, ledger: ledger, runID: runID, tally: tally, options: options)
+                    }
+                    if !unanswered.isEmpty {
+                        try fail(
+                            unanswered, "\(client.service.displayName) did not report on this item", rejected: false,
+                            ledger: ledger, runID: runID, tally: tally, options: options)
+                    }
+                    pending = []
+                } catch RemoteError.ambiguous(let message, let after) {
+                    // The service may have acted: ask it before sending again, so nothing is created twice.
+                    guard attempt < retry.maxAttempts else {
+                        try fail(pending, message, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options)
+                        return
+                    }
+                    counters.addRetry()
+                    options.event?("\(message); checking the service before sending again")
+                    let wait = after ?? retry.backoff(attempt: attempt)
+                    if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+                    let found: [String: String]
+                    do { found = try await client.find(keys: pending.map(\.key)) } catch let e as RemoteError {
+                        if case .fatal = e { throw e }
+                        try fail(
+                            pending, "\(message); then the check failed: \(e.description)", rejected: false, ledger: ledger,
+                            runID: runID, tally: tally, options: options)
+                        return
+                    }
+                    let done = pending.compactMap { item in found[item.key].map { (key: item.key, hash: item.hash, remoteID: $0) } }
+                    if !done.isEmpty {
+                        try ledger.markDone(done, runID: runID)
+                        tally.add(processed: done.count, created: done.count)
+                    }
+                    pending = pending.filter { found[$0.key] == nil }
+                    if !pending.isEmpty { try ledger.markSending(pending, runID: runID) }
+                } catch let e as RemoteError {
+                    if case .fatal = e { throw e }
+                    try fail(pending, e.description, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options)
+                    return
+                }
+            }
+        }
+    }
+
+    static func fail(
+        _ items: [SendItem], _ message: String, rejected: Bool, ledger: Ledger, runID: String, tally: Tally,
+        options: UploadOptions
+    ) throws {
+        try ledger.markFailed(items.map { ($0.key, $0.hash, message) }, runID: runID)
+        tally.add(processed: items.count, failed: items.count, rejected: rejected ? items.count : 0)
+        for item in items {
+            tally.addFailure(item.key, message)
+            options.event?("\(item.key) (\(item.file)\(item.sheet.map { " [\($0)]" } ?? "") row \(item.row)): \(message)")
+        }
+    }
+}
+
+/// Thread-safe counts of one upload.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var processed = 0
+    private(set) var created = 0
+    private(set) var updated = 0
+    private(set) var unchanged = 0
+    private(set) var failed = 0
+    private(set) var rejected = 0
+    private(set) var notUpdatable = 0
+    private(set) var sent = 0
+    private(set) var failures: [(key: String, message: String)] = []
+
+    func add(
+        processed p: Int = 0, created c: Int = 0, updated u: Int = 0, unchanged n: Int = 0, failed f: Int = 0,
+        rejected r: Int = 0, notUpdatable nu: Int = 0, sent s: Int = 0
+    ) {
+        lock.withLock {
+            processed += p + n + nu
+            created += c
+            updated += u
+            unchanged += n + nu
+            failed += f
+            rejected += r
+            notUpdatable += nu
+            sent += s
+        }
+    }
+
+    func addFailure(_ key: String, _ message: String) {
+        lock.withLock { if failures.count < 200 { failures.append((key, message)) } }
+    }
+}

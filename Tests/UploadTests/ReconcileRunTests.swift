@@ -1,0 +1,142 @@
+import ETLCore
+import Foundation
+import Sandbox
+import Testing
+
+/// Reads `reconciliation.csv` of a run into dictionaries by header.
+func reconciliationRows(_ runDirectory: String) throws -> [[String: String]] {
+    var options = ReadOptions()
+    options.format = .csv
+    let reader = try Readers.open(runDirectory + "reconciliation.csv", options: options)
+    var rows: [[String: String]] = []
+    while let r = try reader.next() {
+        var row: [String: String] = [:]
+        for (c, v) in zip(r.columns, r.values) { row[c.header] = v.canonicalText }
+        rows.append(row)
+    }
+    return rows
+}
+
+/// The line number of the first line of `file` that contains `needle` (the JSON Lines row of a key).
+func lineNumber(of needle: String, in file: String) throws -> Int? {
+    let text = try String(contentsOfFile: Binary.repositoryRoot + "/" + file, encoding: .utf8)
+    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    where line.contains("\"\(needle)\"") {
+        return i + 1
+    }
+    return nil
+}
+
+/// The DOM Chromium builds from a page (`--headless --dump-dom`); Chromium comes from Debian (scripts/setup).
+func headlessChromiumDOM(_ path: String) throws -> String {
+    let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+    let browser = try #require(
+        candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "Chromium is installed by scripts/setup")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: browser)
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + path]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Suite("reconcile against planted differences")
+struct ReconcileRunTests {
+    @Test func plantedDifferencesLandInTheirClassesWithTheirSourceRows() async throws {
+        var plant = PlantSpec()
+        var counts = PlantSpec.Counts()
+        counts.mutate = 2
+        counts.drop = 2
+        counts.extra = 1
+        counts.duplicate = 1
+        plant.services[.sartiq] = counts
+        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [.sartiq], plant: plant, seed: 5))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        let input = "samples/ss26-womenswear.jsonl"
+        let r = try Binary.run(
+            ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
+            environment: sandboxEnvironment(server, .sartiq))
+        #expect(r.status == 1, "fail_on missing: 0 and mismatched: 0 are crossed: \(r.stderr)")
+        let s = Binary.summary(r)
+        #expect(Binary.count(s, "reconciliation", "mismatched") == 2, "\(r.stdout)")
+        #expect(Binary.count(s, "reconciliation", "missing") == 2)
+        #expect(Binary.count(s, "reconciliation", "unexpected") == 1)
+        #expect(Binary.count(s, "reconciliation", "duplicates") == 1)
+        #expect(Binary.count(s, "reconciliation", "matched") == 310 - 2 - 2)
+        #expect(Binary.count(s, "reconciliation", "quarantined") == 10)
+        #expect(r.stdout.contains("fail_on missing: 2 > 0"))
+
+        let stats = try await sandboxStats(server, .sartiq)
+        let planted = try #require(stats["planted"] as? [String: Any])
+        let rows = try reconciliationRows(Binary.runDirectory(r))
+        func line(_ kind: String, _ key: String) -> [String: String]? {
+            rows.first { $0["class"] == kind && $0["key"] == key }
+        }
+        for key in planted["mutate"] as? [String] ?? [] {
+            let l = try #require(line("mismatched", key), "mutated \(key)")
+            #expect(l["differences"]?.contains("[planted]") == true)
+            #expect(l["differences"]?.hasPrefix("name:") == true)
+            #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init))
+            #expect(l["file"]?.hasSuffix("ss26-womenswear.jsonl") == true)
+        }
+        for key in planted["drop"] as? [String] ?? [] {
+            let l = try #require(line("missing", key), "dropped \(key)")
+            #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init))
+        }
+        for key in planted["duplicate"] as? [String] ?? [] {
+            let l = try #require(line("duplicates", key), "duplicated \(key)")
+            #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init))
+        }
+        for key in planted["extra"] as? [String] ?? [] {
+            let l = try #require(line("unexpected", key), "extra \(key)")
+            #expect(l["row"] == "")
+            #expect(l["remote_id"]?.isEmpty == false)
+        }
+        // The page renders in a real browser (Chromium, headless): the DOM it built holds every section,
+        // the charts and the mutated rows with their differences.
+        let page = Binary.runDirectory(r) + "report.html"
+        let dom = try headlessChromiumDOM(page)
+        #expect(dom.contains("<h2>Upload</h2>"))
+        #expect(dom.contains("<h2>Reconciliation</h2>"))
+        #expect(dom.contains("<h2>Validation</h2>"))
+        #expect(dom.components(separatedBy: "<svg").count - 1 >= 3, "validation and reconciliation charts")
+        for key in planted["mutate"] as? [String] ?? [] { #expect(dom.contains(key)) }
+        #expect(dom.contains("[planted]"))
+        // Every source row is in exactly one class; the remote extras come on top.
+        let sourceLines = rows.filter { $0["class"] != "unexpected" && $0["class"] != "duplicates" }
+        #expect(sourceLines.count == 320)
+        #expect(Set(sourceLines.compactMap { $0["row"] }).count == 320)
+    }
+
+    @Test func pixyleImageErrorsAreRejectedRowsMappedBackToTheSource() async throws {
+        var settings = SandboxSettings()
+        settings.pixyleProcessingSeconds = 0.2
+        let server = try await SandboxServer.start(
+            SandboxConfiguration(port: 0, services: [.pixyle], settings: settings))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        let input = "samples/ss26-womenswear.jsonl"
+        let r = try Binary.run(
+            ["run", "pipelines/ss26-pixyle.yaml", "--output", out, "--input", input],
+            environment: sandboxEnvironment(server, .pixyle))
+        let s = Binary.summary(r)
+        #expect(Binary.count(s, "upload", "created") == 316, "\(r.stdout)\n\(r.stderr)")
+        let rows = try reconciliationRows(Binary.runDirectory(r))
+        let rejected = rows.filter { $0["class"] == "rejected" }
+        #expect(Binary.count(s, "reconciliation", "rejected") == rejected.count)
+        #expect(!rejected.isEmpty, "the sample's /missing/ images fail to download on the service")
+        for l in rejected {
+            let key = try #require(l["key"])
+            #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init), "\(key)")
+            #expect(l["detail"]?.isEmpty == false)
+        }
+        #expect(Binary.count(s, "reconciliation", "missing") == 0)
+        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
+    }
+}

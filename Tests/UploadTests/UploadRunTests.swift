@@ -1,0 +1,311 @@
+import ETLCore
+import Foundation
+import Sandbox
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs the built `catalog-etl` binary with output captured in files (no pipe can fill up).
+enum Binary {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    static var path: String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("catalog-etl").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return repositoryRoot + "/.build/debug/catalog-etl"
+    }
+
+    static func tempDirectory() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-etl-upload-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.path
+    }
+
+    /// Starts the binary; the caller waits or kills.
+    static func start(_ arguments: [String], environment: [String: String], capture: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        FileManager.default.createFile(atPath: capture + ".out", contents: nil)
+        FileManager.default.createFile(atPath: capture + ".err", contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: capture + ".out")
+        p.standardError = FileHandle(forWritingAtPath: capture + ".err")
+        try p.run()
+        return p
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        let capture = tempDirectory() + "/capture"
+        let p = try start(arguments, environment: environment, capture: capture)
+        p.waitUntilExit()
+        return Output(
+            status: p.terminationStatus, stdout: (try? String(contentsOfFile: capture + ".out", encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: capture + ".err", encoding: .utf8)) ?? "")
+    }
+
+    /// The run folder named by the `report:` line.
+    static func runDirectory(_ out: Output) -> String {
+        let line = out.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }
+        return line.map { String($0.dropFirst(8)) } ?? ""
+    }
+
+    /// `summary.json` of a run as a dictionary.
+    static func summary(_ out: Output) -> [String: Any] {
+        let path = runDirectory(out) + "summary.json"
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [:] }
+        return object
+    }
+
+    static func count(_ summary: [String: Any], _ section: String, _ key: String) -> Int {
+        ((summary[section] as? [String: Any])?[key] as? NSNumber)?.intValue ?? -1
+    }
+}
+
+/// The sandbox's `/_sandbox/stats` for one service: `items`, `duplicate_keys`, request counts.
+func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> [String: Any] {
+    let transport = HTTPTransport(timeoutSeconds: 10)
+    let response = try await transport.execute(HTTPRequestSpec(method: "GET", url: server.rootURL + "/_sandbox/stats"))
+    await transport.shutdown()
+    let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+    return object?[service.rawValue] as? [String: Any] ?? [:]
+}
+
+func statsCount(_ stats: [String: Any], _ key: String) -> Int { (stats[key] as? NSNumber)?.intValue ?? -1 }
+
+/// Rates that stay under the sandbox's own limits while keeping the tests short.
+let fastRates = [
+    "SARTIQ_RATE": "15/s", "PIXYLE_RATE": "1/s", "MIXPEEK_RATE": "5/s", "WICKSON_RATE": "20/s", "SCENARIO_RATE": "8/s",
+]
+
+func sandboxEnvironment(_ server: SandboxServer, _ service: SandboxService) -> [String: String] {
+    var env = fastRates
+    env[service.rawValue.uppercased() + "_URL"] = server.baseURL(for: service)
+    return env
+}
+
+@Suite("upload runs against the sandbox")
+struct UploadRunTests {
+    static let valid: [String: Int] = ["sartiq": 310, "pixyle": 316, "mixpeek": 316, "wickson": 319, "scenario": 316]
+
+    @Test(arguments: ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"])
+    func cleanRunPutsEveryValidRowOnTheServiceOnce(target: String) async throws {
+        let service = try #require(SandboxService(rawValue: target))
+        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [service]))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        let r = try Binary.run(
+            ["run", "pipelines/ss26-\(target).yaml", "--output", out], environment: sandboxEnvironment(server, service))
+        let s = Binary.summary(r)
+        let valid = try #require(Self.valid[target])
+        #expect(r.status == 1, "quarantined rows make the exit 1: \(r.stderr)")
+        #expect(Binary.count(s, "upload", "created") == valid, "\(r.stdout)\n\(r.stderr)")
+        #expect(Binary.count(s, "upload", "failed") == 0)
+        #expect(Binary.count(s, "upload", "rate_limited") == 0, "a clean run never makes the service answer 429")
+        #expect(Binary.count(s, "reconciliation", "missing") == 0)
+        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
+        #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
+        #expect(
+            Binary.count(s, "reconciliation", "matched") + Binary.count(s, "reconciliation", "mismatched")
+                + Binary.count(s, "reconciliation", "rejected") == valid)
+        #expect(Binary.count(s, "reconciliation", "quarantined") == 320 - valid)
+        let stats = try await sandboxStats(server, service)
+        #expect(statsCount(stats, "items") == valid)
+        #expect(statsCount(stats, "duplicate_keys") == 0)
+
+        // The same command again sends nothing: every row is done with the same content.
+        let again = try Binary.run(
+            ["run", "pipelines/ss26-\(target).yaml", "--output", out], environment: sandboxEnvironment(server, service))
+        let s2 = Binary.summary(again)
+        #expect(Binary.count(s2, "upload", "sent") == 0, "\(again.stdout)")
+        #expect(Binary.count(s2, "upload", "unchanged") == valid)
+        #expect(Binary.count(s2, "reconciliation", "duplicates") == 0)
+    }
+
+    @Test func faultsEndInTheSameStateWithNothingTwice() async throws {
+        let faults = try FaultSpec.parse("sartiq:429=0.1,5xx=0.05,reset=0.01,latency=100-300ms")
+        let server = try await SandboxServer.start(
+            SandboxConfiguration(port: 0, services: [.sartiq], faults: faults, seed: 7))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        let r = try Binary.run(
+            ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.csv"],
+            environment: sandboxEnvironment(server, .sartiq))
+        let s = Binary.summary(r)
+        #expect(Binary.count(s, "upload", "created") == 310, "\(r.stdout)\n\(r.stderr)")
+        #expect(Binary.count(s, "upload", "failed") == 0)
+        #expect(Binary.count(s, "upload", "retries") > 0)
+        let stats = try await sandboxStats(server, .sartiq)
+        #expect(statsCount(stats, "items") == 310)
+        #expect(statsCount(stats, "duplicate_keys") == 0)
+        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
+        #expect(Binary.count(s, "reconciliation", "missing") == 0)
+        #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
+    }
+
+    @Test func killedThreeTimesThenRerunEndsWithEachProductOnce() async throws {
+        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [.sartiq]))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        var env = sandboxEnvironment(server, .sartiq)
+        env["SARTIQ_RATE"] = "10/s"
+        let args = ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.jsonl"]
+        let ledgerPath = Ledger.path(outputRoot: out, pipeline: "ss26-sartiq")
+        // Killed while validating, early in the upload, and late in the upload.
+        for doneBeforeKill in [-1, 40, 200] {
+            let p = try Binary.start(args, environment: env, capture: out + "/kill\(doneBeforeKill)")
+            if doneBeforeKill < 0 {
+                try await Task.sleep(nanoseconds: 300_000_000)
+            } else {
+                let deadline = Date().addingTimeInterval(120)
+                while Date() < deadline {
+                    try await Task.sleep(nanoseconds: 100_000_000)
+                    if FileManager.default.fileExists(atPath: ledgerPath),
+                        let n = try? Ledger(path: ledgerPath).counts()[.done], n >= doneBeforeKill
+                    {
+                        break
+                    }
+                }
+            }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let r = try Binary.run(args, environment: env)
+        let s = Binary.summary(r)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(Binary.count(s, "upload", "failed") == 0)
+        #expect(Binary.count(s, "reconciliation", "duplicates") == 0, "\(r.stdout)")
+        #expect(Binary.count(s, "reconciliation", "missing") == 0)
+        #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
+        #expect(
+            Binary.count(s, "reconciliation", "matched") + Binary.count(s, "reconciliation", "mismatched") == 310)
+        let stats = try await sandboxStats(server, .sartiq)
+        #expect(statsCount(stats, "items") == 310)
+        #expect(statsCount(stats, "duplicate_keys") == 0)
+    }
+
+    @Test func rerunAfterEditingThreeRowsSendsExactlyThreeUpdates() async throws {
+        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [.sartiq]))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        let original = try String(contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.csv", encoding: .utf8)
+        var lines = original.components(separatedBy: "\n")
+        let header = lines[0].components(separatedBy: ",")
+        let nameColumn = try #require(header.firstIndex(of: "Style Name"))
+        let input = out + "/catalog.csv"
+        // The first 40 data rows keep the test short; rows that already parse simply (no quotes) get edited.
+        lines = Array(lines.prefix(41))
+        try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let env = sandboxEnvironment(server, .sartiq)
+        let first = try Binary.run(["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
+        let created = Binary.count(Binary.summary(first), "upload", "created")
+        #expect(created > 30, "\(first.stdout)\n\(first.stderr)")
+        var edited = 0
+        for i in 1..<lines.count where edited < 3 && !lines[i].contains("\"") {
+            var cells = lines[i].components(separatedBy: ",")
+            guard cells.count == header.count, !cells[nameColumn].isEmpty else { continue }
+            cells[nameColumn] += " Edited"
+            lines[i] = cells.joined(separator: ",")
+            edited += 1
+        }
+        #expect(edited == 3)
+        try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let second = try Binary.run(["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
+        let s = Binary.summary(second)
+        #expect(Binary.count(s, "upload", "updated") == 3, "\(second.stdout)\n\(second.stderr)")
+        #expect(Binary.count(s, "upload", "sent") == 3)
+        #expect(Binary.count(s, "upload", "created") == 0)
+        #expect(Binary.count(s, "upload", "unchanged") == created - 3)
+        #expect(Binary.count(s, "reconciliation", "mismatched") == 0, "the service now holds the edited names")
+    }
+
+    @Test func aFileCorruptNearItsEndUploadsNothing() async throws {
+        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [.sartiq]))
+        defer { Task { await server.stop() } }
+        let out = Binary.tempDirectory()
+        let original = try String(contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.csv", encoding: .utf8)
+        let input = out + "/truncated.csv"
+        try (original + "\"SKU-TRUNCATED,never closed").write(toFile: input, atomically: true, encoding: .utf8)
+        let r = try Binary.run(
+            ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
+            environment: sandboxEnvironment(server, .sartiq))
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stderr.contains("nothing was uploaded"))
+        #expect(statsCount(try await sandboxStats(server, .sartiq), "items") == 0, "no product reached the service")
+    }
+
+    @Test func theTokenNeverReachesAnOutputFileALogOrTheLedger() async throws {
+        let canary = "sk_sandbox_canary_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let wrong = "sk_wrong_canary_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let faults = try FaultSpec.parse("mixpeek:5xx=0.3")
+        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [.mixpeek]))
+        let faulty = try await SandboxServer.start(
+            SandboxConfiguration(port: 0, services: [.mixpeek], faults: faults, seed: 3))
+        defer {
+            Task {
+                await server.stop()
+                await faulty.stop()
+            }
+        }
+        let out = Binary.tempDirectory()
+        let input = "samples/ss26-womenswear.csv"
+        var outputs: [Binary.Output] = []
+        var env = sandboxEnvironment(server, .mixpeek)
+        env["MIXPEEK_API_KEY"] = canary
+        outputs.append(try Binary.run(["run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input], environment: env))
+        outputs.append(
+            try Binary.run(
+                ["run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input, "--verbose", "--full-refresh"],
+                environment: env))
+        var bad = env
+        bad["MIXPEEK_API_KEY"] = wrong
+        let refused = try Binary.run(
+            ["run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/refused", "--input", input, "--verbose"], environment: bad)
+        #expect(refused.status == 4, "\(refused.stderr)")
+        outputs.append(refused)
+        var echoing = sandboxEnvironment(faulty, .mixpeek)
+        echoing["MIXPEEK_API_KEY"] = canary
+        outputs.append(
+            try Binary.run(
+                ["run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/echo", "--input", input, "--verbose", "--log-format", "json"],
+                environment: echoing))
+        for o in outputs {
+            #expect(!o.stdout.contains(canary) && !o.stderr.contains(canary))
+            #expect(!o.stdout.contains(wrong) && !o.stderr.contains(wrong))
+        }
+        var files = 0
+        let enumerator = FileManager.default.enumerator(atPath: out)
+        while let name = enumerator?.nextObject() as? String {
+            let path = out + "/" + name
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            guard !name.hasPrefix("capture") else { continue }
+            let data = FileManager.default.contents(atPath: path) ?? Data()
+            files += 1
+            #expect(data.range(of: Data(canary.utf8)) == nil, "\(name) holds the token")
+            #expect(data.range(of: Data(wrong.utf8)) == nil, "\(name) holds the token")
+        }
+        #expect(files > 10, "the runs wrote their files, the ledger among them")
+        #expect(FileManager.default.fileExists(atPath: Ledger.path(outputRoot: out, pipeline: "ss26-mixpeek")))
+    }
+}
