@@ -417,28 +417,45 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         return !middle.isEmpty && middle.allSatisfy(\.isNumber)
     }
 
-    /// Waits after a 403 while any collection is still processing; throws when none is (the account
-    /// lacks the permission) or when `deadline` has passed.
+    /// Waits after a 403 until a collection has finished processing, so that the upload is repeated
+    /// only when it can succeed: at least one poll, then until fewer collections are processing than at
+    /// the refusal, or fewer than the documented limit of 10.
+    /// - Throws: ``RemoteError/fatal(_:)`` when no collection is processing (the 403 means missing
+    ///   permissions), ``RemoteError/failed(_:)`` when `deadline` passes first.
     private func waitForProcessingSlot(after response: HTTPResult, until deadline: ContinuousClock.Instant)
         async throws
     {
-        let processing = try await allCollections().filter {
-            ($0["processed_products_percentage"]?.doubleValue ?? 100) < 100
-        }.count
         let refusal = "Pixyle refused the upload (403 \(Self.errorText(response)))"
-        if processing == 0 {
+        let atRefusal = try await processingCount()
+        if atRefusal == 0 {
             throw RemoteError.fatal(
                 refusal + "; no collection is processing, so the account lacks the permission to upload")
         }
-        let now = ContinuousClock.now
-        if now >= deadline {
-            throw RemoteError.failed(
-                refusal
-                    + "; \(processing) collections were still processing after \(Int(processingLimitWaitSeconds)) s (Pixyle processes at most 10 at once)"
-            )
-        }
-        let pause = min(pollIntervalSeconds, Self.seconds(deadline - now))
-        try await Task.sleep(nanoseconds: UInt64(max(0, pause) * 1e9))
+        var processing = atRefusal
+        repeat {
+            let now = ContinuousClock.now
+            if now >= deadline {
+                throw RemoteError.failed(
+                    refusal
+                        + "; \(processing) collections were still processing after \(Self.format(processingLimitWaitSeconds)) s (Pixyle processes at most \(Self.documentedProcessingLimit) at once per client)"
+                )
+            }
+            let pause = min(pollIntervalSeconds, Self.seconds(deadline - now))
+            try await Task.sleep(nanoseconds: UInt64(max(0, pause) * 1e9))
+            processing = try await processingCount()
+        } while processing >= atRefusal && processing >= Self.documentedProcessingLimit
+    }
+
+    /// Pixyle: "Simultaneous processing limit: 10 collections per client (can be adjusted upon request)".
+    static let documentedProcessingLimit = 10
+
+    /// How many of the account's collections are still processing.
+    private func processingCount() async throws -> Int {
+        try await allCollections().filter { ($0["processed_products_percentage"]?.doubleValue ?? 100) < 100 }.count
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 
     /// Polls `GET /main/v1/collections/{id}` until `processed_products_percentage` is 100.
@@ -580,9 +597,9 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     }
 
     /// Maps Pixyle's `product_id` of each error to one of our SKUs: among the products the export
-    /// leaves out, the one whose image (`image_url_1…8` as sent, or as the export lists it) has the
-    /// error's `image_name` as its URL or last path component; when several share that name, the one
-    /// whose URL the message quotes; when still tied, in upload order against rising product ids.
+    /// leaves out, the one that has an image (`image_url_1…8` as sent) whose URL or last path component
+    /// is the `image_name` of each of the product's errors; when several qualify, the one whose URL the
+    /// message quotes; when still tied, in upload order against rising product ids.
     /// - Parameters:
     ///   - errors: The collection's errors.
     ///   - exportRows: The export's rows (their products are accounted for by `product_id`).
@@ -614,7 +631,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         for (pid, list) in byProduct {
             var matches: [Int] = []
             for (i, entry) in images.enumerated() where !exportedSKUs.contains(entry.sku) {
-                let hit = list.contains { e in
+                let hit = list.allSatisfy { e in
                     entry.urls.contains { url in
                         url == e.imageName || lastComponent(url) == e.imageName
                             || lastComponent(url).removingPercentEncoding == e.imageName

@@ -51,7 +51,8 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
     }
 
     /// The organization the products belong to (`organization_id=` on every create and listing); nil
-    /// means the account's personal products, which is all a listing without it shows.
+    /// means the account's personal products, which is all a listing without it shows. Taken from the
+    /// first record that carries an `organization_id` when not set.
     public var organizationID: String? {
         get { lock.withLock { options.organizationID } }
         set { lock.withLock { options.organizationID = newValue } }
@@ -98,10 +99,15 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
 
     // MARK: - ServiceClient
 
-    /// The run's brand collection (`brand_collection`), so that a later export or find without the
-    /// stage's `collection` still reads the same products.
+    /// The run's brand collection (`brand_collection`) and organization (`organization_id`), so that a
+    /// later export or find without the stage's `collection` still reads the same products.
     public var state: [String: String] {
-        lock.withLock { runCollection.map { ["brand_collection": $0] } ?? [:] }
+        lock.withLock {
+            var out: [String: String] = [:]
+            if let c = runCollection { out["brand_collection"] = c }
+            if let org = options.organizationID { out["organization_id"] = org }
+            return out
+        }
     }
 
     /// Logs in and arranges a fresh login whenever the token expires.
@@ -110,6 +116,9 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
     public func prepare(state: [String: String]) async throws {
         lock.withLock {
             if runCollection == nil, let c = state["brand_collection"], !c.isEmpty { runCollection = c }
+            if options.organizationID == nil, let org = state["organization_id"], !org.isEmpty {
+                options.organizationID = org
+            }
         }
         session.setRelogin { [weak self] in try await self?.relogin() }
         try await login()
@@ -334,7 +343,10 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             }
             skip += data.count
             pages += 1
-            if data.isEmpty || data.count < limit || skip >= (count ?? Int.max) || pages >= 100_000 { return count }
+            // With a count, page until it is reached (the service may cap `limit` below ours); without
+            // one, a short page is the last.
+            let last = count.map { skip >= $0 } ?? (data.count < limit)
+            if data.isEmpty || last || pages >= 100_000 { return count }
         }
     }
 
@@ -379,11 +391,14 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             }
             fields.append(JSONField(name, Self.shape(value, kind)))
         }
-        if case .string(let c)? = fields.first(where: { $0.key == "brand_collection" })?.value {
-            lock.withLock {
+        let collection = fields.first(where: { $0.key == "brand_collection" })?.value.stringValue
+        let organization = fields.first(where: { $0.key == "organization_id" })?.value.stringValue
+        lock.withLock {
+            if let c = collection {
                 collectionByKey[item.key] = c
                 if !collectionsSent.contains(c) { collectionsSent.append(c) }
             }
+            if options.organizationID == nil, let organization { options.organizationID = organization }
         }
         return .object(fields)
     }
