@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import XLSX
 
 @testable import Sandbox
 
@@ -98,12 +99,52 @@ struct PixyleSandboxTests {
             #expect(rows.first(where: { $0["sku"] == "A-3" })?["material"] == "denim")
             #expect(json.headers[.contentDisposition]?.hasPrefix("attachment; filename=") == true)
 
-            let xlsx = try await client.execute(
-                uri: "/pixyle/main/v1/collections/\(id)/export/xlsx", method: .get, headers: auth)
-            #expect(xlsx.status == .notImplemented)
             let pdf = try await client.execute(
                 uri: "/pixyle/main/v1/collections/\(id)/export/pdf", method: .get, headers: auth)
             #expect(pdf.status == .badRequest)
+        }
+    }
+
+    @Test func xlsxExportHoldsTheSameTableAsCSV() async throws {
+        let configuration = try config { $0.pixyleProcessingSeconds = 0.05 }
+        try await withSandbox(configuration) { client in
+            let auth = try await pixyleAuth(client)
+            let created = try await pixyleUpload(client, auth, csv: Self.csv, filename: "summer.csv")
+            let id = try #require(created.json["id"]?.intValue)
+            try await Task.sleep(for: .milliseconds(150))
+            let csv = try await client.execute(
+                uri: "/pixyle/main/v1/collections/\(id)/export/csv", method: .get, headers: auth)
+            let xlsx = try await client.execute(
+                uri: "/pixyle/main/v1/collections/\(id)/export/xlsx", method: .get, headers: auth)
+            #expect(xlsx.status == .ok)
+            #expect(xlsx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            #expect(xlsx.headers[.contentDisposition] == "attachment; filename=\"summer_\(id).xlsx\"")
+
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("px-\(UUID().uuidString).xlsx")
+            defer { try? FileManager.default.removeItem(at: path) }
+            try Data(xlsx.body.readableBytesView).write(to: path)
+            let book = try XLSXWorkbook(path: path.path)
+            #expect(book.sheets.map(\.name) == ["products"])
+            let reader = try book.rows(of: try #require(book.sheets.first), background: false)
+            var table: [[String]] = []
+            while let row = try reader.nextRow() {
+                var cells = [String](repeating: "", count: (row.cells.map(\.column).max() ?? -1) + 1)
+                for cell in row.cells {
+                    guard case .text(let text) = cell.value else {
+                        Issue.record("cell \(cell.column) of row \(row.number) is not text: \(cell.value)")
+                        continue
+                    }
+                    cells[cell.column] = text
+                }
+                table.append(cells)
+            }
+            let csvTable = CSVTable.parse(csv.text).filter { $0 != [""] }
+            #expect(table.count == 3)
+            #expect(table.count == csvTable.count)
+            for (x, c) in zip(table, csvTable) {
+                let padded = x + [String](repeating: "", count: max(0, c.count - x.count))
+                #expect(padded == c)
+            }
         }
     }
 

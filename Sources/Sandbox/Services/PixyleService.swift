@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import XLSX
 
 /// The Pixyle.ai stand-in: token endpoint and the Dataset Upload API (`/main/v1/collections`).
 ///
@@ -16,7 +17,8 @@ import Hummingbird
 ///   once processed, and is left out of exports.
 /// - Export columns: `product_id, sku, root_sku, title, description, image_url_1…8` (those present),
 ///   then the tags `category, color, pattern, sleeve_length, material`, found as keywords in the
-///   title and description (see ``PixyleTagger``).
+///   title and description (see ``PixyleTagger``). The csv, json and xlsx exports carry the same table,
+///   every value as text; the xlsx has one sheet `products` with a bold header row.
 actor PixyleStore: ServiceStore {
     struct Product: Codable, Sendable {
         var id: Int
@@ -472,9 +474,13 @@ enum PixyleRoutes {
                     rows.map { row in .object(columns.map { ($0, JSONValue.string(row[$0] ?? "")) }) })
                 return Reply.bytes(.ok, contentType: Reply.jsonType, Array(value.serialized.utf8), headers: headers)
             default:
-                // TODO(lead): wire XLSXWriter from the XLSX module here after merging the xlsx-writer branch.
-                headers[.contentDisposition] = nil
-                return Reply.pixyleError(.notImplemented, "xlsx export is not available in this sandbox build yet")
+                do {
+                    let bytes = try PixyleRoutes.workbook(columns: columns, rows: rows)
+                    return Reply.bytes(.ok, contentType: PixyleRoutes.xlsxType, bytes, headers: headers)
+                } catch {
+                    headers[.contentDisposition] = nil
+                    return Reply.pixyleError(.internalServerError, "xlsx export failed: \(error)")
+                }
             }
         }
     }
@@ -488,6 +494,25 @@ enum PixyleRoutes {
             "verified_products_percentage": .double(0), "created_at": .string(Timestamp.iso(c.createdAt)),
             "updated_at": .string(Timestamp.iso(c.updatedAt)),
         ]
+    }
+
+    /// The MIME type of an xlsx export.
+    static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    /// The export table as an xlsx workbook: one sheet `products`, a bold header row, every value as text
+    /// (as in the CSV and JSON exports), written by our streaming ``XLSXWriter`` through a temporary file.
+    static func workbook(columns: [String], rows: [[String: String]]) throws -> [UInt8] {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("pixyle-export-\(UUID().uuidString).xlsx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try XLSXWriter(path: path, overlongText: .truncate)
+        try writer.startSheet(name: "products", freezeHeaderRow: true)
+        try writer.writeRow(columns.map { .text($0) }, style: .header)
+        for row in rows {
+            try writer.writeRow(columns.map { (row[$0] ?? "").isEmpty ? .empty : .text(row[$0] ?? "") })
+        }
+        try writer.finish()
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// The export table of the processed products without image errors.
