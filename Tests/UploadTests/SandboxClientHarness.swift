@@ -91,10 +91,11 @@ enum SandboxClientHarness {
 
     /// Sends `items` like the upload runner: batches of ``ServiceClient/batchSize``; after an
     /// ambiguous create it asks ``ServiceClient/find(keys:)`` and creates only the keys not found;
-    /// failed requests are sent again in the next round.
+    /// failed requests are sent again in the next round. Returns how many creates were ambiguous.
     static func runLikeRunner(_ client: any ServiceClient, _ items: [SendItem], rounds: Int = 40) async throws -> (
-        done: [String: String], rejected: [String: String]
+        done: [String: String], rejected: [String: String], ambiguous: Int
     ) {
+        var ambiguous = 0
         var pending = items
         var done: [String: String] = [:]
         var rejected: [String: String] = [:]
@@ -117,6 +118,7 @@ enum SandboxClientHarness {
                         }
                     }
                 } catch RemoteError.ambiguous {
+                    ambiguous += 1
                     let found = try await findWithRetries(client, chunk.map(\.key))
                     for item in chunk {
                         if let id = found[item.key] { done[item.key] = id } else { next.append(item) }
@@ -127,7 +129,7 @@ enum SandboxClientHarness {
             }
             pending = next
         }
-        return (done, rejected)
+        return (done, rejected, ambiguous)
     }
 
     /// ``ServiceClient/find(keys:)``, asked again when the request itself fails.
