@@ -199,6 +199,89 @@ struct MixpeekClientTests {
         }
     }
 
+    @Test func anUpdateReplacesTheObjectInPlaceAndIsProcessedAgain() async throws {
+        try await H.withService(.mixpeek) { server, session in
+            let client = try MixpeekClient(session: session, stage: Self.stage())
+            #expect(client.canUpdate)
+            try await client.prepare(state: [:])
+            let item = Self.item(1)
+            guard case .done(let id)? = try await client.create([item])[item.key] else {
+                Issue.record("the object was not created")
+                return
+            }
+            try await client.finish()
+            var changed = item
+            changed.record = .object(
+                (item.record.objectValue ?? []).map {
+                    $0.key == "title" ? JSONField("title", .string("Renamed Sundress")) : $0
+                })
+            #expect(try await client.update(changed, remoteID: id) == .done(remoteID: id))
+            #expect(ClientKit.splitIDs(client.state["pending_object_ids"]) == [id])
+            try await client.finish()
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            #expect(snapshot.items.count == 1)
+            #expect(snapshot.items.first?.remoteID == id)
+            #expect(snapshot.items.first?.fields["title"] == .string("Renamed Sundress"))
+
+            guard case .rejected(let why) = try await client.update(Self.item(2), remoteID: "obj_unknown") else {
+                Issue.record("an update of a key the service lacks must be rejected")
+                return
+            }
+            #expect(why.contains("no object"))
+            let stats = try await H.stats(server, session, .mixpeek)
+            #expect(stats["items"]?.intValue == 1)
+        }
+    }
+
+    @Test func aBucketWithoutTheUniqueKeyIsNotUpdatedInPlace() async throws {
+        try await H.withService(.mixpeek) { server, session in
+            let client = try MixpeekClient(session: session, stage: Self.stage())
+            _ = try await Self.raw(
+                session, "/v1/buckets",
+                .obj([
+                    ("bucket_name", .string("ss26-womenswear")),
+                    (
+                        "bucket_schema",
+                        .obj([("properties", .obj([("image_url", .obj([("type", .string("image"))]))]))])
+                    ),
+                ]))
+            try await client.prepare(state: [:])
+            let item = Self.item(1)
+            guard case .done(let id)? = try await client.create([item])[item.key] else {
+                Issue.record("the object was not created")
+                return
+            }
+            guard case .rejected(let why) = try await client.update(item, remoteID: id) else {
+                Issue.record("an update without a unique key must be rejected, not sent")
+                return
+            }
+            #expect(why.contains("unique_key"))
+            let stats = try await H.stats(server, session, .mixpeek)
+            #expect(stats["items"]?.intValue == 1)
+        }
+    }
+
+    @Test func theExportShowsWhatTheServiceChanged() async throws {
+        try await H.withService(.mixpeek, plant: "mixpeek:mutate=1,drop=1,extra=1,duplicate=1") { _, session in
+            let client = try MixpeekClient(session: session, stage: Self.stage())
+            try await client.prepare(state: [:])
+            let items = (1...6).map { Self.item($0) }
+            _ = try await client.create(items)
+            // The first listing plants the differences, before processing: one object is dropped, and
+            // the processing batch leaves it out.
+            _ = try await client.find(keys: [items[0].key])
+            try await client.finish()
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            let keys = snapshot.items.compactMap(\.key)
+            #expect(keys.count == 7)  // 6 - 1 dropped + 1 extra + 1 duplicate
+            #expect(keys.contains("PLANTED-EXTRA-1"))
+            #expect(Set(keys).count == 6)
+            let mutated = snapshot.items.filter { $0.fields["title"]?.stringValue?.hasSuffix(" [planted]") == true }
+            #expect(mutated.count >= 1)
+            #expect(snapshot.reportedCount == 7)
+        }
+    }
+
     @Test func aSameNamedCollectionOverAnotherBucketIsFatal() async throws {
         try await H.withService(.mixpeek) { _, session in
             let client = try MixpeekClient(session: session, stage: Self.stage())  // sets the session's auth

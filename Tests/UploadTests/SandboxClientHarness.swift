@@ -15,7 +15,7 @@ enum SandboxClientHarness {
     /// Starts a sandbox serving `service` (rate limits raised, short processing steps and holds),
     /// runs `body` with it and a session to it, then stops both, also when `body` throws.
     static func withService<T>(
-        _ service: SandboxService, faults: String? = nil, seed: UInt64 = 1,
+        _ service: SandboxService, faults: String? = nil, plant: String? = nil, seed: UInt64 = 1,
         settings change: (inout SandboxSettings) -> Void = { _ in },
         _ body: (SandboxServer, ServiceSession) async throws -> T
     ) async throws -> T {
@@ -27,8 +27,8 @@ enum SandboxClientHarness {
         settings.holdSeconds = 0.3
         change(&settings)
         let configuration = SandboxConfiguration(
-            port: 0, services: [service], faults: try faults.map(FaultSpec.parse) ?? FaultSpec(), seed: seed,
-            settings: settings)
+            port: 0, services: [service], faults: try faults.map(FaultSpec.parse) ?? FaultSpec(),
+            plant: try plant.map(PlantSpec.parse) ?? PlantSpec(), seed: seed, settings: settings)
         let server = try await SandboxServer.start(configuration)
         let session = makeSession(server, service)
         do {

@@ -15,6 +15,8 @@ import Foundation
 ///   batch sent again after a lost answer gives back the objects already held instead of copies.
 /// - An object is the record: its image fields as blobs (`data` = the URL) and the whole record as
 ///   `metadata`, so that documents give every field back under our names.
+/// - Updates: `POST /v1/buckets/{bucket}/objects?policy=update` replaces the object holding the key
+///   (when the bucket's unique key is the key field) and the object is processed again.
 /// - Objects created but not yet in a submitted batch are kept in ``state``
 ///   (`pending_object_ids`), so that a run that stops before ``finish()`` has them processed by the next.
 public final class MixpeekClient: ServiceClient, @unchecked Sendable {
@@ -30,9 +32,10 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     public let service = TargetService.mixpeek
     /// Objects per `objects/batch` request: at most 100 (python-sdk `create_objects_batch_request.py`).
     public let batchSize: Int
-    /// False: a batch create with `skip_duplicates` returns the object it holds unchanged, and the
-    /// sandbox has no single-object `?policy=update` endpoint.
-    public let canUpdate = false
+    /// True: ``update(_:remoteID:)`` replaces an object through the bucket's unique key,
+    /// `POST /v1/buckets/{bucket}/objects?policy=update` (python-sdk `docs/BucketObjectsApi.md`,
+    /// `docs/UniqueKeyConfig.md`), then has it processed again by ``finish()``.
+    public let canUpdate = true
     /// How long ``finish()`` waits for its processing batches, in seconds.
     public let processingTimeout: Double
 
@@ -44,6 +47,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     private var bucketID: String?
     private var collectionID: String?
     private var schemaFields: [String] = []
+    private var keyedOnKeyField = false
     private var pending: [String] = []
 
     /// Creates a client.
@@ -86,9 +90,11 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             let bucketID = bucket["bucket_id"]?.stringValue
         else { return }
         let fields = (bucket["bucket_schema"]?["properties"]?.objectValue ?? []).map(\.key)
+        let keyed = isKeyedOnKeyField(bucket)
         lock.withLock {
             self.bucketID = bucketID
             schemaFields = fields
+            keyedOnKeyField = keyed
         }
         let collectionID: String
         if let found = try await lookUpCollection(id: state["collection_id"], bucketID: bucketID)?["collection_id"]?
@@ -106,7 +112,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     public func create(_ items: [SendItem]) async throws -> [String: ItemResult] {
         guard !items.isEmpty else { return [:] }
         let bucketID = try await ensureContainers(for: items)
-        let body = JSONValue.obj([("objects", .array(items.map(object(for:))))])
+        let body = JSONValue.obj([("objects", .array(items.map { object(for: $0) }))])
         let path = "/v1/buckets/\(FormEncoding.escape(bucketID))/objects/batch"
         let response = try await send("POST", path, body, idempotent: false, upload: true)
         switch response.status {
@@ -132,10 +138,38 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         }
     }
 
-    /// Not offered: see ``canUpdate``.
+    /// Replaces the object that holds the item's key (`?policy=update`, by the bucket's unique key)
+    /// and queues it for processing again in ``finish()``.
+    /// - Returns: `.done` with the object id; `.rejected` when the service holds no such object, the
+    ///   bucket has no unique key on the key field, or the object is refused.
     public func update(_ item: SendItem, remoteID: String) async throws -> ItemResult {
-        .rejected(
-            "Mixpeek: objects are not changed once created (canUpdate is false); \(remoteID) keeps its first version")
+        let (bucket, keyed) = lock.withLock { (bucketID, keyedOnKeyField) }
+        guard let bucket else {
+            throw RemoteError.failed(
+                "Mixpeek: no bucket \"\(name)\" to update \(item.key) in; prepare(state:) found none")
+        }
+        guard keyed else {
+            return .rejected(
+                "Mixpeek: the bucket \"\(name)\" has no unique_key on \(keyField), so \(remoteID) cannot be replaced in place"
+            )
+        }
+        let path = "/v1/buckets/\(FormEncoding.escape(bucket))/objects" + ClientKit.query([("policy", "update")])
+        // Sending the same update twice leaves the same object: safe to retry.
+        let body = object(for: item, skipDuplicates: false)
+        let response = try await send("POST", path, body, idempotent: true, upload: true)
+        switch response.status {
+        case 200, 201:
+            let id = response.json?["object_id"]?.stringValue ?? remoteID
+            lock.withLock { addPending([id]) }
+            return .done(remoteID: id)
+        case 404:
+            return .rejected(
+                "Mixpeek holds no object with \(keyField) \"\(item.key)\" to update: \(ClientKit.message(response))")
+        case 400, 409, 422:
+            return .rejected("Mixpeek refused the update of \"\(item.key)\": \(ClientKit.message(response))")
+        default:
+            throw failure("POST \(path)", response)
+        }
     }
 
     /// The object ids of those `keys` the collection holds a document for.
@@ -275,12 +309,19 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         if bucket == nil {
             if let existing = try await lookUpBucket(id: nil), let id = existing["bucket_id"]?.stringValue {
                 let fields = (existing["bucket_schema"]?["properties"]?.objectValue ?? []).map(\.key)
-                lock.withLock { schemaFields = fields }
+                let keyed = isKeyedOnKeyField(existing)
+                lock.withLock {
+                    schemaFields = fields
+                    keyedOnKeyField = keyed
+                }
                 bucket = id
             } else {
                 let schema = Self.schema(for: items, keyField: keyField)
                 bucket = try await createBucket(schema: schema)
-                lock.withLock { schemaFields = schema.map(\.name) }
+                lock.withLock {
+                    schemaFields = schema.map(\.name)
+                    keyedOnKeyField = true
+                }
             }
         }
         guard let bucket else { throw RemoteError.failed("Mixpeek: no bucket id for \"\(name)\"") }
@@ -456,7 +497,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     }
 
     /// One `CreateObjectRequest`: image fields as blobs, the whole record (with the key) as metadata.
-    func object(for item: SendItem) -> JSONValue {
+    func object(for item: SendItem, skipDuplicates: Bool = true) -> JSONValue {
         var blobs: [JSONValue] = []
         var metadata = item.record.objectValue ?? []
         for field in metadata where Self.isImageField(field.key) {
@@ -466,7 +507,9 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         if !metadata.contains(where: { $0.key == keyField }) {
             metadata.insert(JSONField(keyField, .string(item.key)), at: 0)
         }
-        return .obj([("blobs", .array(blobs)), ("metadata", .object(metadata)), ("skip_duplicates", .bool(true))])
+        var fields: [(String, JSONValue)] = [("blobs", .array(blobs)), ("metadata", .object(metadata))]
+        if skipDuplicates { fields.append(("skip_duplicates", .bool(true))) }
+        return .obj(fields)
     }
 
     /// Maps a `CreateObjectsBatchResponse` (`succeeded`, `failed[{object_index, error, error_type}]`).
@@ -498,6 +541,11 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         }
         lock.withLock { addPending(created) }
         return results
+    }
+
+    /// Whether a bucket's `unique_key` is exactly our key field.
+    private func isKeyedOnKeyField(_ bucket: JSONValue) -> Bool {
+        (bucket["unique_key"]?["fields"]?.arrayValue ?? []).compactMap(\.stringValue) == [keyField]
     }
 
     private func key(of document: JSONValue) -> String? {
