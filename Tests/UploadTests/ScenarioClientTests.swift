@@ -124,6 +124,23 @@ struct ScenarioClientTests {
         }
     }
 
+    @Test func theExportShowsWhatTheServiceChangedInTheCollection() async throws {
+        try await H.withService(.scenario, plant: "scenario:mutate=1,drop=1,extra=1,duplicate=1") { _, session in
+            let client = try Self.client(session)
+            try await client.prepare(state: [:])
+            let items = (1...6).map { Self.item($0) }
+            _ = try await client.create(items)
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            let keys = snapshot.items.compactMap(\.key)
+            // 6 - 1 dropped + 1 duplicate; the planted extra asset is in no collection, so not exported.
+            #expect(keys.count == 6)
+            #expect(!keys.contains("PLANTED-EXTRA-1"))
+            #expect(keys.filter { $0.hasSuffix(" [planted]") }.count == 1)
+            #expect(Set(keys).count == 5)
+            #expect(snapshot.reportedCount == 6)
+        }
+    }
+
     @Test func refusedOrMissingCredentialsAreFatal() async throws {
         try await H.withService(.scenario) { _, session in
             let client = try ScenarioClient(session: session, stage: Self.stage(key: "wrong-key"))

@@ -96,6 +96,21 @@ struct WicksonClientTests {
         }
     }
 
+    @Test func theExportShowsWhatTheServiceChanged() async throws {
+        try await H.withService(.wickson, plant: "wickson:mutate=1,drop=1,extra=1,duplicate=1") { _, session in
+            let client = try WicksonClient(session: session, stage: Self.stage())
+            try await client.prepare(state: [:])
+            let items = (1...6).map { Self.item($0) }
+            _ = try await client.create(items)
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            let keys = snapshot.items.compactMap(\.key)
+            #expect(keys.count == 7)  // 6 - 1 dropped + 1 extra + 1 duplicate
+            #expect(keys.contains("PLANTED-EXTRA-1"))
+            #expect(keys.filter { $0.hasPrefix("planted-") }.count == 1)  // the mutated file name
+            #expect(snapshot.reportedCount == 7)
+        }
+    }
+
     @Test func refusedOrMissingKeyIsFatal() async throws {
         try await H.withService(.wickson) { _, session in
             let client = try WicksonClient(session: session, stage: Self.stage(key: "wk_wrong"))

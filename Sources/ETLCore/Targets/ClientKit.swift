@@ -28,8 +28,9 @@ enum ClientKit {
     }
 
     /// The message a service put in an error body (Mixpeek `error.message`, Wickson `message` and
-    /// `error.code`, Scenario `error`, FastAPI `detail`), else an excerpt of the body; with the status.
-    static func message(_ response: HTTPResult) -> String {
+    /// `error.code`, Scenario `error`, FastAPI `detail`), else an excerpt of the body; with the status,
+    /// and with the session's secrets redacted (a service may echo what it was sent).
+    static func message(_ response: HTTPResult, _ session: ServiceSession) -> String {
         var text: String? = nil
         if let json = response.json {
             if let m = json["error"]?["message"]?.stringValue {
@@ -43,7 +44,7 @@ enum ClientKit {
                 text = m
             }
         }
-        return "\(response.status) \(text ?? response.excerpt)"
+        return session.redactor.redact("\(response.status) \(text ?? response.excerpt)")
     }
 
     /// `items` in consecutive chunks of at most `size`.

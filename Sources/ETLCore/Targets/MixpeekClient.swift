@@ -122,7 +122,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             if let details = response.json?["error"]?["details"], details["failed"] != nil {
                 return outcome(details, items: items)
             }
-            let why = "Mixpeek refused the batch: \(ClientKit.message(response))"
+            let why = "Mixpeek refused the batch: \(ClientKit.message(response, session))"
             return Dictionary(items.map { ($0.key, ItemResult.rejected(why)) }, uniquingKeysWith: { a, _ in a })
         case 404:
             lock.withLock {
@@ -131,7 +131,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             }
             throw RemoteError.failed(
                 session.redactor.redact(
-                    "Mixpeek POST \(path): \(ClientKit.message(response)); the bucket is gone, the next batch creates it again"
+                    "Mixpeek POST \(path): \(ClientKit.message(response, session)); the bucket is gone, the next batch creates it again"
                 ))
         default:
             throw failure("POST \(path)", response)
@@ -164,9 +164,10 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             return .done(remoteID: id)
         case 404:
             return .rejected(
-                "Mixpeek holds no object with \(keyField) \"\(item.key)\" to update: \(ClientKit.message(response))")
+                "Mixpeek holds no object with \(keyField) \"\(item.key)\" to update: \(ClientKit.message(response, session))"
+            )
         case 400, 409, 422:
-            return .rejected("Mixpeek refused the update of \"\(item.key)\": \(ClientKit.message(response))")
+            return .rejected("Mixpeek refused the update of \"\(item.key)\": \(ClientKit.message(response, session))")
         default:
             throw failure("POST \(path)", response)
         }
@@ -255,7 +256,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     }
 
     private func failure(_ what: String, _ response: HTTPResult) -> RemoteError {
-        let text = session.redactor.redact("Mixpeek \(what): \(ClientKit.message(response))")
+        let text = session.redactor.redact("Mixpeek \(what): \(ClientKit.message(response, session))")
         if response.status == 403 { return .fatal(text + "; check the API key's permissions and the namespace") }
         return .failed(text)
     }
@@ -358,7 +359,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         case 400, 422:
             throw RemoteError.fatal(
                 session.redactor.redact(
-                    "Mixpeek POST /v1/buckets: \(ClientKit.message(response)); the bucket \"\(name)\" cannot be created with this schema"
+                    "Mixpeek POST /v1/buckets: \(ClientKit.message(response, session)); the bucket \"\(name)\" cannot be created with this schema"
                 ))
         default:
             break
@@ -395,7 +396,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         case 400, 422:
             throw RemoteError.fatal(
                 session.redactor.redact(
-                    "Mixpeek POST /v1/collections: \(ClientKit.message(response)); the collection \"\(name)\" cannot be created"
+                    "Mixpeek POST /v1/collections: \(ClientKit.message(response, session)); the collection \"\(name)\" cannot be created"
                 ))
         default:
             break

@@ -188,7 +188,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     }
 
     private func failure(_ what: String, _ response: HTTPResult) -> RemoteError {
-        let text = session.redactor.redact("Scenario \(what): \(ClientKit.message(response))")
+        let text = session.redactor.redact("Scenario \(what): \(ClientKit.message(response, session))")
         if response.status == 403 { return .fatal(text + "; check the API key's permissions and project") }
         return .failed(text)
     }
@@ -279,12 +279,12 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
             if let asset, !Self.collectionIDs(of: asset).contains(collection) { lock.withLock { remember([id]) } }
             return .done(remoteID: id)
         case 400, 413, 415, 422:
-            return .rejected("Scenario refused the asset \"\(item.key)\": \(ClientKit.message(response))")
+            return .rejected("Scenario refused the asset \"\(item.key)\": \(ClientKit.message(response, session))")
         case 404:
             lock.withLock { collectionID = nil }
             throw RemoteError.failed(
                 session.redactor.redact(
-                    "Scenario POST /v1/assets: \(ClientKit.message(response)); the collection \(collection) is gone, run again to create it"
+                    "Scenario POST /v1/assets: \(ClientKit.message(response, session)); the collection \(collection) is gone, run again to create it"
                 ))
         default:
             throw failure("POST /v1/assets (\(item.key))", response)
@@ -304,6 +304,8 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
                 return try await imageLoader(reference)
             } catch let e as ImageError {
                 throw e
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
                 throw ImageError(message: String(describing: error))
             }

@@ -106,7 +106,7 @@ public final class WicksonClient: ServiceClient {
     // MARK: Requests
 
     private func failure(_ what: String, _ response: HTTPResult) -> RemoteError {
-        let text = session.redactor.redact("Wickson \(what): \(ClientKit.message(response))")
+        let text = session.redactor.redact("Wickson \(what): \(ClientKit.message(response, session))")
         if response.status == 403 { return .fatal(text + "; the API key needs write and read capability") }
         return .failed(text)
     }
@@ -144,7 +144,7 @@ public final class WicksonClient: ServiceClient {
             if let id = try await find(keys: [item.key])[item.key] { return .done(remoteID: id) }
             return try await upload(item, force: true)
         case 400, 413, 415, 422:
-            return .rejected("Wickson refused \(Self.filename(for: item.key)): \(ClientKit.message(response))")
+            return .rejected("Wickson refused \(Self.filename(for: item.key)): \(ClientKit.message(response, session))")
         default:
             throw failure("POST /v1/media (\(Self.filename(for: item.key)))", response)
         }
