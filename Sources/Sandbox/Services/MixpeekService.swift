@@ -14,6 +14,11 @@ import Hummingbird
 /// of its source buckets whose batch completed, one document per object (`document_id` = `doc_` +
 /// the object id's suffix), carrying the object's `metadata` and the `field_passthrough` fields.
 /// The object key (stats, `skip_duplicates`) is `metadata.sku`, else `key_prefix`, else the first blob's data.
+/// `POST /v1/buckets/{bucket}/objects?policy=` creates one object; with a bucket `unique_key` (its
+/// fields read from the object's `metadata`, else its top level) the policy, else the bucket's
+/// `default_policy`, decides: `insert` answers 409 when the key is held, `update` 404 when it is not,
+/// `upsert` either; an update keeps the object id and replaces `blobs`, `metadata` and `key_prefix`.
+/// Without a policy either way the answer is 400; a bucket without `unique_key` just inserts.
 actor MixpeekStore: ServiceStore {
     struct Bucket: Codable, Sendable {
         var id: String
@@ -126,6 +131,23 @@ actor MixpeekStore: ServiceStore {
 
     func existingObject(bucketID: String, key: String) -> Object? {
         state.objects.first { $0.bucketID == bucketID && $0.key == key }
+    }
+
+    /// The object of the bucket whose unique-key `fields` hold `values`.
+    func object(bucketID: String, fields: [String], values: [JSONValue]) -> Object? {
+        state.objects.first { o in
+            o.bucketID == bucketID && fields.map { MixpeekRoutes.uniqueValue(of: o, field: $0) } == values
+        }
+    }
+
+    /// Replaces what an object holds, keeping its id; nil when it is gone.
+    func replaceObject(_ id: String, keyPrefix: JSONValue, blobs: JSONValue, metadata: JSONValue) -> Object? {
+        guard let i = state.objects.firstIndex(where: { $0.id == id }) else { return nil }
+        state.objects[i].keyPrefix = keyPrefix
+        state.objects[i].blobs = blobs
+        state.objects[i].metadata = metadata
+        persist()
+        return state.objects[i]
     }
 
     // MARK: Batches
@@ -291,6 +313,32 @@ enum MixpeekRoutes {
             if !pairs.contains(where: { $0.0 == target }) { pairs.append((target, value)) }
         }
         return .object(pairs)
+    }
+
+    /// What is wrong with an object's blobs (message, `error_type`), or nil when they are fine.
+    static func blobProblem(_ object: JSONValue, properties: Set<String>) -> (String, String)? {
+        guard case .object = object, let blobs = object["blobs"]?.arrayValue, !blobs.isEmpty else {
+            return ("blobs: at least one blob is required", "validation")
+        }
+        for (b, blob) in blobs.enumerated() {
+            let property = blob["property"]?.stringValue ?? ""
+            let hasData = blob["data"].map { $0 != .null } ?? false
+            let hasUpload = blob["upload_id"].map { $0 != .null } ?? false
+            if property.isEmpty || (!properties.isEmpty && !properties.contains(property)) {
+                return ("blobs[\(b)].property \"\(property)\" is not a field of the bucket schema", "validation")
+            } else if hasData == hasUpload {
+                return ("blobs[\(b)]: exactly one of data or upload_id is required", "validation")
+            } else if let data = blob["data"]?.stringValue, data.contains("/missing/") {
+                return ("blobs[\(b)].data could not be fetched: HTTP 404 for \(data)", "dependency")
+            }
+        }
+        return nil
+    }
+
+    /// The value of a unique-key field of an object: from its metadata, else `key_prefix` by name.
+    static func uniqueValue(of o: MixpeekStore.Object, field: String) -> JSONValue {
+        if let v = o.metadata[field], v != .null { return v }
+        return field == "key_prefix" ? o.keyPrefix : .null
     }
 
     static func batchJSON(_ b: MixpeekStore.Batch, status: String) -> JSONValue {
@@ -517,34 +565,14 @@ enum MixpeekRoutes {
                 func fail(_ message: String, _ type: String) {
                     failed.append(["object_index": .int(index), "error": .string(message), "error_type": .string(type)])
                 }
-                guard case .object = object, let blobs = object["blobs"]?.arrayValue, !blobs.isEmpty else {
-                    fail("blobs: at least one blob is required", "validation")
-                    continue
-                }
-                var problem: (String, String)? = nil
-                for (b, blob) in blobs.enumerated() {
-                    let property = blob["property"]?.stringValue ?? ""
-                    let hasData = blob["data"].map { $0 != .null } ?? false
-                    let hasUpload = blob["upload_id"].map { $0 != .null } ?? false
-                    if property.isEmpty || (!properties.isEmpty && !properties.contains(property)) {
-                        problem = (
-                            "blobs[\(b)].property \"\(property)\" is not a field of the bucket schema", "validation"
-                        )
-                    } else if hasData == hasUpload {
-                        problem = ("blobs[\(b)]: exactly one of data or upload_id is required", "validation")
-                    } else if let data = blob["data"]?.stringValue, data.contains("/missing/") {
-                        problem = ("blobs[\(b)].data could not be fetched: HTTP 404 for \(data)", "dependency")
-                    }
-                    if problem != nil { break }
-                }
-                if let (message, type) = problem {
+                if let (message, type) = blobProblem(object, properties: properties) {
                     fail(message, type)
                     continue
                 }
                 var item = MixpeekStore.Object(
                     id: "obj_" + randomHex(16), namespace: namespace, bucketID: bucket.id,
-                    keyPrefix: object["key_prefix"] ?? .null, blobs: .array(blobs), metadata: object["metadata"] ?? [:],
-                    createdAt: now)
+                    keyPrefix: object["key_prefix"] ?? .null, blobs: object["blobs"] ?? [],
+                    metadata: object["metadata"] ?? [:], createdAt: now)
                 if case .bool(true)? = object["skip_duplicates"] {
                     if let existing = await store.existingObject(bucketID: bucket.id, key: item.key)
                         ?? created.first(where: { $0.key == item.key })
@@ -568,6 +596,70 @@ enum MixpeekRoutes {
                     details: result)
             }
             return Reply.json(.ok, result)
+        }
+
+        api.post("buckets/:bucket/objects") { request, context -> Response in
+            let namespace: String
+            switch await gate(request) {
+            case .failure(let f): return f.response
+            case .success(let n): namespace = n
+            }
+            guard let bucket = await store.bucket(context.parameters.get("bucket") ?? "", namespace: namespace) else {
+                return Reply.mixpeekError(.notFound, "Bucket not found", type: "NotFoundError")
+            }
+            let object: JSONValue
+            switch try await jsonBody(request, context, allowEmpty: false) {
+            case .failure(let f): return f.response
+            case .success(let b): object = b
+            }
+            let properties = Set((bucket.schema["properties"]?.objectValue ?? []).map(\.0))
+            if let (message, type) = blobProblem(object, properties: properties) {
+                return Reply.mixpeekError(
+                    .unprocessableContent, message, type: "ValidationError", details: ["error_type": .string(type)])
+            }
+            var item = MixpeekStore.Object(
+                id: "obj_" + randomHex(16), namespace: namespace, bucketID: bucket.id,
+                keyPrefix: object["key_prefix"] ?? .null, blobs: object["blobs"] ?? [],
+                metadata: object["metadata"] ?? [:], createdAt: Timestamp.now())
+            let fields = (bucket.uniqueKey["fields"]?.arrayValue ?? []).compactMap(\.stringValue)
+            guard !fields.isEmpty else {
+                await store.addObjects([item])
+                return Reply.json(.ok, objectJSON(item))
+            }
+            let policies = ["insert", "update", "upsert"]
+            guard let policy = Query(request)["policy"] ?? bucket.uniqueKey["default_policy"]?.stringValue,
+                policies.contains(policy)
+            else {
+                return Reply.mixpeekError(
+                    .badRequest,
+                    "policy: send ?policy=insert, update or upsert; the bucket has a unique_key and no default_policy",
+                    type: "BadRequestError")
+            }
+            let values = fields.map { uniqueValue(of: item, field: $0) }
+            if let empty = zip(fields, values).first(where: { $0.1 == .null || $0.1.stringValue == "" }) {
+                return Reply.mixpeekError(
+                    .unprocessableContent, "unique key field \"\(empty.0)\" is missing or empty",
+                    type: "ValidationError")
+            }
+            let existing = await store.object(bucketID: bucket.id, fields: fields, values: values)
+            switch (policy, existing) {
+            case ("insert", let held?):
+                return Reply.mixpeekError(
+                    .conflict, "An object with this unique key already exists: \(held.id)", type: "ConflictError",
+                    details: ["object_id": .string(held.id)])
+            case ("update", nil):
+                return Reply.mixpeekError(.notFound, "No object with this unique key to update", type: "NotFoundError")
+            case (_, let held?):
+                guard
+                    let replaced = await store.replaceObject(
+                        held.id, keyPrefix: item.keyPrefix, blobs: item.blobs, metadata: item.metadata)
+                else { return Reply.mixpeekError(.notFound, "Object not found", type: "NotFoundError") }
+                return Reply.json(.ok, objectJSON(replaced))
+            case (_, nil):
+                item.forcedProcessed = false
+                await store.addObjects([item])
+                return Reply.json(.ok, objectJSON(item))
+            }
         }
 
         api.post("buckets/:bucket/batches") { request, context -> Response in

@@ -1,0 +1,156 @@
+import Foundation
+import Sandbox
+import Testing
+
+@testable import ETLCore
+
+@Suite("wickson client")
+struct WicksonClientTests {
+    typealias H = SandboxClientHarness
+
+    static func stage(collection: String? = "ss26-womenswear", key: String = "wk_sandbox") -> UploadStage {
+        H.stage(.wickson, credentials: ["api_key": key], collection: collection)
+    }
+
+    /// A record as pipelines/ss26-wickson.yaml's normalise stage makes it (`unmapped: keep`).
+    static func item(_ n: Int) -> SendItem {
+        let p = H.product(n)
+        return H.item(
+            p.sku, row: n + 1,
+            [
+                ("sku", .string(p.sku)), ("title", .string(p.title)), ("description", .string(p.description)),
+                ("image_url", .string(p.image)), ("Colour", .string("Olive")), ("Price", .number("98.95")),
+            ])
+    }
+
+    @Test func uploadsOneDocumentPerProductFindsAndExportsTheKeys() async throws {
+        try await H.withService(.wickson) { _, session in
+            let client = try WicksonClient(session: session, stage: Self.stage())
+            #expect(client.batchSize == 1)
+            #expect(client.canUpdate == false)
+            try await client.prepare(state: [:])
+            #expect(client.state == ["collection_id": "ss26-womenswear"])
+            let items = (1...6).map { Self.item($0) }
+            var created: [String: ItemResult] = [:]
+            for batch in [Array(items[0..<3]), Array(items[3...])] {
+                created.merge(try await client.create(batch)) { a, _ in a }
+            }
+            #expect(created.count == 6)
+            try await client.finish()
+
+            let found = try await client.find(keys: [items[1].key, "NOT-SENT"])
+            #expect(found.count == 1)
+            if case .done(let id)? = created[items[1].key] {
+                #expect(found[items[1].key] == id)
+                #expect(id.hasPrefix("doc_"))
+            }
+
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            #expect(snapshot.reportedCount == 6)
+            #expect(snapshot.reportedCountName == "item_count")
+            let saved = try H.savedExport(snapshot)
+            #expect(saved.count == 6)
+            #expect(saved.first?["file_info"]?["filename"] == .string(items[0].key + ".json"))
+            for item in items {
+                let remote = try #require(snapshot.items.first { $0.key == item.key })
+                if case .done(let id)? = created[item.key] { #expect(remote.remoteID == id) }
+                #expect(remote.fields["sku"] == item.record["sku"])
+            }
+        }
+    }
+
+    @Test func theSameFileSentAgainGivesBackTheMediaItAlreadyHolds() async throws {
+        try await H.withService(.wickson) { server, session in
+            let client = try WicksonClient(session: session, stage: Self.stage())
+            try await client.prepare(state: [:])
+            let item = Self.item(1)
+            let first = try await client.create([item])
+            let again = try await client.create([item])
+            #expect(first == again)
+            let stats = try await H.stats(server, session, .wickson)
+            #expect(stats["items"]?.intValue == 1)
+        }
+    }
+
+    @Test func refusalsOfTheServiceRejectTheItem() async throws {
+        try await H.withService(.wickson, settings: { $0.wicksonMaxFileBytes = 1000 }) { _, session in
+            let client = try WicksonClient(session: session, stage: Self.stage())
+            try await client.prepare(state: [:])
+            var big = Self.item(2)
+            big.record = .obj([
+                ("sku", .string(big.key)), ("description", .string(String(repeating: "x", count: 2000))),
+            ])
+            let results = try await client.create([Self.item(1), big])
+            guard case .done? = results[Self.item(1).key], case .rejected(let why)? = results[big.key] else {
+                Issue.record("expected one upload and one rejection, got \(results)")
+                return
+            }
+            #expect(why.contains("413") && why.contains("FILE_TOO_LARGE"))
+
+            let badCollection = try WicksonClient(session: session, stage: Self.stage(collection: "SS26 Riviera"))
+            guard case .rejected(let invalid)? = try await badCollection.create([Self.item(3)])[Self.item(3).key] else {
+                Issue.record("a collection id with a space must be refused")
+                return
+            }
+            #expect(invalid.contains("collection_id"))
+        }
+    }
+
+    @Test func theExportShowsWhatTheServiceChanged() async throws {
+        try await H.withService(.wickson, plant: "wickson:mutate=1,drop=1,extra=1,duplicate=1") { _, session in
+            let client = try WicksonClient(session: session, stage: Self.stage())
+            try await client.prepare(state: [:])
+            let items = (1...6).map { Self.item($0) }
+            _ = try await client.create(items)
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            let keys = snapshot.items.compactMap(\.key)
+            #expect(keys.count == 7)  // 6 - 1 dropped + 1 extra + 1 duplicate
+            #expect(keys.contains("PLANTED-EXTRA-1"))
+            #expect(keys.filter { $0.hasPrefix("planted-") }.count == 1)  // the mutated file name
+            #expect(snapshot.reportedCount == 7)
+        }
+    }
+
+    @Test func refusedOrMissingKeyIsFatal() async throws {
+        try await H.withService(.wickson) { _, session in
+            let client = try WicksonClient(session: session, stage: Self.stage(key: "wk_wrong"))
+            await #expect {
+                try await client.prepare(state: [:])
+            } throws: { error in
+                guard case RemoteError.fatal(let message) = error else { return false }
+                return message.contains("401") && !message.contains("wk_wrong")
+            }
+        }
+        let offline = H.makeSessionWithoutServer()
+        #expect {
+            _ = try WicksonClient(session: offline, stage: H.stage(.wickson, credentials: [:], collection: "x"))
+        } throws: { error in
+            guard case RemoteError.fatal(let message) = error else { return false }
+            return message.contains("api_key")
+        }
+        await offline.shutdown()
+    }
+
+    @Test(arguments: [3, 5, 11] as [UInt64]) func withFaultsEveryItemEndsOnTheServiceExactlyOnce(seed: UInt64)
+        async throws
+    {
+        try await H.withService(.wickson, faults: "wickson:429=0.02,5xx=0.1,reset=0.1,timeout=0.02", seed: seed) {
+            server, session in
+            let client = try WicksonClient(session: session, stage: Self.stage())
+            try await client.prepare(state: [:])
+            let items = (1...25).map { Self.item($0) }
+            let (done, rejected, ambiguous) = try await H.runLikeRunner(client, items)
+            #expect(rejected.isEmpty)
+            #expect(ambiguous > 0)  // the find-then-create path was taken
+            #expect(done.count == 25)
+            let snapshot = try await client.export(into: try H.temporaryFolder())
+            #expect(snapshot.items.compactMap(\.key).sorted() == items.map(\.key).sorted())
+            #expect(snapshot.reportedCount == 25)
+            for item in snapshot.items { #expect(done[item.key ?? ""] == item.remoteID) }
+            let stats = try await H.stats(server, session, .wickson)
+            #expect(stats["items"]?.intValue == 25)
+            #expect(stats["duplicate_keys"]?.intValue == 0)
+            #expect(session.counters.retries > 0)
+        }
+    }
+}
