@@ -162,8 +162,10 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
                     idempotent: false, upload: true)
                 switch response.status {
                 case 200..<300:
-                    var target = id
-                    if target == nil {
+                    let target: Int
+                    if let id {
+                        target = id
+                    } else {
                         guard let created = response.json?["id"]?.intValue else {
                             throw RemoteError.ambiguous(
                                 "Pixyle POST /main/v1/collections answered \(response.status) without a collection id",
@@ -175,7 +177,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
                         }
                         target = created
                     }
-                    for (sku, item) in rows { results[item.key] = .done(remoteID: "\(target ?? 0)/\(sku)") }
+                    for (sku, item) in rows { results[item.key] = .done(remoteID: "\(target)/\(sku)") }
                     return results
                 case 400, 422:
                     let why =
@@ -228,7 +230,9 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
                         collectionName = candidate.name
                     }
                 }
-                return Dictionary(uniqueKeysWithValues: hits.map { ($0, "\(candidate.id)/\($0)") })
+                var found: [String: String] = [:]
+                for key in hits { found[key] = "\(candidate.id)/\(key)" }
+                return found
             }
             return [:]
         }
