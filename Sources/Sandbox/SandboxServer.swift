@@ -136,9 +136,19 @@ public final class SandboxServer: Sendable {
             }
             return Reply.json(.ok, .object(members))
         }
+        // A stand-in for the catalog's image CDN: any path answers a small PNG, except under /missing/ (404).
+        router.get("_sandbox/images/**") { request, _ -> Response in
+            if request.uri.path.contains("/missing/") {
+                return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "not found")))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "image/png"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: SandboxImages.png)))
+        }
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "catalog-etl.sandbox")
-        logger.logLevel = .error
+        // Shutdown of a server cancelled mid-request logs harmless errors; only critical ones are worth showing.
+        logger.logLevel = .critical
         let application = Application(
             router: router,
             configuration: .init(
@@ -149,5 +159,26 @@ public final class SandboxServer: Sendable {
             },
             logger: logger)
         return (application, stream, continuation)
+    }
+}
+
+/// The sandbox's image CDN stand-in (`GET /_sandbox/images/<host>/<path>`).
+public enum SandboxImages {
+    /// A valid 1×1 PNG.
+    public static let png: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+        0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+        0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+        0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
+
+    /// Where the sandbox at `root` serves the image of `url` (`https://cdn.x/a/b.jpg` →
+    /// `<root>/_sandbox/images/cdn.x/a/b.jpg`), or nil when `url` is not an http(s) URL.
+    public static func mirror(_ url: String, root: String) -> String? {
+        for scheme in ["https://", "http://"] where url.lowercased().hasPrefix(scheme) {
+            return root + "/_sandbox/images/" + url.dropFirst(scheme.count)
+        }
+        return nil
     }
 }

@@ -7,11 +7,6 @@ import Testing
 #endif
 
 /// A fresh folder under the system's temporary folder.
-private func temporaryFolder() -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-tests-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.path
-}
 
 /// A send item for `key` whose record and hash depend on `version`.
 private func sendItem(_ key: String, version: Int = 1, row: Int = 2, sheet: String? = "Products") -> SendItem {
@@ -89,7 +84,7 @@ extension LedgerTests {
     }
 
     @Test func createsFoldersAndAWALFile() throws {
-        let path = temporaryFolder() + "/out/ss26/" + Ledger.fileName
+        let path = try temporaryFolder() + "/out/ss26/" + Ledger.fileName
         let ledger = try Ledger(path: path)
         try ledger.setValue("x", "1")
         let header = try #require(FileManager.default.contents(atPath: path))
@@ -100,7 +95,7 @@ extension LedgerTests {
     }
 
     @Test func refusesAFileThatIsNotALedger() throws {
-        let path = temporaryFolder() + "/ledger.sqlite"
+        let path = try temporaryFolder() + "/ledger.sqlite"
         try Data("not a database at all, just text that is long enough to be read as a header".utf8)
             .write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: LedgerError.self) { try Ledger(path: path) }
@@ -110,7 +105,7 @@ extension LedgerTests {
     }
 
     @Test func movesItemsThroughTheStatesAndCountsAttempts() throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         try ledger.beginRun(
             runID: "r1", pipeline: "p", target: "sartiq", input: "in.xlsx", startedAt: "2026-03-01T09:00:00Z")
         let a = sendItem("A", row: 2)
@@ -166,7 +161,7 @@ extension LedgerTests {
     }
 
     @Test func recordsAResultForAKeyItNeverSawSent() throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         try ledger.markDone([(key: "found", hash: "h", remoteID: "r-9")], runID: "r1")
         try ledger.markFailed([(key: "lost", hash: "h2", error: "gone")], runID: "r1")
         let items = try ledger.items(keys: ["found", "lost"])
@@ -178,7 +173,7 @@ extension LedgerTests {
     }
 
     @Test func showsTheSameItemsAfterReopening() throws {
-        let path = temporaryFolder() + "/p/ledger.sqlite"
+        let path = try temporaryFolder() + "/p/ledger.sqlite"
         do {
             let ledger = try Ledger(path: path)
             try ledger.beginRun(
@@ -200,7 +195,7 @@ extension LedgerTests {
     }
 
     @Test func listsRunsNewestFirstWithTheirCounts() throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         for (i, start) in ["2026-03-01T09:00:00Z", "2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"].enumerated() {
             try ledger.beginRun(
                 runID: "r\(i + 1)", pipeline: "p", target: "mixpeek", input: "in\(i).csv", startedAt: start)
@@ -228,7 +223,7 @@ extension LedgerTests {
     }
 
     @Test func keepsClientValues() throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         #expect(try ledger.value("collection_id") == nil)
         try ledger.setValue("collection_id", "c-1")
         try ledger.setValue("bucket", "b-1")
@@ -240,7 +235,7 @@ extension LedgerTests {
     }
 
     @Test func readsAndResetsMoreKeysThanOneStatementMayBind() throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         let items = (0..<2500).map { sendItem(String(format: "SKU-%05d", $0), row: $0 + 2) }
         try ledger.markSending(items, runID: "r1")
         let keys = items.map(\.key) + ["missing-1", "missing-2"]
@@ -253,7 +248,7 @@ extension LedgerTests {
     }
 
     @Test func takesWritesFromConcurrentTasks() async throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for t in 0..<8 {
                 group.addTask {
@@ -271,7 +266,7 @@ extension LedgerTests {
     }
 
     @Test func keepsTheIntentWhenTheRunStopsWithoutFinishing() async throws {
-        let path = temporaryFolder() + "/ledger.sqlite"
+        let path = try temporaryFolder() + "/ledger.sqlite"
         let writer = Task {
             let ledger = try Ledger(path: path)
             try ledger.beginRun(
@@ -306,7 +301,7 @@ extension LedgerTests {
         }
 
         @Test func survivesAKillMidBatch() async throws {
-            let path = temporaryFolder() + "/ledger.sqlite"
+            let path = try temporaryFolder() + "/ledger.sqlite"
             let ledger = try Ledger(path: path)
             try ledger.beginRun(
                 runID: "child", pipeline: "p", target: "sartiq", input: "in", startedAt: "2026-03-01T09:00:00Z")
@@ -354,7 +349,7 @@ extension LedgerTests {
     /// Times the ledger's share of a 5,000-item run: one intent and one result per request.
     @Test(arguments: [1, 100])
     func timesAFiveThousandItemRun(batchSize: Int) throws {
-        let ledger = try Ledger(path: temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
         let items = (0..<5000).map { sendItem(String(format: "SKU-%05d", $0), row: $0 + 2) }
         let clock = ContinuousClock()
         var sending = Duration.zero
@@ -439,7 +434,7 @@ extension LedgerTests {
         }
 
         @Test func printsCountsTheLastRunAndTheFailures() throws {
-            let output = temporaryFolder()
+            let output = try temporaryFolder()
             let path = try Self.writeLedger(under: output)
             let r = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(r.status == 0, "\(r.stderr)")
@@ -459,7 +454,7 @@ extension LedgerTests {
         }
 
         @Test func printsOneJSONObject() throws {
-            let output = temporaryFolder()
+            let output = try temporaryFolder()
             let path = try Self.writeLedger(under: output)
             let r = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
@@ -486,7 +481,7 @@ extension LedgerTests {
         }
 
         @Test func saysSoWhenThereIsNoLedgerAndCreatesNone() throws {
-            let output = temporaryFolder()
+            let output = try temporaryFolder()
             let path = Ledger.path(outputRoot: output, pipeline: "ss26-sartiq")
             let r = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(r.status == 0, "\(r.stderr)")
@@ -505,7 +500,7 @@ extension LedgerTests {
             let missing = try Self.run(["status", "no/such/pipeline.yaml"])
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("no/such/pipeline.yaml"))
-            let output = temporaryFolder()
+            let output = try temporaryFolder()
             let path = Ledger.path(outputRoot: output, pipeline: "ss26-sartiq")
             try FileManager.default.createDirectory(
                 atPath: output + "/ss26-sartiq", withIntermediateDirectories: true)

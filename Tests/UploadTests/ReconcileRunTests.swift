@@ -73,27 +73,28 @@ struct ReconcileRunTests {
         #expect(r.stdout.contains("fail_on missing: 2 > 0"))
 
         let stats = try await sandboxStats(server, .sartiq)
-        let planted = try #require(stats["planted"] as? [String: Any])
+        let planted = try #require(stats["planted"])
+        func keys(_ kind: String) -> [String] { planted[kind]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         let rows = try reconciliationRows(Binary.runDirectory(r))
         func line(_ kind: String, _ key: String) -> [String: String]? {
             rows.first { $0["class"] == kind && $0["key"] == key }
         }
-        for key in planted["mutate"] as? [String] ?? [] {
+        for key in keys("mutate") {
             let l = try #require(line("mismatched", key), "mutated \(key)")
             #expect(l["differences"]?.contains("[planted]") == true)
             #expect(l["differences"]?.hasPrefix("name:") == true)
             #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init))
             #expect(l["file"]?.hasSuffix("ss26-womenswear.jsonl") == true)
         }
-        for key in planted["drop"] as? [String] ?? [] {
+        for key in keys("drop") {
             let l = try #require(line("missing", key), "dropped \(key)")
             #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init))
         }
-        for key in planted["duplicate"] as? [String] ?? [] {
+        for key in keys("duplicate") {
             let l = try #require(line("duplicates", key), "duplicated \(key)")
             #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init))
         }
-        for key in planted["extra"] as? [String] ?? [] {
+        for key in keys("extra") {
             let l = try #require(line("unexpected", key), "extra \(key)")
             #expect(l["row"] == "")
             #expect(l["remote_id"]?.isEmpty == false)
@@ -106,7 +107,7 @@ struct ReconcileRunTests {
         #expect(dom.contains("<h2>Reconciliation</h2>"))
         #expect(dom.contains("<h2>Validation</h2>"))
         #expect(dom.components(separatedBy: "<svg").count - 1 >= 3, "validation and reconciliation charts")
-        for key in planted["mutate"] as? [String] ?? [] { #expect(dom.contains(key)) }
+        for key in keys("mutate") { #expect(dom.contains(key)) }
         #expect(dom.contains("[planted]"))
         // Every source row is in exactly one class; the remote extras come on top.
         let sourceLines = rows.filter { $0["class"] != "unexpected" && $0["class"] != "duplicates" }

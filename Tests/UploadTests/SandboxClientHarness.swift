@@ -160,12 +160,6 @@ enum SandboxClientHarness {
             .reduce(0) { $0 + ($1.value.intValue ?? 0) }
     }
 
-    /// A fresh temporary folder.
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "catalog-etl-clients-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 
     /// The saved export file as JSON.
     static func savedExport(_ snapshot: RemoteSnapshot) throws -> [RecordValue] {

@@ -82,16 +82,8 @@ enum Binary {
     }
 }
 
-/// The sandbox's `/_sandbox/stats` for one service: `items`, `duplicate_keys`, request counts.
-func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> [String: Any] {
-    let transport = HTTPTransport(timeoutSeconds: 10)
-    let response = try await transport.execute(HTTPRequestSpec(method: "GET", url: server.rootURL + "/_sandbox/stats"))
-    await transport.shutdown()
-    let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-    return object?[service.rawValue] as? [String: Any] ?? [:]
-}
-
-func statsCount(_ stats: [String: Any], _ key: String) -> Int { (stats[key] as? NSNumber)?.intValue ?? -1 }
+/// A count from the sandbox's stats (`items`, `duplicate_keys`, …), or -1.
+func statsCount(_ stats: JSON, _ key: String) -> Int { stats[key]?.intValue ?? -1 }
 
 /// Rates that stay under the sandbox's own limits while keeping the tests short.
 let fastRates = [

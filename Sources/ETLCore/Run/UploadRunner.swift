@@ -157,10 +157,18 @@ public final class ServiceConnection: Sendable {
         do {
             switch stage.target {
             case .sartiq: client = try SartiqClient(session: session, stage: stage)
-            case .pixyle: client = try PixyleClient(session: session, stage: stage)
+            case .pixyle:
+                let pixyle = try PixyleClient(session: session, stage: stage)
+                if let format = pipeline.export?.format { pixyle.exportFormat = format }
+                if let wait = pipeline.export?.waitSeconds { pixyle.exportWaitSeconds = wait }
+                client = pixyle
             case .mixpeek: client = try MixpeekClient(session: session, stage: stage)
             case .wickson: client = try WicksonClient(session: session, stage: stage)
-            case .scenario: client = try ScenarioClient(session: session, stage: stage)
+            case .scenario:
+                // The built-in sandbox also stands in for the catalog's image CDN (the sample's hosts are
+                // reserved .example names that never resolve): images are fetched from its mirror.
+                client = try ScenarioClient(
+                    session: session, stage: stage, imageLoader: sandbox.map { sandboxImages(root: $0.rootURL, session: session) })
             }
         } catch {
             await session.shutdown()
@@ -168,6 +176,19 @@ public final class ServiceConnection: Sendable {
             throw error
         }
         return ServiceConnection(client: client, session: session, ledger: ledger, sandbox: sandbox)
+    }
+
+    /// Fetches images from the sandbox's CDN stand-in instead of their own hosts.
+    static func sandboxImages(root: String, session: ServiceSession) -> ScenarioClient.ImageLoader {
+        let loader: ScenarioClient.ImageLoader = { reference in
+            guard let url = SandboxImages.mirror(reference, root: root) else {
+                throw RemoteError.failed("not an http(s) image URL")
+            }
+            let r = try await session.send(HTTPRequestSpec(method: "GET", url: url), idempotent: true, authenticated: false)
+            guard r.status == 200 else { throw RemoteError.failed("fetching it answered HTTP \(r.status)") }
+            return r.body
+        }
+        return loader
     }
 
     /// Closes the connections and stops the in-process sandbox.
