@@ -48,18 +48,11 @@ func headlessChromiumDOM(_ path: String) throws -> String {
 @Suite("reconcile against planted differences")
 struct ReconcileRunTests {
     @Test func plantedDifferencesLandInTheirClassesWithTheirSourceRows() async throws {
-        var plant = PlantSpec()
-        var counts = PlantSpec.Counts()
-        counts.mutate = 2
-        counts.drop = 2
-        counts.extra = 1
-        counts.duplicate = 1
-        plant.services[.sartiq] = counts
-        let server = try await SandboxServer.start(SandboxConfiguration(port: 0, services: [.sartiq], plant: plant, seed: 5))
-        defer { Task { await server.stop() } }
+        let server = try SandboxProcess.start(.sartiq, plant: "sartiq:mutate=2,drop=2,extra=1,duplicate=1", seed: 5)
+        defer { server.stop() }
         let out = Binary.tempDirectory()
         let input = "samples/ss26-womenswear.jsonl"
-        let r = try Binary.run(
+        let r = try await Binary.run(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
             environment: sandboxEnvironment(server, .sartiq))
         #expect(r.status == 1, "fail_on missing: 0 and mismatched: 0 are crossed: \(r.stderr)")
@@ -116,14 +109,11 @@ struct ReconcileRunTests {
     }
 
     @Test func pixyleImageErrorsAreRejectedRowsMappedBackToTheSource() async throws {
-        var settings = SandboxSettings()
-        settings.pixyleProcessingSeconds = 0.2
-        let server = try await SandboxServer.start(
-            SandboxConfiguration(port: 0, services: [.pixyle], settings: settings))
-        defer { Task { await server.stop() } }
+        let server = try SandboxProcess.start(.pixyle, settings: ["pixyleProcessingSeconds=0.2"])
+        defer { server.stop() }
         let out = Binary.tempDirectory()
         let input = "samples/ss26-womenswear.jsonl"
-        let r = try Binary.run(
+        let r = try await Binary.run(
             ["run", "pipelines/ss26-pixyle.yaml", "--output", out, "--input", input],
             environment: sandboxEnvironment(server, .pixyle))
         let s = Binary.summary(r)

@@ -28,6 +28,8 @@ public struct SourceItem: Sendable {
         case sent(JSONValue)
         /// The upload failed; the last error.
         case failed(String)
+        /// The service refused it when it was sent (its own validation); its message.
+        case rejected(String)
         /// Validation quarantined it; the reasons.
         case quarantined(String)
     }
@@ -138,6 +140,10 @@ public enum Reconciler {
                 lines.append(
                     ReconLine(
                         kind: .quarantined, key: s.key, source: s.source, remoteID: nil, differences: [], detail: why))
+                continue
+            case .rejected(let why):
+                lines.append(
+                    ReconLine(kind: .rejected, key: s.key, source: s.source, remoteID: nil, differences: [], detail: why))
                 continue
             case .failed(let why):
                 // A failed item may still have landed (a lost response); it counts as failed either way.

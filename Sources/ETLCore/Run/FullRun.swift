@@ -129,7 +129,9 @@ extension PipelineRunner {
                 let state: SourceItem.State
                 switch known[item.key]?.state {
                 case .done: state = .sent(item.record)
-                case .failed: state = .failed(known[item.key]?.lastError ?? "failed")
+                case .failed:
+                    let why = known[item.key]?.lastError ?? "failed"
+                    state = UploadRunner.isRejection(why) ? .rejected(why) : .failed(why)
                 case .sending, .pending: state = .failed("not confirmed by the service (the run stopped before its answer)")
                 case nil: state = .failed("never sent (no upload has run for this row yet)")
                 }

@@ -168,7 +168,10 @@ public final class ServiceConnection: Sendable {
                 // The built-in sandbox also stands in for the catalog's image CDN (the sample's hosts are
                 // reserved .example names that never resolve): images are fetched from its mirror.
                 client = try ScenarioClient(
-                    session: session, stage: stage, imageLoader: sandbox.map { sandboxImages(root: $0.rootURL, session: session) })
+                    session: session, stage: stage,
+                    imageLoader: sandboxRoot(sandbox: sandbox, origin: origin).map {
+                        sandboxImages(root: $0, session: session)
+                    })
             }
         } catch {
             await session.shutdown()
@@ -178,10 +181,30 @@ public final class ServiceConnection: Sendable {
         return ServiceConnection(client: client, session: session, ledger: ledger, sandbox: sandbox)
     }
 
-    /// Fetches images from the sandbox's CDN stand-in instead of their own hosts.
+    /// The root of the sandbox behind an endpoint: the in-process one, or a separately started one
+    /// (a loopback origin ending in `/scenario`); nil for a real service.
+    static func sandboxRoot(sandbox: SandboxServer?, origin: String) -> String? {
+        if let sandbox { return sandbox.rootURL }
+        guard let url = URL(string: origin), let host = url.host,
+            host == "127.0.0.1" || host == "localhost" || host == "::1", origin.hasSuffix("/scenario")
+        else { return nil }
+        return String(origin.dropLast("/scenario".count))
+    }
+
+    /// Whether a URL's host is a reserved name that never resolves (RFC 2606 / 6761): `.example`,
+    /// `.invalid`, `.test`, `example.com` …
+    static func isReservedHost(_ reference: String) -> Bool {
+        guard let host = URL(string: reference)?.host?.lowercased() else { return false }
+        let names = ["example", "invalid", "test", "example.com", "example.net", "example.org"]
+        return names.contains { host == $0 || host.hasSuffix("." + $0) }
+    }
+
+    /// Against a sandbox, images on reserved hosts (the sample catalog's CDN) come from the sandbox's
+    /// CDN stand-in; any other image is fetched from its own host.
     static func sandboxImages(root: String, session: ServiceSession) -> ScenarioClient.ImageLoader {
         let loader: ScenarioClient.ImageLoader = { reference in
-            guard let url = SandboxImages.mirror(reference, root: root) else {
+            let mirrored = isReservedHost(reference) ? SandboxImages.mirror(reference, root: root) : reference
+            guard let url = mirrored, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw RemoteError.failed("not an http(s) image URL")
             }
             let r = try await session.send(HTTPRequestSpec(method: "GET", url: url), idempotent: true, authenticated: false)
@@ -270,6 +293,10 @@ public enum UploadRunner {
                 let plan = try await makePlan(
                     chunk, ledger: ledger, client: client, fullRefresh: options.fullRefresh, runID: runID)
                 tally.add(unchanged: plan.unchanged.count, notUpdatable: plan.notUpdatable.count)
+                tally.add(processed: plan.refused.count, failed: plan.refused.count, rejected: plan.refused.count)
+                for (item, why) in plan.refused {
+                    tally.addFailure(item.key, why + " (unchanged since; fix the row to send it again)")
+                }
                 for item in plan.notUpdatable {
                     options.event?(
                         "\(item.key): changed since it was sent, but \(client.service.displayName) cannot update a product; it keeps the earlier version"
@@ -341,6 +368,7 @@ public enum UploadRunner {
         var updates: [(SendItem, String)] = []
         var unchanged: [SendItem] = []
         var notUpdatable: [SendItem] = []
+        var refused: [(SendItem, String)] = []
     }
 
     /// Decides per item: skip (done, same hash), update (done, changed), create (new), or ask the
@@ -371,6 +399,9 @@ public enum UploadRunner {
                 } else {
                     plan.notUpdatable.append(item)
                 }
+            case .failed where entry.hash == item.hash && isRejection(entry.lastError ?? ""):
+                // The service refused exactly this content before: sending it again would be refused again.
+                plan.refused.append((item, entry.lastError ?? ""))
             case .sending, .failed, .pending:
                 if entry.attempts == 0 && entry.state == .pending { plan.creates.append(item) } else { ask.append(item) }
             }
@@ -490,11 +521,18 @@ public enum UploadRunner {
         }
     }
 
+    /// The ledger's last-error prefix of an item the service itself refused.
+    static let rejectionPrefix = "rejected by the service: "
+
+    /// Whether a ledger error records a refusal by the service (not a network or server failure).
+    static func isRejection(_ lastError: String) -> Bool { lastError.hasPrefix(rejectionPrefix) }
+
     static func fail(
         _ items: [SendItem], _ message: String, rejected: Bool, ledger: Ledger, runID: String, tally: Tally,
         options: UploadOptions
     ) throws {
-        try ledger.markFailed(items.map { ($0.key, $0.hash, message) }, runID: runID)
+        let stored = rejected && !isRejection(message) ? rejectionPrefix + message : message
+        try ledger.markFailed(items.map { ($0.key, $0.hash, stored) }, runID: runID)
         tally.add(processed: items.count, failed: items.count, rejected: rejected ? items.count : 0)
         for item in items {
             tally.addFailure(item.key, message)

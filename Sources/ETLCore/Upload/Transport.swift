@@ -201,7 +201,9 @@ public actor Pacer {
     ///   - ratePerSecond: Requests per second (e.g. 1000/3600 for 1,000 an hour).
     ///   - concurrency: The most requests in flight.
     public init(ratePerSecond: Double, concurrency: Int) {
-        interval = ratePerSecond > 0 ? 1 / ratePerSecond : 0
+        // 2% slower than the limit: request arrival jitters by milliseconds, and a sliding-window limiter
+        // counts arrivals, not our start times.
+        interval = ratePerSecond > 0 ? 1.02 / ratePerSecond : 0
         concurrencyLimit = max(1, concurrency)
         nextStart = ContinuousClock.now
     }

@@ -143,6 +143,9 @@ actor SartiqStore: ServiceStore {
                     fields: [
                         "sku": .string(sku), "name": .string("Planted extra product \(n + 1)"),
                         "cover_image": .string("https://sandbox.invalid/planted/\(n + 1).jpg"),
+                        // In the same collection and season as what was sent, so a collection export sees it.
+                        "brand_collection": state.products.first?.fields["brand_collection"] ?? .null,
+                        "season": state.products.first?.fields["season"] ?? .null,
                     ]))
             state.plant.extra.append(sku)
         }
