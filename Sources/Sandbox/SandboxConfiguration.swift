@@ -236,7 +236,8 @@ extension SandboxSettings {
             case "holdSeconds": s.holdSeconds = try double()
             default:
                 throw SandboxSpecError(
-                    "--setting: unknown setting \"\(name)\"; see SandboxSettings (e.g. sartiqRequestsPerSecond, wicksonRequestsPerHour)")
+                    "--setting: unknown setting \"\(name)\"; see SandboxSettings (e.g. sartiqRequestsPerSecond, wicksonRequestsPerHour)"
+                )
             }
         }
         return s

@@ -37,7 +37,9 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("setting"),
-        help: "Change a limit or delay: NAME=VALUE, repeatable (e.g. sartiqRequestsPerSecond=10, pixyleProcessingSeconds=0).")
+        help:
+            "Change a limit or delay: NAME=VALUE, repeatable (e.g. sartiqRequestsPerSecond=10, pixyleProcessingSeconds=0)."
+    )
     var settings: [String] = []
 
     func validate() throws {

@@ -96,8 +96,10 @@ final class StageView: @unchecked Sendable {
         switch format {
         case .json:
             CatalogETL.printRaw(
-                JSONValue.obj([("time", .string(Self.now())), ("level", .string("info")), ("stage", .string(stage))] + fields)
-                    .jsonText + "\n")
+                JSONValue.obj(
+                    [("time", .string(Self.now())), ("level", .string("info")), ("stage", .string(stage))] + fields
+                )
+                .jsonText + "\n")
         case .text:
             if terminal {
                 CatalogETL.printRaw("\r\u{1B}[K" + text)
@@ -154,7 +156,8 @@ final class StageView: @unchecked Sendable {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }

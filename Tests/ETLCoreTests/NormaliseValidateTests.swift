@@ -247,10 +247,16 @@ struct NormaliseValidateTests {
     }
 
     @Test func recognisesAbsoluteHTTPURLs() {
-        for ok in ["https://cdn.example.com/a.jpg", "HTTP://x.example", "http://127.0.0.1:8089/p?q=1", "https://cdn.example.com/ü.jpg"] {
+        for ok in [
+            "https://cdn.example.com/a.jpg", "HTTP://x.example", "http://127.0.0.1:8089/p?q=1",
+            "https://cdn.example.com/ü.jpg",
+        ] {
             #expect(RecordValidator.isHTTPURL(ok), "\(ok)")
         }
-        for bad in ["ftp://x/a.jpg", "https://", "https:///a.jpg", "//cdn.example.com/a.jpg", "https://a b.com/x", "https://x.com/a\u{00A0}b", "/a.jpg", "", "http:/x.com", "https://:80/x"] {
+        for bad in [
+            "ftp://x/a.jpg", "https://", "https:///a.jpg", "//cdn.example.com/a.jpg", "https://a b.com/x",
+            "https://x.com/a\u{00A0}b", "/a.jpg", "", "http:/x.com", "https://:80/x",
+        ] {
             #expect(!RecordValidator.isHTTPURL(bad), "\(bad)")
         }
     }

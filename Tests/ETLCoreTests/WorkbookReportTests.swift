@@ -27,7 +27,10 @@ enum ExternalCheck {
         if p.isRunning { p.terminate() }
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self)); run scripts/setup to install it")
+            throw Failure(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self)); run scripts/setup to install it"
+            )
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -66,7 +69,8 @@ struct WorkbookReportTests {
         let issues = try rows(path, sheet: "Issues")
         let issuesCSV = try rows(dir + "/issues.csv")
         #expect(issues.count == issuesCSV.count)
-        #expect(issues[0] == ["file", "sheet", "row", "column", "header", "field", "value", "rule", "severity", "message"])
+        #expect(
+            issues[0] == ["file", "sheet", "row", "column", "header", "field", "value", "rule", "severity", "message"])
         let summary = try rows(path, sheet: "Summary")
         #expect(summary.contains(["rows_quarantined", "3"]))
         // openpyxl
@@ -81,7 +85,11 @@ struct WorkbookReportTests {
         // LibreOffice: converting the Issues sheet to CSV reads the workbook end to end.
         let lo = Fixture.tempDirectory()
         _ = try ExternalCheck.run(
-            "soffice", ["--headless", "-env:UserInstallation=file://\(lo)/profile", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,3", "--outdir", lo, path],
+            "soffice",
+            [
+                "--headless", "-env:UserInstallation=file://\(lo)/profile", "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,3", "--outdir", lo, path,
+            ],
             timeout: 180)
         let converted = try String(contentsOfFile: lo + "/report-Issues.csv", encoding: .utf8)
         #expect(converted.hasPrefix("file,sheet,row,column,header,field,value,rule,severity,message"))

@@ -373,36 +373,10 @@ extension LedgerTests {
     /// `catalog-etl status`, run as a built binary against a ledger this suite writes.
     @Suite("status command")
     struct StatusCommandTests {
-        static var repositoryRoot: String {
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().path
-        }
-
-        /// The binary next to the test bundle (`swift build --build-tests` builds it there).
-        static var binary: String {
-            var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for _ in 0..<4 {
-                let candidate = dir.appendingPathComponent("catalog-etl").path
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-                dir = dir.deletingLastPathComponent()
-            }
-            return repositoryRoot + "/.build/debug/catalog-etl"
-        }
-
-        static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = arguments
-            p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-            let out = Pipe()
-            let err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        /// Runs the built binary (see ``Binary``).
+        static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            let r = try await Binary.run(arguments)
+            return (r.status, r.stdout, r.stderr)
         }
 
         /// A ledger for `ss26-sartiq` under `output`: 3 done, 1 sending, 1 pending, 22 failed, two runs.
@@ -433,10 +407,10 @@ extension LedgerTests {
             return path
         }
 
-        @Test func printsCountsTheLastRunAndTheFailures() throws {
+        @Test func printsCountsTheLastRunAndTheFailures() async throws {
             let output = try temporaryFolder()
             let path = try Self.writeLedger(under: output)
-            let r = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
+            let r = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(r.status == 0, "\(r.stderr)")
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             #expect(lines.first == "ledger: \(path)")
@@ -453,10 +427,10 @@ extension LedgerTests {
             #expect(r.stderr.isEmpty)
         }
 
-        @Test func printsOneJSONObject() throws {
+        @Test func printsOneJSONObject() async throws {
             let output = try temporaryFolder()
             let path = try Self.writeLedger(under: output)
-            let r = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output, "--json"])
+            let r = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
             let json = try JSONValue.parse(r.stdout)
             #expect(json.objectValue?.map(\.key) == ["ledger", "counts", "last_run", "failures"])
@@ -480,24 +454,24 @@ extension LedgerTests {
             #expect(failures.first?["last_error"]?.stringValue == "422 name: at most 255 characters")
         }
 
-        @Test func saysSoWhenThereIsNoLedgerAndCreatesNone() throws {
+        @Test func saysSoWhenThereIsNoLedgerAndCreatesNone() async throws {
             let output = try temporaryFolder()
             let path = Ledger.path(outputRoot: output, pipeline: "ss26-sartiq")
-            let r = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
+            let r = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(
                 r.stdout
                     == "no ledger yet at \(path): nothing has been uploaded for ss26-sartiq; run `catalog-etl run pipelines/ss26-sartiq.yaml`\n"
             )
-            let json = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output, "--json"])
+            let json = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output, "--json"])
             #expect(json.status == 0)
             #expect(try JSONValue.parse(json.stdout)["last_run"] == .null)
             #expect(json.stderr.hasPrefix("no ledger yet at \(path)"))
             #expect(!FileManager.default.fileExists(atPath: output + "/ss26-sartiq"))
         }
 
-        @Test func exitsTwoForABadPipelineAndThreeForABadLedger() throws {
-            let missing = try Self.run(["status", "no/such/pipeline.yaml"])
+        @Test func exitsTwoForABadPipelineAndThreeForABadLedger() async throws {
+            let missing = try await Self.run(["status", "no/such/pipeline.yaml"])
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("no/such/pipeline.yaml"))
             let output = try temporaryFolder()
@@ -505,7 +479,7 @@ extension LedgerTests {
             try FileManager.default.createDirectory(
                 atPath: output + "/ss26-sartiq", withIntermediateDirectories: true)
             try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
-            let bad = try Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
+            let bad = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(bad.status == 3)
             #expect(bad.stderr.hasPrefix("ledger \(path): cannot open the ledger"))
         }

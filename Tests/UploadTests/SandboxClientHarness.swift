@@ -160,7 +160,6 @@ enum SandboxClientHarness {
             .reduce(0) { $0 + ($1.value.intValue ?? 0) }
     }
 
-
     /// The saved export file as JSON.
     static func savedExport(_ snapshot: RemoteSnapshot) throws -> [RecordValue] {
         let path = try #require(snapshot.savedFiles.first)

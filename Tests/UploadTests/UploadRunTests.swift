@@ -31,7 +31,8 @@ enum Binary {
     }
 
     static func tempDirectory() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-etl-upload-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "catalog-etl-upload-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.path
     }
@@ -179,16 +180,7 @@ final class SandboxProcess: @unchecked Sendable {
 
 /// `GET /_sandbox/stats` of one service of a sandbox process.
 func sandboxStats(_ server: SandboxProcess, _ service: SandboxService) async throws -> JSON {
-    let transport = HTTPTransport(timeoutSeconds: 10)
-    let response: HTTPResult
-    do {
-        response = try await transport.execute(HTTPRequestSpec(method: "GET", url: server.rootURL + "/_sandbox/stats"))
-    } catch {
-        await transport.shutdown()
-        throw error
-    }
-    await transport.shutdown()
-    return try #require(try JSON.parse(response.body)[service.rawValue])
+    try await sandboxStats(root: server.rootURL, service)
 }
 
 @Suite("upload runs against the sandbox")
@@ -240,7 +232,8 @@ struct UploadRunTests {
     }
 
     @Test func faultsEndInTheSameStateWithNothingTwice() async throws {
-        let server = try SandboxProcess.start(.sartiq, faults: "sartiq:429=0.1,5xx=0.05,reset=0.01,latency=100-300ms", seed: 7)
+        let server = try SandboxProcess.start(
+            .sartiq, faults: "sartiq:429=0.1,5xx=0.05,reset=0.01,latency=100-300ms", seed: 7)
         defer { server.stop() }
         let out = Binary.tempDirectory()
         let r = try await Binary.run(
@@ -303,13 +296,15 @@ struct UploadRunTests {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
         let out = Binary.tempDirectory()
-        let original = try String(contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
+        let original = try String(
+            contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
         // The first 40 records keep the test short.
         var lines = Array(original.components(separatedBy: "\n").prefix(40))
         let input = out + "/catalog.jsonl"
         try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
         let env = sandboxEnvironment(server, .sartiq)
-        let first = try await Binary.run(["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
+        let first = try await Binary.run(
+            ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
         let created = Binary.count(Binary.summary(first), "upload", "created")
         #expect(created > 30, "\(first.stdout)\n\(first.stderr)")
         var edited = 0
@@ -323,7 +318,8 @@ struct UploadRunTests {
         }
         #expect(edited == 3)
         try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
-        let second = try await Binary.run(["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
+        let second = try await Binary.run(
+            ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
         let s = Binary.summary(second)
         #expect(Binary.count(s, "upload", "updated") == 3, "\(second.stdout)\n\(second.stderr)")
         #expect(Binary.count(s, "upload", "sent") == 3)
@@ -336,7 +332,8 @@ struct UploadRunTests {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
         let out = Binary.tempDirectory()
-        let original = try String(contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.csv", encoding: .utf8)
+        let original = try String(
+            contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.csv", encoding: .utf8)
         let input = out + "/truncated.csv"
         try (original + "\"SKU-TRUNCATED,never closed").write(toFile: input, atomically: true, encoding: .utf8)
         let r = try await Binary.run(
@@ -361,22 +358,31 @@ struct UploadRunTests {
         var outputs: [Binary.Output] = []
         var env = sandboxEnvironment(server, .mixpeek)
         env["MIXPEEK_API_KEY"] = canary
-        outputs.append(try await Binary.run(["run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input], environment: env))
         outputs.append(
             try await Binary.run(
-                ["run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input, "--verbose", "--full-refresh"],
+                ["run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input], environment: env))
+        outputs.append(
+            try await Binary.run(
+                [
+                    "run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input, "--verbose",
+                    "--full-refresh",
+                ],
                 environment: env))
         var bad = env
         bad["MIXPEEK_API_KEY"] = wrong
         let refused = try await Binary.run(
-            ["run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/refused", "--input", input, "--verbose"], environment: bad)
+            ["run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/refused", "--input", input, "--verbose"],
+            environment: bad)
         #expect(refused.status == 4, "\(refused.stderr)")
         outputs.append(refused)
         var echoing = sandboxEnvironment(faulty, .mixpeek)
         echoing["MIXPEEK_API_KEY"] = canary
         outputs.append(
             try await Binary.run(
-                ["run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/echo", "--input", input, "--verbose", "--log-format", "json"],
+                [
+                    "run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/echo", "--input", input, "--verbose",
+                    "--log-format", "json",
+                ],
                 environment: echoing))
         for o in outputs {
             #expect(!o.stdout.contains(canary) && !o.stderr.contains(canary))

@@ -143,7 +143,8 @@ public enum Reconciler {
                 continue
             case .rejected(let why):
                 lines.append(
-                    ReconLine(kind: .rejected, key: s.key, source: s.source, remoteID: nil, differences: [], detail: why))
+                    ReconLine(
+                        kind: .rejected, key: s.key, source: s.source, remoteID: nil, differences: [], detail: why))
                 continue
             case .failed(let why):
                 // A failed item may still have landed (a lost response); it counts as failed either way.

@@ -58,7 +58,8 @@ public enum WorkbookReport {
         switch v {
         case .object(let fields):
             return fields.flatMap { flatten($0.value, prefix: prefix.isEmpty ? $0.key : prefix + "." + $0.key) }
-        case .array(let items) where items.contains(where: { if case .object = $0 { return true } else { return false } }):
+        case .array(let items)
+        where items.contains(where: { if case .object = $0 { return true } else { return false } }):
             return items.enumerated().flatMap { flatten($0.element, prefix: prefix + "[\($0.offset + 1)]") }
         default:
             return [(prefix, v)]
@@ -74,7 +75,8 @@ public enum WorkbookReport {
         let reader = try Readers.open(csvPath, options: o)
         let headers = reader.columns.map(\.header)
         try book.startSheet(
-            name: sheet, columnWidths: headers.map { $0 == "message" || $0 == "_errors" ? 70 : 16 }, freezeHeaderRow: true,
+            name: sheet, columnWidths: headers.map { $0 == "message" || $0 == "_errors" ? 70 : 16 },
+            freezeHeaderRow: true,
             autoFilter: true)
         try book.writeRow(headers.map { .text($0) }, style: .header)
         let numeric = Set(headers.enumerated().filter { numericColumns.contains($0.element) }.map(\.offset))
@@ -85,7 +87,8 @@ public enum WorkbookReport {
                     if t.isEmpty { return .empty }
                     if numeric.contains(i), let n = Double(t) { return .number(n) }
                     // Reports escape formula-like text with a leading quote in CSV; the workbook shows the value itself.
-                    return .text(t.hasPrefix("'") && FormulaGuard.isRisky(String(t.dropFirst())) ? String(t.dropFirst()) : t)
+                    return .text(
+                        t.hasPrefix("'") && FormulaGuard.isRisky(String(t.dropFirst())) ? String(t.dropFirst()) : t)
                 })
         }
     }

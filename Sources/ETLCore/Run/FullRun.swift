@@ -132,7 +132,8 @@ extension PipelineRunner {
                 case .failed:
                     let why = known[item.key]?.lastError ?? "failed"
                     state = UploadRunner.isRejection(why) ? .rejected(why) : .failed(why)
-                case .sending, .pending: state = .failed("not confirmed by the service (the run stopped before its answer)")
+                case .sending, .pending:
+                    state = .failed("not confirmed by the service (the run stopped before its answer)")
                 case nil: state = .failed("never sent (no upload has run for this row yet)")
                 }
                 items.append(SourceItem(key: item.key, source: source, state: state))
@@ -152,11 +153,16 @@ extension PipelineRunner {
                     SourceItem(
                         key: v["key"]?.stringValue,
                         source: RowSource(
-                            file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0),
+                            file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue,
+                            row: v["row"]?.intValue ?? 0),
                         state: .quarantined(v["errors"]?.stringValue ?? "")))
             }
         }
-        items.sort { ($0.source.file, $0.source.sheet ?? "", $0.source.row) < ($1.source.file, $1.source.sheet ?? "", $1.source.row) }
+        items.sort {
+            ($0.source.file, $0.source.sheet ?? "", $0.source.row) < (
+                $1.source.file, $1.source.sheet ?? "", $1.source.row
+            )
+        }
         return items
     }
 

@@ -103,7 +103,8 @@ public enum PipelineRunner {
         let spool = try QuarantineSpool(directory: dir)
         let quarantinedKeys = try OutputSink(path: (dir as NSString).appendingPathComponent(quarantinedKeysName))
         // Every valid record with its key and provenance, for the upload stage (spooled, never held in memory).
-        let sendSink: OutputSink? = options.dryRun ? nil : try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
+        let sendSink: OutputSink? =
+            options.dryRun ? nil : try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
         var sendLine: [UInt8] = []
         var reportIssues: [RecordIssue] = []
         var issues: [RecordIssue] = []
@@ -257,7 +258,9 @@ final class QuarantineSpool {
         let book: XLSXWriter
         do {
             book = try XLSXWriter(path: xlsxPath, overlongText: .truncate)
-            try book.startSheet(name: "Quarantine", columnWidths: headers.map { $0 == "_errors" ? 80 : 18 }, freezeHeaderRow: true, autoFilter: true)
+            try book.startSheet(
+                name: "Quarantine", columnWidths: headers.map { $0 == "_errors" ? 80 : 18 }, freezeHeaderRow: true,
+                autoFilter: true)
             try book.writeRow(headers.map { .text($0) }, style: .header)
         } catch {
             throw WriteError(path: xlsxPath, message: "cannot write the workbook (\(error))")
@@ -277,6 +280,8 @@ final class QuarantineSpool {
             }
         }
         try out.close()
-        do { try book.finish() } catch { throw WriteError(path: xlsxPath, message: "cannot finish the workbook (\(error))") }
+        do { try book.finish() } catch {
+            throw WriteError(path: xlsxPath, message: "cannot finish the workbook (\(error))")
+        }
     }
 }

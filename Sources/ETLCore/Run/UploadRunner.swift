@@ -207,7 +207,8 @@ public final class ServiceConnection: Sendable {
             guard let url = mirrored, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw RemoteError.failed("not an http(s) image URL")
             }
-            let r = try await session.send(HTTPRequestSpec(method: "GET", url: url), idempotent: true, authenticated: false)
+            let r = try await session.send(
+                HTTPRequestSpec(method: "GET", url: url), idempotent: true, authenticated: false)
             guard r.status == 200 else { throw RemoteError.failed("fetching it answered HTTP \(r.status)") }
             return r.body
         }
@@ -320,7 +321,8 @@ public enum UploadRunner {
                             report()
                         }
                         group.addTask {
-                            try await run(job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
+                            try await run(
+                                job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
                                 retry: connection.session.retry, counters: counters)
                             try saveState(client, ledger)
                         }
@@ -403,7 +405,11 @@ public enum UploadRunner {
                 // The service refused exactly this content before: sending it again would be refused again.
                 plan.refused.append((item, entry.lastError ?? ""))
             case .sending, .failed, .pending:
-                if entry.attempts == 0 && entry.state == .pending { plan.creates.append(item) } else { ask.append(item) }
+                if entry.attempts == 0 && entry.state == .pending {
+                    plan.creates.append(item)
+                } else {
+                    ask.append(item)
+                }
             }
         }
         guard !ask.isEmpty else { return plan }
@@ -453,7 +459,9 @@ public enum UploadRunner {
                 }
             } catch let e as RemoteError {
                 if case .fatal = e { throw e }
-                try fail([item], e.description, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options)
+                try fail(
+                    [item], e.description, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options
+                )
             }
         case .create(let items):
             var pending = items
@@ -479,7 +487,8 @@ public enum UploadRunner {
                         tally.add(processed: done.count, created: done.count)
                     }
                     for (item, why) in rejected {
-                        try fail([item], why, rejected: true, ledger: ledger, runID: runID, tally: tally, options: options)
+                        try fail(
+                            [item], why, rejected: true, ledger: ledger, runID: runID, tally: tally, options: options)
                     }
                     if !unanswered.isEmpty {
                         try fail(
@@ -490,7 +499,9 @@ public enum UploadRunner {
                 } catch RemoteError.ambiguous(let message, let after) {
                     // The service may have acted: ask it before sending again, so nothing is created twice.
                     guard attempt < retry.maxAttempts else {
-                        try fail(pending, message, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options)
+                        try fail(
+                            pending, message, rejected: false, ledger: ledger, runID: runID, tally: tally,
+                            options: options)
                         return
                     }
                     counters.addRetry()
@@ -501,11 +512,14 @@ public enum UploadRunner {
                     do { found = try await client.find(keys: pending.map(\.key)) } catch let e as RemoteError {
                         if case .fatal = e { throw e }
                         try fail(
-                            pending, "\(message); then the check failed: \(e.description)", rejected: false, ledger: ledger,
+                            pending, "\(message); then the check failed: \(e.description)", rejected: false,
+                            ledger: ledger,
                             runID: runID, tally: tally, options: options)
                         return
                     }
-                    let done = pending.compactMap { item in found[item.key].map { (key: item.key, hash: item.hash, remoteID: $0) } }
+                    let done = pending.compactMap { item in
+                        found[item.key].map { (key: item.key, hash: item.hash, remoteID: $0) }
+                    }
                     if !done.isEmpty {
                         try ledger.markDone(done, runID: runID)
                         tally.add(processed: done.count, created: done.count)
@@ -514,7 +528,9 @@ public enum UploadRunner {
                     if !pending.isEmpty { try ledger.markSending(pending, runID: runID) }
                 } catch let e as RemoteError {
                     if case .fatal = e { throw e }
-                    try fail(pending, e.description, rejected: false, ledger: ledger, runID: runID, tally: tally, options: options)
+                    try fail(
+                        pending, e.description, rejected: false, ledger: ledger, runID: runID, tally: tally,
+                        options: options)
                     return
                 }
             }
@@ -536,7 +552,8 @@ public enum UploadRunner {
         tally.add(processed: items.count, failed: items.count, rejected: rejected ? items.count : 0)
         for item in items {
             tally.addFailure(item.key, message)
-            options.event?("\(item.key) (\(item.file)\(item.sheet.map { " [\($0)]" } ?? "") row \(item.row)): \(message)")
+            options.event?(
+                "\(item.key) (\(item.file)\(item.sheet.map { " [\($0)]" } ?? "") row \(item.row)): \(message)")
         }
     }
 }

@@ -392,7 +392,9 @@ public final class ServiceSession: @unchecked Sendable {
             case .failure(let f):
                 lastError = "\(what): \(f.description)"
                 if !f.notSent { unreachable = false }
-                if !idempotent && !f.notSent { throw RemoteError.ambiguous(redactor.redact(lastError), retryAfter: nil) }
+                if !idempotent && !f.notSent {
+                    throw RemoteError.ambiguous(redactor.redact(lastError), retryAfter: nil)
+                }
                 try await wait(retry.backoff(attempt: attempt), after: lastError, attempt: attempt)
                 continue
             case .success(let response):
@@ -413,7 +415,8 @@ public final class ServiceSession: @unchecked Sendable {
                         ))
                 case 429:
                     counters.add(rateLimited: 1)
-                    let after = RetryPolicy.retryAfter(response.header("Retry-After")) ?? retry.backoff(attempt: attempt)
+                    let after =
+                        RetryPolicy.retryAfter(response.header("Retry-After")) ?? retry.backoff(attempt: attempt)
                     lastError = "\(what): 429 Too Many Requests"
                     await pacer.pause(seconds: after)
                     try await wait(after, after: lastError, attempt: attempt)

@@ -60,7 +60,8 @@ public final class RecordValidator {
             if let message = Self.failure(of: c.check, field: c.field, value: value, regexes: regexes) {
                 issues.append(
                     RecordIssue(
-                        source: record.source, column: position.flatMap { record.fieldColumns[$0] }, field: c.field, value: value.plainText,
+                        source: record.source, column: position.flatMap { record.fieldColumns[$0] }, field: c.field,
+                        value: value.plainText,
                         rule: c.check.ruleName, severity: c.severity, message: message))
             }
         }
@@ -118,7 +119,9 @@ public final class RecordValidator {
                 if b == UInt8(ascii: "/") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") {
                     inHost = false
                 } else {
-                    if hostLength == 0 && (b == UInt8(ascii: ":") || b == UInt8(ascii: "@")) { return (false, 0, false) }
+                    if hostLength == 0 && (b == UInt8(ascii: ":") || b == UInt8(ascii: "@")) {
+                        return (false, 0, false)
+                    }
                     hostLength += 1
                 }
             }

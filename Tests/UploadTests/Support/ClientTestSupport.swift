@@ -122,10 +122,15 @@ func uploadLikeRunner(_ client: any ServiceClient, _ items: [SendItem], rounds: 
 
 /// `GET /_sandbox/stats` of one service.
 func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> JSON {
+    try await sandboxStats(root: server.rootURL, service)
+}
+
+/// `GET /_sandbox/stats` of one service of the sandbox at `root` (in-process or its own process).
+func sandboxStats(root: String, _ service: SandboxService) async throws -> JSON {
     let transport = HTTPTransport(timeoutSeconds: 5)
     let response: HTTPResult
     do {
-        response = try await transport.execute(HTTPRequestSpec(method: "GET", url: server.rootURL + "/_sandbox/stats"))
+        response = try await transport.execute(HTTPRequestSpec(method: "GET", url: root + "/_sandbox/stats"))
     } catch {
         await transport.shutdown()
         throw error
