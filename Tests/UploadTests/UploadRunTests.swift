@@ -75,8 +75,8 @@ enum Binary {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         p.environment = env
-        FileManager.default.createFile(atPath: capture + ".out", contents: nil)
-        FileManager.default.createFile(atPath: capture + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: capture + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: capture + ".err", contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: capture + ".out")
         p.standardError = FileHandle(forWritingAtPath: capture + ".err")
         p.terminationHandler = { _ in running.exited() }
