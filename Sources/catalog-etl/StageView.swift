@@ -124,7 +124,10 @@ final class StageView: @unchecked Sendable {
     func report(_ result: RunResult) {
         let s = result.summary
         if format == .json {
-            print(s.json.jsonText)
+            // The summary as summary.json has it, plus where the run's files are.
+            print(
+                JSONValue.object((s.json.objectValue ?? []) + [JSONField("report", .string(result.runDirectory + "/"))])
+                    .jsonText)
             return
         }
         let issueText = s.errors + s.warnings == 0 ? "no issues" : "\(s.errors) errors, \(s.warnings) warnings"
