@@ -138,8 +138,8 @@ struct MixpeekClientTests {
         #expect {
             _ = try MixpeekClient(session: offline, stage: Self.stage(credentials: ["token": "sk_sandbox"]))
         } throws: { error in
-            guard case RemoteError.fatal(let message) = error else { return false }
-            return message.contains("namespace")
+            guard let e = error as? ConfigError else { return false }
+            return e.description.contains("namespace")
         }
         await offline.shutdown()
     }

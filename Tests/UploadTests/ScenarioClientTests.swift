@@ -156,8 +156,8 @@ struct ScenarioClientTests {
             _ = try ScenarioClient(
                 session: offline, stage: H.stage(.scenario, credentials: ["key": "k"], collection: "SS26 Riviera"))
         } throws: { error in
-            guard case RemoteError.fatal(let message) = error else { return false }
-            return message.contains("secret")
+            guard let e = error as? ConfigError else { return false }
+            return e.description.contains("secret")
         }
         await offline.shutdown()
     }

@@ -125,8 +125,8 @@ struct WicksonClientTests {
         #expect {
             _ = try WicksonClient(session: offline, stage: H.stage(.wickson, credentials: [:], collection: "x"))
         } throws: { error in
-            guard case RemoteError.fatal(let message) = error else { return false }
-            return message.contains("api_key")
+            guard let e = error as? ConfigError else { return false }
+            return e.description.contains("api_key")
         }
         await offline.shutdown()
     }

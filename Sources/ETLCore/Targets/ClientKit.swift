@@ -1,30 +1,40 @@
 import Foundation
 
-/// Small helpers shared by the Mixpeek, Wickson and Scenario clients: credentials, error texts,
+/// Small helpers shared by the clients: credentials, error texts,
 /// chunking, id lists kept in ``ServiceClient/state`` and the raw export file.
 enum ClientKit {
-    /// The credential `name` of the upload stage, or a fatal error that says how to set it.
+    /// The credential `name` (or its `alias`) of the upload stage, exactly as given.
     /// - Parameters:
     ///   - stage: The upload stage.
-    ///   - name: The credential's key in the pipeline (`token`, `api_key`, …).
-    ///   - service: The service's name for the message.
-    ///   - example: An example line for the pipeline (`token: ${MIXPEEK_API_KEY}`).
-    /// - Throws: ``RemoteError/fatal(_:)`` when the credential is absent or empty.
-    static func credential(_ stage: UploadStage, _ name: String, service: String, example: String) throws -> String {
-        guard let value = stage.credentials[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
-            throw RemoteError.fatal(
-                "\(service): the upload stage has no \(name); add \"\(example)\" to the pipeline's upload stage")
+    ///   - name: The credential's key in the pipeline (`token`, `api_key`, `password`, …).
+    ///   - alias: Another key accepted for it (`email` for `username`).
+    ///   - example: An example line for the pipeline; by default `name: ${SERVICE_NAME}`.
+    /// - Throws: ``ConfigError`` (a pipeline-file problem, exit 2) when it is absent or blank.
+    static func credential(_ stage: UploadStage, _ name: String, alias: String? = nil, example: String? = nil) throws
+        -> String
+    {
+        for key in [name] + (alias.map { [$0] } ?? []) {
+            if let value = stage.credentials[key], !value.trimmingCharacters(in: .whitespaces).isEmpty { return value }
         }
-        return value
+        let line = example ?? "\(name): ${\(stage.target.rawValue.uppercased())_\(name.uppercased())}"
+        throw missing(
+            "\(stage.target.displayName): the upload stage has no \(name); add \"\(line)\" to the pipeline's upload stage and set that variable"
+        )
     }
 
-    /// The pipeline's collection name, or a fatal error that says how to set it.
-    static func collection(_ stage: UploadStage, service: String, meaning: String) throws -> String {
+    /// The pipeline's collection name.
+    /// - Throws: ``ConfigError`` (exit 2) when it is absent or blank.
+    static func collection(_ stage: UploadStage, meaning: String) throws -> String {
         guard let name = stage.collection?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
-            throw RemoteError.fatal(
-                "\(service): the upload stage has no collection; add \"collection: <name>\" (\(meaning))")
+            throw missing(
+                "\(stage.target.displayName): the upload stage has no collection; add \"collection: <name>\" (\(meaning))"
+            )
         }
         return name
+    }
+
+    private static func missing(_ message: String) -> ConfigError {
+        ConfigError([ConfigDiagnostic(file: "upload", line: nil, column: nil, message: message)])
     }
 
     /// The message a service put in an error body (Mixpeek `error.message`, Wickson `message` and

@@ -55,12 +55,11 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     ///   - session: The session to the service's origin (e.g. `https://api.mixpeek.com`).
     ///   - stage: The upload stage: `token` and `namespace` credentials, `collection`, `batch_size`.
     ///   - processingTimeout: How long ``finish()`` waits for processing (default 15 minutes).
-    /// - Throws: ``RemoteError/fatal(_:)`` when the token, the namespace or the collection is missing.
+    /// - Throws: ``ConfigError`` (exit 2) when the token, the namespace or the collection is missing.
     public init(session: ServiceSession, stage: UploadStage, processingTimeout: Double = 900) throws {
-        let token = try ClientKit.credential(stage, "token", service: "Mixpeek", example: "token: ${MIXPEEK_API_KEY}")
-        namespace = try ClientKit.credential(
-            stage, "namespace", service: "Mixpeek", example: "namespace: ${MIXPEEK_NAMESPACE}")
-        name = try ClientKit.collection(stage, service: "Mixpeek", meaning: "the bucket and the collection over it")
+        let token = try ClientKit.credential(stage, "token", example: "token: ${MIXPEEK_API_KEY}")
+        namespace = try ClientKit.credential(stage, "namespace", example: "namespace: ${MIXPEEK_NAMESPACE}")
+        name = try ClientKit.collection(stage, meaning: "the bucket and the collection over it")
         self.session = session
         self.processingTimeout = processingTimeout
         batchSize = max(1, min(100, stage.batchSize ?? 100))

@@ -87,17 +87,10 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     /// - Throws: ``ConfigError`` when the e-mail, the password or the collection name is missing.
     public init(session: ServiceSession, stage: UploadStage) throws {
         self.session = session
-        email = try SartiqClient.credential(stage, "username", alias: "email")
-        password = try SartiqClient.credential(stage, "password")
-        guard let collection = stage.collection?.trimmingCharacters(in: .whitespaces), !collection.isEmpty else {
-            throw ConfigError([
-                ConfigDiagnostic(
-                    file: "upload", line: nil, column: nil,
-                    message:
-                        "the pixyle upload needs a collection: the name of the Pixyle collection to create or add to; add collection: <name> to the upload stage"
-                )
-            ])
-        }
+        email = try ClientKit.credential(stage, "username", alias: "email")
+        password = try ClientKit.credential(stage, "password")
+        let collection = try ClientKit.collection(
+            stage, meaning: "the name of the Pixyle collection to create or add to")
         uploadName = Self.fileSafe(collection)
         batchSize = max(1, stage.batchSize ?? 100)
         session.redactor.add(password)

@@ -79,22 +79,10 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
     /// - Throws: ``ConfigError`` when the username or password is missing.
     public init(session: ServiceSession, stage: UploadStage) throws {
         self.session = session
-        username = try Self.credential(stage, "username", alias: "email")
-        password = try Self.credential(stage, "password")
+        username = try ClientKit.credential(stage, "username", alias: "email")
+        password = try ClientKit.credential(stage, "password")
         runCollection = stage.collection.flatMap { $0.isEmpty ? nil : $0 }
         session.redactor.add(password)
-    }
-
-    static func credential(_ stage: UploadStage, _ name: String, alias: String? = nil) throws -> String {
-        if let v = stage.credentials[name], !v.isEmpty { return v }
-        if let alias, let v = stage.credentials[alias], !v.isEmpty { return v }
-        throw ConfigError([
-            ConfigDiagnostic(
-                file: "upload", line: nil, column: nil,
-                message:
-                    "the \(stage.target.rawValue) upload needs a \(name); add \(name): ${\(stage.target.rawValue.uppercased())_\(name.uppercased())} to the upload stage and set that variable"
-            )
-        ])
     }
 
     // MARK: - ServiceClient

@@ -47,12 +47,11 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     ///   - session: The session to the service's origin (e.g. `https://api.cloud.scenario.com`).
     ///   - stage: The upload stage: `key` and `secret` credentials, optional `project_id`, `collection`.
     ///   - imageLoader: How to read an image reference; nil reads `data:` URLs, files and HTTP(S) URLs.
-    /// - Throws: ``RemoteError/fatal(_:)`` when the key, the secret or the collection is missing.
+    /// - Throws: ``ConfigError`` (exit 2) when the key, the secret or the collection is missing.
     public init(session: ServiceSession, stage: UploadStage, imageLoader: ImageLoader? = nil) throws {
-        let key = try ClientKit.credential(stage, "key", service: "Scenario", example: "key: ${SCENARIO_API_KEY}")
-        let secret = try ClientKit.credential(
-            stage, "secret", service: "Scenario", example: "secret: ${SCENARIO_API_SECRET}")
-        name = try ClientKit.collection(stage, service: "Scenario", meaning: "the asset collection's name")
+        let key = try ClientKit.credential(stage, "key", example: "key: ${SCENARIO_API_KEY}")
+        let secret = try ClientKit.credential(stage, "secret", example: "secret: ${SCENARIO_API_SECRET}")
+        name = try ClientKit.collection(stage, meaning: "the asset collection's name")
         projectID = stage.credentials["project_id"].flatMap { $0.isEmpty ? nil : $0 }
         self.session = session
         self.imageLoader = imageLoader

@@ -31,9 +31,9 @@ public final class WicksonClient: ServiceClient {
     /// - Parameters:
     ///   - session: The session to the service's origin (e.g. `https://api.wickson.ai`).
     ///   - stage: The upload stage: the `api_key` credential and the `collection` (default `default`).
-    /// - Throws: ``RemoteError/fatal(_:)`` when the API key is missing.
+    /// - Throws: ``ConfigError`` (exit 2) when the API key is missing.
     public init(session: ServiceSession, stage: UploadStage) throws {
-        let key = try ClientKit.credential(stage, "api_key", service: "Wickson", example: "api_key: ${WICKSON_API_KEY}")
+        let key = try ClientKit.credential(stage, "api_key", example: "api_key: ${WICKSON_API_KEY}")
         self.session = session
         let named = stage.collection?.trimmingCharacters(in: .whitespaces) ?? ""
         collection = named.isEmpty ? "default" : named
