@@ -120,7 +120,8 @@ extension PipelineRunner {
     /// and the quarantined ones.
     static func sourceItems(runDirectory dir: String, ledger: Ledger) throws -> [SourceItem] {
         var items: [SourceItem] = []
-        let reader = try SendSpoolReader(path: (dir as NSString).appendingPathComponent(sendSpoolName))
+        let reader = try SendSpoolReader(
+            path: (dir as NSString).appendingPathComponent(sendSpoolName), hashing: false)
         var batch: [SendItem] = []
         func flush() throws {
             let known = try ledger.items(keys: batch.map(\.key))

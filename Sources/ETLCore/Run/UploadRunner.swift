@@ -238,17 +238,27 @@ extension TargetService {
 /// Reads the send spool (`send.jsonl`) line by line into ``SendItem``s, hashing each record.
 final class SendSpoolReader {
     private let lines: SendSpoolLines
+    private let hashing: Bool
 
-    init(path: String) throws { lines = try SendSpoolLines(path: path) }
+    /// - Parameter hashing: Whether to compute each record's content hash (the upload needs it,
+    ///   reconcile does not).
+    init(path: String, hashing: Bool = true) throws {
+        lines = try SendSpoolLines(path: path)
+        self.hashing = hashing
+    }
 
     func next() throws -> SendItem? {
         while let v = try lines.next() {
             guard let record = v["record"], let key = v["key"]?.stringValue else { continue }
-            var text: [UInt8] = []
-            record.append(to: &text)
+            var hash = ""
+            if hashing {
+                var text: [UInt8] = []
+                record.append(to: &text)
+                hash = ContentHash.sha256Hex(text)
+            }
             return SendItem(
                 key: key, file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue,
-                row: v["row"]?.intValue ?? 0, record: record, hash: ContentHash.sha256Hex(text))
+                row: v["row"]?.intValue ?? 0, record: record, hash: hash)
         }
         return nil
     }
@@ -272,8 +282,10 @@ public enum UploadRunner {
         let counters = connection.session.counters
         let tally = Tally()
         do {
-            try await client.prepare(state: try ledger.allValues())
-            try saveState(client, ledger)
+            let stored = try ledger.allValues()
+            try await client.prepare(state: stored)
+            let stateSaver = StateSaver(saved: stored)
+            try stateSaver.save(client, ledger)
             let reader = try SendSpoolReader(path: spoolPath)
             let concurrency = max(1, connection.session.uploadPacer.concurrencyLimit)
             func report() {
@@ -324,7 +336,7 @@ public enum UploadRunner {
                             try await run(
                                 job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
                                 retry: connection.session.retry, counters: counters)
-                            try saveState(client, ledger)
+                            try stateSaver.save(client, ledger)
                         }
                         running += 1
                     }
@@ -333,7 +345,7 @@ public enum UploadRunner {
                 report()
             }
             try await client.finish()
-            try saveState(client, ledger)
+            try stateSaver.save(client, ledger)
         } catch let e as RemoteError {
             if case .fatal(let m) = e { throw RemoteFailure(description: m) }
             throw RemoteFailure(description: e.description)
@@ -354,10 +366,23 @@ public enum UploadRunner {
         return r
     }
 
-    static func saveState(_ client: any ServiceClient, _ ledger: Ledger) throws {
-        let state = client.state
-        let known = try ledger.allValues()
-        for (k, v) in state where known[k] != v { try ledger.setValue(k, v) }
+    /// Writes the client's state to the ledger when it changed since the last write (checked after
+    /// every request batch, so the comparison is in memory, not a ledger read).
+    final class StateSaver: @unchecked Sendable {
+        private let lock = NSLock()
+        private var saved: [String: String]
+
+        init(saved: [String: String]) { self.saved = saved }
+
+        func save(_ client: any ServiceClient, _ ledger: Ledger) throws {
+            let state = client.state
+            try lock.withLock {
+                for (k, v) in state where saved[k] != v {
+                    try ledger.setValue(k, v)
+                    saved[k] = v
+                }
+            }
+        }
     }
 
     enum Job: Sendable {
