@@ -450,6 +450,25 @@ enum MixpeekRoutes {
             return .success(json)
         }
 
+        /// The preamble of the bucket routes: auth and namespace, the bucket named in the path, a JSON body.
+        @Sendable func bucketRequest(_ request: Request, _ context: SandboxRequestContext) async throws
+            -> Result<(namespace: String, bucket: MixpeekStore.Bucket, body: JSONValue), GateFailure>
+        {
+            let namespace: String
+            switch await gate(request) {
+            case .failure(let f): return .failure(f)
+            case .success(let n): namespace = n
+            }
+            guard let bucket = await store.bucket(context.parameters.get("bucket") ?? "", namespace: namespace) else {
+                return .failure(
+                    GateFailure(response: Reply.mixpeekError(.notFound, "Bucket not found", type: "NotFoundError")))
+            }
+            switch try await jsonBody(request, context, allowEmpty: false) {
+            case .failure(let f): return .failure(f)
+            case .success(let body): return .success((namespace, bucket, body))
+            }
+        }
+
         @Sendable func missing(_ field: String) -> Response {
             Reply.mixpeekError(
                 .unprocessableContent, "\(field): field required", type: "ValidationError",
@@ -537,18 +556,10 @@ enum MixpeekRoutes {
         }
 
         api.post("buckets/:bucket/objects/batch") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
+            let (namespace, bucket, body): (String, MixpeekStore.Bucket, JSONValue)
+            switch try await bucketRequest(request, context) {
             case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
-            guard let bucket = await store.bucket(context.parameters.get("bucket") ?? "", namespace: namespace) else {
-                return Reply.mixpeekError(.notFound, "Bucket not found", type: "NotFoundError")
-            }
-            let body: JSONValue
-            switch try await jsonBody(request, context, allowEmpty: false) {
-            case .failure(let f): return f.response
-            case .success(let b): body = b
+            case .success(let r): (namespace, bucket, body) = r
             }
             guard let objects = body["objects"]?.arrayValue else { return missing("objects") }
             if objects.isEmpty || objects.count > 100 {
@@ -599,18 +610,10 @@ enum MixpeekRoutes {
         }
 
         api.post("buckets/:bucket/objects") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
+            let (namespace, bucket, object): (String, MixpeekStore.Bucket, JSONValue)
+            switch try await bucketRequest(request, context) {
             case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
-            guard let bucket = await store.bucket(context.parameters.get("bucket") ?? "", namespace: namespace) else {
-                return Reply.mixpeekError(.notFound, "Bucket not found", type: "NotFoundError")
-            }
-            let object: JSONValue
-            switch try await jsonBody(request, context, allowEmpty: false) {
-            case .failure(let f): return f.response
-            case .success(let b): object = b
+            case .success(let r): (namespace, bucket, object) = r
             }
             let properties = Set((bucket.schema["properties"]?.objectValue ?? []).map(\.0))
             if let (message, type) = blobProblem(object, properties: properties) {
@@ -663,18 +666,10 @@ enum MixpeekRoutes {
         }
 
         api.post("buckets/:bucket/batches") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
+            let (namespace, bucket, body): (String, MixpeekStore.Bucket, JSONValue)
+            switch try await bucketRequest(request, context) {
             case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
-            guard let bucket = await store.bucket(context.parameters.get("bucket") ?? "", namespace: namespace) else {
-                return Reply.mixpeekError(.notFound, "Bucket not found", type: "NotFoundError")
-            }
-            let body: JSONValue
-            switch try await jsonBody(request, context, allowEmpty: false) {
-            case .failure(let f): return f.response
-            case .success(let b): body = b
+            case .success(let r): (namespace, bucket, body) = r
             }
             guard let ids = body["object_ids"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty else {
                 return Reply.mixpeekError(
