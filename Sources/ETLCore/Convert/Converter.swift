@@ -68,60 +68,228 @@ public enum Converter {
             }
             unionColumns = order.compactMap { byHeader[$0] }
         }
-        let reader = try Readers.open(input, options: options)
         let sink = try OutputSink(path: output)
+        if unionColumns == nil, let parser = try Readers.csvParser(input, options: options) {
+            let count = try convertRaw(parser, sink: sink, format: format, provenance: provenance, progress: progress)
+            try sink.close()
+            return ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings)
+        }
+        if format == .jsonl && (inputFormat == .json || inputFormat == .jsonl) {
+            let parser = try JSONRecordParser(path: input, options: options, chunkSize: 1 << 20)
+            let count = try convertRaw(parser, sink: sink, provenance: provenance, progress: progress)
+            try sink.close()
+            return ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings)
+        }
+        let reader = try Readers.open(input, options: options)
         var count = 0
         switch format {
         case .csv:
             let writer = CSVWriter(sink: sink)
             let columns = unionColumns ?? reader.columns
-            var header = columns.map(\.header)
-            if provenance { header += ["_file", "_sheet", "_row"] }
-            try writer.writeRow(header)
+            try writer.writeRow(header(columns, provenance: provenance))
             var fields: [String] = []
-            fields.reserveCapacity(header.count)
             while let r = try reader.next() {
-                fields.removeAll(keepingCapacity: true)
-                if unionColumns == nil && r.columns.count == columns.count {
-                    for v in r.values { fields.append(v.canonicalText) }
-                } else {
-                    var index: [String: Int] = [:]
-                    for (i, c) in r.columns.enumerated() { index[c.header] = i }
-                    for c in columns { fields.append(index[c.header].map { r.values[$0].canonicalText } ?? "") }
-                }
-                if provenance {
-                    fields += [r.source.file, r.source.sheet ?? "", String(r.source.row)]
-                }
-                try writer.writeRow(fields)
+                try writeCSV(r, columns: columns, union: unionColumns != nil, provenance: provenance, writer, &fields)
                 count += 1
                 if count & 0xFFFF == 0 { progress?(count) }
             }
         case .jsonl:
             let writer = JSONLinesWriter(sink: sink)
-            var pairs: [(String, JSONLinesWriter.Value)] = []
-            var cachedColumns: [Column] = []
-            var keys: [[UInt8]] = []
-            var texts: [String] = []
+            var cache = JSONKeyCache()
             while let r = try reader.next() {
-                pairs.removeAll(keepingCapacity: true)
-                if provenance {
-                    pairs.append(("_file", .string(r.source.file)))
-                    pairs.append(("_sheet", r.source.sheet.map { .string($0) } ?? .null))
-                    pairs.append(("_row", .number(String(r.source.row))))
-                }
-                // Records of one file share their columns: escape the keys once.
-                if r.columns != cachedColumns {
-                    cachedColumns = r.columns
-                    keys = r.columns.map { JSONLinesWriter.keyPrefix($0.header) }
-                }
-                texts.removeAll(keepingCapacity: true)
-                for v in r.values { texts.append(v.canonicalText) }
-                try writer.writeStrings(keys: keys, values: texts, extra: pairs)
+                try writeJSON(r, provenance: provenance, writer, &cache)
                 count += 1
                 if count & 0xFFFF == 0 { progress?(count) }
             }
         }
         try sink.close()
         return ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings)
+    }
+
+    /// CSV input: each cell's bytes go from the read buffer straight into the output, escaped, with
+    /// no `String` per cell. Records that need fitting (ragged rows) take the record path.
+    ///
+    /// The hot loop appends to a local buffer (not the sink's, a class property whose every access
+    /// would be checked for exclusivity) and hands it to the sink in chunks.
+    private static func convertRaw(
+        _ parser: CSVRecordParser, sink: OutputSink, format: OutputFormat, provenance: Bool,
+        progress: ((Int) -> Void)?
+    ) throws -> Int {
+        var count = 0
+        var out: [UInt8] = []
+        out.reserveCapacity(OutputSink.chunkSize + (64 << 10))
+        let csv = format == .csv
+        let delimiter = UInt8(ascii: ",")
+        let csvWriter = CSVWriter(sink: sink, delimiter: delimiter)
+        let jsonWriter = JSONLinesWriter(sink: sink)
+        var cache = JSONKeyCache()
+        var fields: [String] = []
+        var keys = parser.columns.map { JSONLinesWriter.keyPrefix($0.header) }
+        var fileText: [UInt8] = []
+        if csv {
+            try csvWriter.writeRow(header(parser.columns, provenance: provenance))
+            Array(parser.file.utf8).withUnsafeBufferPointer {
+                CSVWriter.appendField(bytes: $0, delimiter: delimiter, to: &fileText)
+            }
+        } else {
+            fileText.append(contentsOf: ",\"_file\":".utf8)
+            JSONLinesWriter.appendString(parser.file, to: &fileText)
+            fileText.append(contentsOf: ",\"_sheet\":null,\"_row\":".utf8)
+        }
+        let direct = parser.plainBytesAreText
+        while true {
+            switch try parser.nextRaw() {
+            case .end:
+                try sink.flush(appending: out)
+                return count
+            case .record(let r):
+                try sink.flush(appending: out)
+                out.removeAll(keepingCapacity: true)
+                if csv {
+                    try writeCSV(r, columns: r.columns, union: false, provenance: provenance, csvWriter, &fields)
+                } else {
+                    try writeJSON(r, provenance: provenance, jsonWriter, &cache)
+                }
+                try sink.flush()
+            case .raw(let row):
+                // Padded ragged rows may have added columns.
+                if !csv && keys.count != parser.rawFieldCount {
+                    keys = parser.columns.map { JSONLinesWriter.keyPrefix($0.header) }
+                }
+                try parser.withRawFields { base, raw in
+                    if !csv { out.append(UInt8(ascii: "{")) }
+                    for i in 0..<raw.count {
+                        if csv {
+                            if i > 0 { out.append(delimiter) }
+                        } else {
+                            if i > 0 { out.append(UInt8(ascii: ",")) }
+                            out.append(contentsOf: keys[i])
+                        }
+                        let f = raw[i]
+                        if f.kind == .plain && direct {
+                            let bytes = UnsafeBufferPointer(start: base + f.start, count: f.count)
+                            if TextDecoding.isValidUTF8(bytes) {
+                                if csv {
+                                    CSVWriter.appendField(bytes: bytes, delimiter: delimiter, to: &out)
+                                } else {
+                                    JSONLinesWriter.appendString(bytes: bytes, to: &out)
+                                }
+                                continue
+                            }
+                        }
+                        try parser.withRawField(i) { bytes in
+                            if csv {
+                                CSVWriter.appendField(bytes: bytes, delimiter: delimiter, to: &out)
+                            } else {
+                                JSONLinesWriter.appendString(bytes: bytes, to: &out)
+                            }
+                        }
+                    }
+                }
+                if provenance {
+                    if csv { out.append(delimiter) }
+                    out.append(contentsOf: fileText)
+                    if csv { out.append(contentsOf: [delimiter, delimiter]) }
+                    out.append(contentsOf: String(row).utf8)
+                }
+                if csv {
+                    out.append(UInt8(ascii: "\n"))
+                } else {
+                    out.append(contentsOf: "}\n".utf8)
+                }
+                if out.count >= OutputSink.chunkSize {
+                    try sink.flush(appending: out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            count += 1
+            if count & 0xFFFF == 0 { progress?(count) }
+        }
+    }
+
+    /// JSON input to JSON Lines: each value's bytes go from the read buffer straight into the
+    /// output (strings without escapes are not decoded and re-encoded), with no `String` per value.
+    private static func convertRaw(
+        _ parser: JSONRecordParser, sink: OutputSink, provenance: Bool, progress: ((Int) -> Void)?
+    ) throws -> Int {
+        var count = 0
+        var out: [UInt8] = []
+        out.reserveCapacity(OutputSink.chunkSize + (64 << 10))
+        var columns: [Column] = []
+        var keys: [[UInt8]] = []
+        var fileText: [UInt8] = []
+        JSONLinesWriter.appendString(parser.file, to: &fileText)
+        fileText.append(contentsOf: ",\"_sheet\":null,\"_row\":".utf8)
+        while let (row, recordColumns) = try parser.nextRaw() {
+            if recordColumns != columns {
+                columns = recordColumns
+                keys = columns.map { JSONLinesWriter.keyPrefix($0.header) }
+            }
+            out.append(UInt8(ascii: "{"))
+            try parser.appendRawValues(keys: keys, to: &out)
+            if provenance {
+                out.append(contentsOf: (keys.isEmpty ? "\"_file\":" : ",\"_file\":").utf8)
+                out.append(contentsOf: fileText)
+                out.append(contentsOf: String(row).utf8)
+            }
+            out.append(contentsOf: "}\n".utf8)
+            if out.count >= OutputSink.chunkSize {
+                try sink.flush(appending: out)
+                out.removeAll(keepingCapacity: true)
+            }
+            count += 1
+            if count & 0xFFFF == 0 { progress?(count) }
+        }
+        try sink.flush(appending: out)
+        return count
+    }
+
+    private static func header(_ columns: [Column], provenance: Bool) -> [String] {
+        columns.map(\.header) + (provenance ? ["_file", "_sheet", "_row"] : [])
+    }
+
+    /// One record as a CSV line under `columns` (by header when the record's columns differ).
+    private static func writeCSV(
+        _ r: Record, columns: [Column], union: Bool, provenance: Bool, _ writer: CSVWriter, _ fields: inout [String]
+    ) throws {
+        fields.removeAll(keepingCapacity: true)
+        if !union && r.columns.count == columns.count {
+            for v in r.values { fields.append(v.canonicalText) }
+        } else {
+            var index: [String: Int] = [:]
+            for (i, c) in r.columns.enumerated() { index[c.header] = i }
+            for c in columns { fields.append(index[c.header].map { r.values[$0].canonicalText } ?? "") }
+        }
+        if provenance {
+            fields += [r.source.file, r.source.sheet ?? "", String(r.source.row)]
+        }
+        try writer.writeRow(fields)
+    }
+
+    /// The escaped `"key":` prefixes of the latest record's columns (records of one file share them).
+    private struct JSONKeyCache {
+        var columns: [Column] = []
+        var keys: [[UInt8]] = []
+        var texts: [String] = []
+        var pairs: [(String, JSONLinesWriter.Value)] = []
+    }
+
+    /// One record as a JSON line, provenance last.
+    private static func writeJSON(
+        _ r: Record, provenance: Bool, _ writer: JSONLinesWriter, _ cache: inout JSONKeyCache
+    ) throws {
+        cache.pairs.removeAll(keepingCapacity: true)
+        if provenance {
+            cache.pairs.append(("_file", .string(r.source.file)))
+            cache.pairs.append(("_sheet", r.source.sheet.map { .string($0) } ?? .null))
+            cache.pairs.append(("_row", .number(String(r.source.row))))
+        }
+        if r.columns != cache.columns {
+            cache.columns = r.columns
+            cache.keys = r.columns.map { JSONLinesWriter.keyPrefix($0.header) }
+        }
+        cache.texts.removeAll(keepingCapacity: true)
+        for v in r.values { cache.texts.append(v.canonicalText) }
+        try writer.writeStrings(keys: cache.keys, values: cache.texts, extra: cache.pairs)
     }
 }

@@ -39,6 +39,34 @@ final class CSVRecordParser: RecordReader {
         case windows1252
     }
 
+    /// One field of the record parsed last: a span of the buffer, or an index into `owned`.
+    struct RawField {
+        enum Kind: UInt8 {
+            /// Nothing between the delimiters (or `""`).
+            case empty
+            /// Bytes to read as they are.
+            case plain
+            /// A quoted field's content with doubled quotes still in it.
+            case quoted
+            /// A text assembled while parsing; `start` indexes `owned`.
+            case owned
+        }
+        var start: Int
+        var count: Int
+        var line: Int
+        var kind: Kind
+    }
+
+    /// What ``nextRaw()`` found.
+    enum RawNext {
+        /// The end of the file.
+        case end
+        /// A record whose fields match the columns one for one, readable with ``withRawField(_:_:)``.
+        case raw(row: Int)
+        /// A record that needed fitting or was read ahead, whole.
+        case record(Record)
+    }
+
     private enum Step {
         case record(line: Int)
         case needMore
@@ -65,6 +93,10 @@ final class CSVRecordParser: RecordReader {
     private var scratch: [UInt8] = []
     private var recordWarnings: [ReadWarning] = []
     private var recordFallbackLine: Int?
+    /// The fields of the record parsed last, as spans of `input.base` (valid until the next refill).
+    private var raw: [RawField] = []
+    /// Texts of fields that could not stay spans (text after a closing quote), indexed by `RawField.start`.
+    private var owned: [String] = []
     private var warnedFallback = false
     private var warnedSurrogates = false
     private var takenHeaders: Set<String>?
@@ -115,30 +147,128 @@ final class CSVRecordParser: RecordReader {
             readAhead = nil
             return r
         }
-        var values: [CellValue] = []
-        values.reserveCapacity(columns.count + 1)
         while true {
-            switch try parseRecord(&values) {
+            switch try parseRecord() {
             case .end:
                 return nil
             case .needMore:
                 try refill()
             case .record(let row):
-                if Self.allEmpty(values) { continue }
-                try fitToColumns(&values, row: row)
-                return Record(source: RowSource(file: file, row: row), columns: columns, values: values)
+                if allEmptyRaw() { continue }
+                return try materialise(row: row)
             }
         }
+    }
+
+    /// The next record's fields as byte spans, for writers that copy cells without a `String` each
+    /// (``Converter``). `.raw` leaves the fields readable through ``rawFieldCount`` and
+    /// ``withRawField(_:_:)`` until the next call; a record that needs more than copying (a ragged
+    /// row, the read-ahead first row) comes back whole as `.record`.
+    func nextRaw() throws -> RawNext {
+        if let r = readAhead {
+            readAhead = nil
+            return .record(r)
+        }
+        while true {
+            switch try parseRecord() {
+            case .end:
+                return .end
+            case .needMore:
+                try refill()
+            case .record(let row):
+                if allEmptyRaw() { continue }
+                if raw.count != columns.count { return .record(try materialise(row: row)) }
+                return .raw(row: row)
+            }
+        }
+    }
+
+    /// Calls `body` with the read buffer's base and the fields of the record from ``nextRaw()``.
+    /// A `.plain` field is `base[start..<start + count]`; when ``plainBytesAreText`` and those bytes
+    /// are valid UTF-8 they are the cell's text, else ``withRawField(_:_:)`` decodes it.
+    func withRawFields<R>(_ body: (UnsafePointer<UInt8>, UnsafeBufferPointer<RawField>) throws -> R) rethrows -> R {
+        let base = UnsafePointer(input.base)
+        return try raw.withUnsafeBufferPointer { try body(base, $0) }
+    }
+
+    /// Whether a `.plain` field's bytes, when valid UTF-8, are its text (not under `encoding: windows-1252`).
+    var plainBytesAreText: Bool { decoding != .windows1252 }
+
+    /// How many fields the record from ``nextRaw()`` has (the column count).
+    var rawFieldCount: Int { raw.count }
+
+    /// Calls `body` with field `index` of the record from ``nextRaw()`` as valid UTF-8 bytes (doubled
+    /// quotes undone, Windows-1252 transcoded, as ``next()`` would read the text).
+    /// - Throws: ``ReadError`` (`encoding`) for bytes that are not UTF-8 under `encoding: utf-8`.
+    func withRawField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        let f = raw[index]
+        switch f.kind {
+        case .empty:
+            return try body(UnsafeBufferPointer(start: nil, count: 0))
+        case .owned:
+            noteFallback()
+            var s = owned[f.start]
+            return try s.withUTF8 { try body($0) }
+        case .plain:
+            return try emit(UnsafeBufferPointer(start: input.base + f.start, count: f.count), f, index, body)
+        case .quoted:
+            unescapeQuotes(input.base + f.start, count: f.count)
+            return try scratch.withUnsafeBufferPointer { try emit($0, f, index, body) }
+        }
+    }
+
+    /// Hands over bytes that are already valid UTF-8 as they are, others decoded by the file's encoding.
+    @inline(__always)
+    private func emit<R>(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ f: RawField, _ column: Int,
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    ) throws -> R {
+        let direct =
+            decoding == .windows1252 ? TextDecoding.isASCII(bytes) : TextDecoding.isValidUTF8(bytes)
+        if direct { return try body(bytes) }
+        var text = try decode(bytes, line: f.line, column: column)
+        noteFallback()
+        return try text.withUTF8 { try body($0) }
+    }
+
+    /// The record from ``nextRaw()`` as cell values, fitted to the columns.
+    private func materialise(row: Int) throws -> Record {
+        var values = try rawValues()
+        try fitToColumns(&values, row: row)
+        return Record(source: RowSource(file: file, row: row), columns: columns, values: values)
+    }
+
+    /// The fields of the record parsed last as cell values, as many as the line has.
+    private func rawValues() throws -> [CellValue] {
+        var values: [CellValue] = []
+        values.reserveCapacity(max(raw.count, columns.count) + 1)
+        for (column, f) in raw.enumerated() {
+            switch f.kind {
+            case .empty: values.append(.empty)
+            case .owned: values.append(.text(owned[f.start]))
+            case .plain, .quoted:
+                values.append(
+                    try makeValue(
+                        input.base + f.start, count: f.count, unescape: f.kind == .quoted, line: f.line, column: column)
+                )
+            }
+        }
+        noteFallback()
+        return values
+    }
+
+    private func allEmptyRaw() -> Bool {
+        for f in raw where f.kind != .empty { return false }
+        return true
     }
 
     // MARK: Header
 
     private func readHeader() throws {
-        var values: [CellValue] = []
         var sawData = false
         var lastRow = 0
         while true {
-            switch try parseRecord(&values) {
+            switch try parseRecord() {
             case .needMore:
                 try refill()
             case .end:
@@ -151,10 +281,11 @@ final class CSVRecordParser: RecordReader {
                 }
                 return
             case .record(let row):
-                if Self.allEmpty(values) { continue }
+                if allEmptyRaw() { continue }
                 sawData = true
                 lastRow = row
                 if options.headerRow == 0 {
+                    var values = try rawValues()
                     var count = values.count
                     while count > 0 && values[count - 1] == .empty { count -= 1 }
                     columns = HeaderBuilder.letterColumns(count: count)
@@ -165,6 +296,7 @@ final class CSVRecordParser: RecordReader {
                 }
                 if row < options.headerRow { continue }
                 headerLine = row
+                let values = try rawValues()
                 columns = try HeaderBuilder.columns(
                     from: values.map(\.canonicalText), policy: options.duplicateHeaders, file: file, part: nil,
                     row: row, warnings: &warnings)
@@ -233,15 +365,6 @@ final class CSVRecordParser: RecordReader {
         takenHeaders = taken
     }
 
-    @inline(__always)
-    private static func allEmpty(_ values: [CellValue]) -> Bool {
-        for v in values {
-            if case .empty = v { continue }
-            return false
-        }
-        return true
-    }
-
     // MARK: Buffering
 
     private func refill() throws {
@@ -269,11 +392,11 @@ final class CSVRecordParser: RecordReader {
 
     // MARK: Parsing
 
-    /// Parses one record at `pos` into `values`.
+    /// Parses one record at `pos` into `raw` (spans of the buffer; nothing is decoded yet).
     ///
     /// Returns `.needMore` without consuming anything when the record runs past the buffered bytes;
     /// the caller refills and calls again, and the record is parsed from its start.
-    private func parseRecord(_ values: inout [CellValue]) throws -> Step {
+    private func parseRecord() throws -> Step {
         let p = input.base
         let end = input.end
         let eof = input.atEOF
@@ -282,11 +405,12 @@ final class CSVRecordParser: RecordReader {
         let startLine = line
         var curLine = line
         let d = delimiter
-        values.removeAll(keepingCapacity: true)
+        raw.removeAll(keepingCapacity: true)
+        owned.removeAll(keepingCapacity: true)
         recordWarnings.removeAll(keepingCapacity: true)
         recordFallbackLine = nil
         while true {
-            var value: CellValue
+            var field: RawField
             if p[i] == Self.quote {
                 let fieldLine = curLine
                 let contentStart = i + 1
@@ -325,9 +449,10 @@ final class CSVRecordParser: RecordReader {
                 }
                 if close - contentStart > maxFieldBytes { throw unclosedQuote(line: fieldLine, long: true) }
                 curLine += breaks
-                value = try makeValue(
-                    p + contentStart, count: close - contentStart, unescape: escaped, line: fieldLine,
-                    column: values.count)
+                let length = close - contentStart
+                field = RawField(
+                    start: contentStart, count: length, line: fieldLine,
+                    kind: length == 0 ? .empty : escaped ? .quoted : .plain)
                 i = close + 1
                 if i < end {
                     let c = p[i]
@@ -338,10 +463,14 @@ final class CSVRecordParser: RecordReader {
                             i = Self.scanUnquoted(p, from: i + 1, to: end, delimiter: d)
                         }
                         if i == end && !eof { return .needMore }
+                        let column = raw.count
+                        let head = try makeValue(
+                            p + contentStart, count: length, unescape: escaped, line: fieldLine, column: column)
                         let rest = try decode(
-                            UnsafeBufferPointer(start: p + s, count: i - s), line: curLine, column: values.count)
-                        value = .text(value.canonicalText + rest)
-                        let letter = ColumnName.letter(values.count)
+                            UnsafeBufferPointer(start: p + s, count: i - s), line: curLine, column: column)
+                        owned.append(head.canonicalText + rest)
+                        field = RawField(start: owned.count - 1, count: 0, line: fieldLine, kind: .owned)
+                        let letter = ColumnName.letter(column)
                         recordWarnings.append(
                             ReadWarning(
                                 file: file, line: curLine, column: letter,
@@ -354,7 +483,7 @@ final class CSVRecordParser: RecordReader {
                 let s = i
                 i = Self.scanUnquoted(p, from: i, to: end, delimiter: d)
                 if i < end && p[i] == Self.quote {
-                    let letter = ColumnName.letter(values.count)
+                    let letter = ColumnName.letter(raw.count)
                     recordWarnings.append(
                         ReadWarning(
                             file: file, line: curLine, column: letter,
@@ -367,18 +496,16 @@ final class CSVRecordParser: RecordReader {
                 }
                 if i == end && !eof { return .needMore }
                 if i - s > maxFieldBytes { throw fieldTooLong(line: curLine) }
-                value =
-                    i == s
-                    ? .empty : try makeValue(p + s, count: i - s, unescape: false, line: curLine, column: values.count)
+                field = RawField(start: s, count: i - s, line: curLine, kind: i == s ? .empty : .plain)
             }
-            values.append(value)
+            raw.append(field)
             if i >= end { break }
             let c = p[i]
             if c == d {
                 i += 1
                 if i == end {
                     if !eof { return .needMore }
-                    values.append(.empty)
+                    raw.append(RawField(start: i, count: 0, line: curLine, kind: .empty))
                     break
                 }
                 continue
@@ -400,16 +527,19 @@ final class CSVRecordParser: RecordReader {
         if !recordWarnings.isEmpty {
             for w in recordWarnings { warnings.add(w) }
         }
-        if let l = recordFallbackLine, !warnedFallback {
-            warnedFallback = true
-            warnings.add(
-                ReadWarning(
-                    file: file, line: l,
-                    message:
-                        "line \(l) holds bytes that are not valid UTF-8; read them (and any later ones, without further warnings) as Windows-1252; save the file as UTF-8, or pass --encoding windows-1252 (encoding: windows-1252) to read all of it that way"
-                ))
-        }
         return .record(line: startLine)
+    }
+
+    /// Adds the one warning about Windows-1252 fallback, the first time a field needed it.
+    private func noteFallback() {
+        guard let l = recordFallbackLine, !warnedFallback else { return }
+        warnedFallback = true
+        warnings.add(
+            ReadWarning(
+                file: file, line: l,
+                message:
+                    "line \(l) holds bytes that are not valid UTF-8; read them (and any later ones, without further warnings) as Windows-1252; save the file as UTF-8, or pass --encoding windows-1252 (encoding: windows-1252) to read all of it that way"
+            ))
     }
 
     /// The index of the first delimiter, quote, CR or LF at or after `from`, or `to`.
@@ -417,44 +547,13 @@ final class CSVRecordParser: RecordReader {
     private static func scanUnquoted(
         _ p: UnsafeMutablePointer<UInt8>, from: Int, to end: Int, delimiter d: UInt8
     ) -> Int {
-        var i = from
-        let raw = UnsafeRawPointer(p)
-        let vd = SIMD16<UInt8>(repeating: d)
-        let vq = SIMD16<UInt8>(repeating: quote)
-        let vl = SIMD16<UInt8>(repeating: lf)
-        let vc = SIMD16<UInt8>(repeating: cr)
-        while i + 16 <= end {
-            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            if any((v .== vd) .| (v .== vq) .| (v .== vl) .| (v .== vc)) { break }
-            i += 16
-        }
-        while i < end {
-            let c = p[i]
-            if c == d || c == quote || c == lf || c == cr { return i }
-            i += 1
-        }
-        return end
+        ByteScan.first(p, from: from, to: end, d, quote, lf, cr)
     }
 
     /// The index of the first quote, CR or LF at or after `from`, or `to`.
     @inline(__always)
     private static func scanQuoted(_ p: UnsafeMutablePointer<UInt8>, from: Int, to end: Int) -> Int {
-        var i = from
-        let raw = UnsafeRawPointer(p)
-        let vq = SIMD16<UInt8>(repeating: quote)
-        let vl = SIMD16<UInt8>(repeating: lf)
-        let vc = SIMD16<UInt8>(repeating: cr)
-        while i + 16 <= end {
-            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            if any((v .== vq) .| (v .== vl) .| (v .== vc)) { break }
-            i += 16
-        }
-        while i < end {
-            let c = p[i]
-            if c == quote || c == lf || c == cr { return i }
-            i += 1
-        }
-        return end
+        ByteScan.first(p, from: from, to: end, quote, quote, lf, cr)
     }
 
     /// A field's value: its text (doubled quotes undone when `unescape`), or `.empty`.
@@ -466,6 +565,13 @@ final class CSVRecordParser: RecordReader {
         if !unescape {
             return .text(try decode(UnsafeBufferPointer(start: p, count: count), line: line, column: column))
         }
+        unescapeQuotes(p, count: count)
+        let text = try scratch.withUnsafeBufferPointer { b in try decode(b, line: line, column: column) }
+        return .text(text)
+    }
+
+    /// Copies a quoted field's content into `scratch` with its doubled quotes undone.
+    private func unescapeQuotes(_ p: UnsafeMutablePointer<UInt8>, count: Int) {
         scratch.removeAll(keepingCapacity: true)
         var j = 0
         while j < count {
@@ -477,8 +583,6 @@ final class CSVRecordParser: RecordReader {
             scratch.append(contentsOf: UnsafeBufferPointer(start: p + j, count: q + 1 - j))
             j = q + 2
         }
-        let text = try scratch.withUnsafeBufferPointer { b in try decode(b, line: line, column: column) }
-        return .text(text)
     }
 
     /// Decodes a field's bytes by the file's encoding.

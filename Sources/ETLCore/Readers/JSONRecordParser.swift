@@ -117,6 +117,32 @@ final class JSONRecordParser: RecordReader {
     /// - Throws: ``ReadError``: `malformed` (syntax, a duplicate key, a record that is not an object),
     ///   `encoding`, `unsafe` (nesting deeper than 512 levels).
     func next() throws -> Record? {
+        guard let (row, recordColumns) = try step() else { return nil }
+        return Record(
+            source: RowSource(file: file, row: row, record: tok.recordNumber), columns: recordColumns,
+            values: try tok.values(of: parts))
+    }
+
+    /// Parses the next record that is not entirely empty without making `String`s of its values
+    /// (for ``Converter``): its row and columns, its values left for ``appendRawValues(keys:to:)``.
+    /// nil at the end of the input.
+    func nextRaw() throws -> (row: Int, columns: [Column])? {
+        try step()
+    }
+
+    /// Appends the record from ``nextRaw()`` as JSON members: `keys[k]` (an escaped `"key":`)
+    /// then value `k` as a JSON string of its canonical text, comma-separated.
+    /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
+    func appendRawValues(keys: [[UInt8]], to out: inout [UInt8]) throws {
+        for k in 0..<parts.leaves.count {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: keys[k])
+            try tok.withText(of: k, in: parts) { JSONLinesWriter.appendString(bytes: $0, to: &out) }
+        }
+    }
+
+    /// Walks to the next record that is not entirely empty and parses it.
+    private func step() throws -> (row: Int, columns: [Column])? {
         while true {
             switch state {
             case .done:
@@ -166,8 +192,8 @@ final class JSONRecordParser: RecordReader {
     // MARK: Records
 
     /// Parses the object at the read position (restarting it after a refill when it runs past the
-    /// buffer) and makes a record of it; nil when all its values are empty.
-    private func readRecord() throws -> Record? {
+    /// buffer); its row and columns, or nil when all its values are empty.
+    private func readRecord() throws -> (row: Int, columns: [Column])? {
         let startLine = tok.line
         while true {
             let saved = (tok.i, tok.line, tok.lineStart, tok.lineCharsBefore)
@@ -193,15 +219,10 @@ final class JSONRecordParser: RecordReader {
         } else {
             recordColumns = try newColumns(line: startLine)
         }
-        var allEmpty = true
-        for v in parts.values where !v.isEmpty {
-            allEmpty = false
-            break
+        for leaf in parts.leaves where leaf.kind != .empty && (leaf.kind != .text || leaf.end > leaf.start) {
+            return (startLine, recordColumns)
         }
-        if allEmpty { return nil }
-        return Record(
-            source: RowSource(file: file, row: startLine, record: tok.recordNumber), columns: recordColumns,
-            values: parts.values)
+        return nil
     }
 
     /// Whether this record's keys are byte for byte the previous record's (the common case).

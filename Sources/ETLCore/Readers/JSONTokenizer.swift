@@ -52,11 +52,40 @@ struct JSONTokenizer {
         var keyBytes: [UInt8] = []
         /// The end offset of each key in `keyBytes`.
         var keyEnds: [Int] = []
-        /// The record's values, parallel to `keyEnds`.
-        var values: [CellValue] = []
+        /// The record's values, parallel to `keyEnds`, as spans (read with ``JSONTokenizer/values(of:)``
+        /// or ``JSONTokenizer/withText(of:in:_:)``; valid until the next record is parsed).
+        var leaves: [Leaf] = []
+        /// Texts that could not stay spans of the buffer: strings with escapes (decoded), strings
+        /// read as Windows-1252 (transcoded), arrays (compact JSON text).
+        var valueBytes: [UInt8] = []
         var prefix: [UInt8] = []
         var scratch: [UInt8] = []
         var scratch2: [UInt8] = []
+    }
+
+    /// One value of a record, not yet a `String`.
+    struct Leaf {
+        enum Kind: UInt8 {
+            /// `null`, or an empty object.
+            case empty
+            /// Text, still to be checked as UTF-8.
+            case text
+            /// A number's exact source text (ASCII).
+            case number
+            /// `true`.
+            case yes
+            /// `false`.
+            case no
+        }
+        var kind: Kind
+        /// Whether `start..<end` indexes the read buffer (else `Parts.valueBytes`).
+        var inBuffer: Bool
+        var start: Int
+        var end: Int
+        /// The line on which the value starts, for an encoding error.
+        var line: Int
+
+        static let empty = Leaf(kind: .empty, inBuffer: true, start: 0, end: 0, line: 0)
     }
 
     init(file: String, decoding: Decoding, namesRecords: Bool, buffer: UnsafeMutablePointer<UInt8>) {
@@ -103,7 +132,8 @@ struct JSONTokenizer {
     mutating func parseRecord(into o: inout Parts) throws {
         o.keyBytes.removeAll(keepingCapacity: true)
         o.keyEnds.removeAll(keepingCapacity: true)
-        o.values.removeAll(keepingCapacity: true)
+        o.leaves.removeAll(keepingCapacity: true)
+        o.valueBytes.removeAll(keepingCapacity: true)
         o.prefix.removeAll(keepingCapacity: true)
         warnings.removeAll(keepingCapacity: true)
         depth = 0
@@ -142,7 +172,7 @@ struct JSONTokenizer {
                     // An empty object keeps its key, with no value.
                     o.keyBytes.append(contentsOf: o.prefix[..<(o.prefix.count - 1)])
                     o.keyEnds.append(o.keyBytes.count)
-                    o.values.append(.empty)
+                    o.leaves.append(.empty)
                     leaves += 1
                 } else {
                     leaves += added
@@ -150,7 +180,7 @@ struct JSONTokenizer {
                 o.prefix.removeSubrange(saved...)
             } else {
                 o.keyEnds.append(o.keyBytes.count)
-                o.values.append(try parseLeaf(v, &o))
+                o.leaves.append(try parseLeaf(v, &o))
                 leaves += 1
             }
             guard let sep = try nextByte() else { throw syntax("expected \",\" or \"}\"") }
@@ -167,31 +197,87 @@ struct JSONTokenizer {
     }
 
     /// A value that is not an object.
-    private mutating func parseLeaf(_ c: UInt8, _ o: inout Parts) throws -> CellValue {
+    private mutating func parseLeaf(_ c: UInt8, _ o: inout Parts) throws -> Leaf {
+        let startLine = line
         switch c {
         case 0x22:
-            return .text(try parseStringValue(scratch: &o.scratch))
+            let s = try findString()
+            if !s.escaped && decoding == .utf8 {
+                return Leaf(kind: .text, inBuffer: true, start: s.start, end: s.end, line: startLine)
+            }
+            let from = o.valueBytes.count
+            if s.escaped {
+                unescape(from: s.start, to: s.end, into: &o.valueBytes)
+            } else {
+                appendRaw(from: s.start, to: s.end, into: &o.valueBytes)
+            }
+            return Leaf(kind: .text, inBuffer: false, start: from, end: o.valueBytes.count, line: startLine)
         case UInt8(ascii: "["):
-            o.scratch.removeAll(keepingCapacity: true)
-            let startLine = line
-            try serialiseValue(into: &o.scratch, temp: &o.scratch2)
-            return .text(try text(of: o.scratch, line: startLine))
+            let from = o.valueBytes.count
+            try serialiseValue(into: &o.valueBytes, temp: &o.scratch2)
+            return Leaf(kind: .text, inBuffer: false, start: from, end: o.valueBytes.count, line: startLine)
         case UInt8(ascii: "t"):
             try literal("true")
-            return .bool(true)
+            return Leaf(kind: .yes, inBuffer: true, start: 0, end: 0, line: startLine)
         case UInt8(ascii: "f"):
             try literal("false")
-            return .bool(false)
+            return Leaf(kind: .no, inBuffer: true, start: 0, end: 0, line: startLine)
         case UInt8(ascii: "n"):
             try literal("null")
             return .empty
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let s = i
             try scanNumber()
-            return .decimal(String(decoding: UnsafeBufferPointer(start: p + s, count: i - s), as: UTF8.self))
+            return Leaf(kind: .number, inBuffer: true, start: s, end: i, line: startLine)
         default:
             throw syntax("expected a value")
         }
+    }
+
+    /// Calls `body` with leaf `k`'s text as valid UTF-8 (`TRUE` / `FALSE` for booleans, nothing for empty).
+    /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
+    func withText<R>(of k: Int, in o: Parts, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        let leaf = o.leaves[k]
+        switch leaf.kind {
+        case .empty: return try body(UnsafeBufferPointer(start: nil, count: 0))
+        case .yes: return try Self.trueText.withUnsafeBufferPointer { try body($0) }
+        case .no: return try Self.falseText.withUnsafeBufferPointer { try body($0) }
+        case .number:
+            return try body(UnsafeBufferPointer(start: UnsafePointer(p + leaf.start), count: leaf.end - leaf.start))
+        case .text:
+            if leaf.inBuffer {
+                let bytes = UnsafeBufferPointer(start: UnsafePointer(p + leaf.start), count: leaf.end - leaf.start)
+                guard TextDecoding.isValidUTF8(bytes) else { throw encodingError(bytes, line: leaf.line) }
+                return try body(bytes)
+            }
+            return try o.valueBytes.withUnsafeBufferPointer { all in
+                let bytes = UnsafeBufferPointer(rebasing: all[leaf.start..<leaf.end])
+                guard TextDecoding.isValidUTF8(bytes) else { throw encodingError(bytes, line: leaf.line) }
+                return try body(bytes)
+            }
+        }
+    }
+
+    private static let trueText: [UInt8] = Array("TRUE".utf8)
+    private static let falseText: [UInt8] = Array("FALSE".utf8)
+
+    /// The record's values as cells.
+    /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
+    func values(of o: Parts) throws -> [CellValue] {
+        var values: [CellValue] = []
+        values.reserveCapacity(o.leaves.count)
+        for (k, leaf) in o.leaves.enumerated() {
+            switch leaf.kind {
+            case .empty: values.append(.empty)
+            case .yes: values.append(.bool(true))
+            case .no: values.append(.bool(false))
+            case .number:
+                values.append(.decimal(try withText(of: k, in: o) { String(decoding: $0, as: UTF8.self) }))
+            case .text:
+                values.append(.text(try withText(of: k, in: o) { String(decoding: $0, as: UTF8.self) }))
+            }
+        }
+        return values
     }
 
     private mutating func literal(_ word: StaticString) throws {
@@ -258,22 +344,7 @@ struct JSONTokenizer {
     /// The end of the plain run at `from`: the first `"`, `\` or control byte, or `end`.
     @inline(__always)
     private func scanString(from: Int) -> Int {
-        var j = from
-        let raw = UnsafeRawPointer(p)
-        let vq = SIMD16<UInt8>(repeating: 0x22)
-        let vb = SIMD16<UInt8>(repeating: 0x5C)
-        let vc = SIMD16<UInt8>(repeating: 0x20)
-        while j + 16 <= end {
-            let v = raw.loadUnaligned(fromByteOffset: j, as: SIMD16<UInt8>.self)
-            if any((v .== vq) .| (v .== vb) .| (v .< vc)) { break }
-            j += 16
-        }
-        while j < end {
-            let c = p[j]
-            if c == 0x22 || c == 0x5C || c < 0x20 { return j }
-            j += 1
-        }
-        return end
+        ByteScan.firstJSONSpecial(p, from: from, to: end)
     }
 
     /// Finds the string at `i` (an opening quote); returns its content range and whether it has escapes,
@@ -329,25 +400,6 @@ struct JSONTokenizer {
                     ? "a line break inside a string (the string is not closed, or the break must be written \\n)"
                     : "control character \(TextDecoding.hex(c)) inside a string; escape it (\\u00XX)")
         }
-    }
-
-    /// Parses the string at `i` and returns its text.
-    private mutating func parseStringValue(scratch: inout [UInt8]) throws -> String {
-        let startLine = line
-        let s = try findString()
-        if !s.escaped {
-            let bytes = UnsafeBufferPointer(start: UnsafePointer(p + s.start), count: s.end - s.start)
-            switch decoding {
-            case .utf8:
-                if let t = TextDecoding.utf8(bytes) { return t }
-                throw encodingError(bytes, line: startLine)
-            case .windows1252:
-                return TextDecoding.windows1252(bytes)
-            }
-        }
-        scratch.removeAll(keepingCapacity: true)
-        unescape(from: s.start, to: s.end, into: &scratch)
-        return try text(of: scratch, line: startLine)
     }
 
     /// Parses the string at `i` and appends its content as UTF-8 (escapes decoded).

@@ -30,6 +30,20 @@ public enum Readers {
         }
     }
 
+    /// A CSV or TSV file's parser, without the parse-ahead thread (for ``Converter``'s byte path);
+    /// nil for other formats.
+    /// - Throws: ``ReadError``.
+    static func csvParser(_ path: String, options: ReadOptions) throws -> CSVRecordParser? {
+        switch try format(of: path, options: options) {
+        case .csv: return try CSVRecordParser(path: path, options: options, chunkSize: 1 << 20)
+        case .tsv:
+            var o = options
+            if o.delimiter == nil { o.delimiter = 0x09 }
+            return try CSVRecordParser(path: path, options: o, chunkSize: 1 << 20)
+        default: return nil
+        }
+    }
+
     /// The sheets of a workbook (name, hidden, dimension); a single unnamed entry for other formats.
     /// - Throws: ``ReadError``.
     public static func sheets(of path: String, options: ReadOptions = ReadOptions()) throws -> [SheetInfo] {

@@ -80,6 +80,28 @@ enum TextDecoding {
         }
     }
 
+    /// Whether every byte is ASCII (16 at a time).
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        firstNonASCII(bytes) == bytes.count
+    }
+
+    /// The offset of the first byte of 0x80 or above, or the count when there is none.
+    @inline(__always)
+    static func firstNonASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        return ByteScan.firstNonASCII(base, from: 0, to: bytes.count)
+    }
+
+    /// Whether the bytes are valid UTF-8 (an ASCII fast path, then the exact check from the first
+    /// byte that is not ASCII).
+    @inline(__always)
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = firstNonASCII(bytes)
+        if start == bytes.count { return true }
+        return firstInvalidUTF8(UnsafeBufferPointer(rebasing: bytes[start...])) == nil
+    }
+
     /// The offset of the first byte that does not begin a valid UTF-8 sequence, or nil when all are valid.
     static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Writes RFC 4180 CSV: UTF-8, no BOM, CRLF-free (`\n` line ends), fields quoted only when needed.
 public final class CSVWriter {
     private let sink: OutputSink
@@ -22,21 +28,45 @@ public final class CSVWriter {
     }
 
     @inline(__always) private func appendField(_ f: String) {
-        var needsQuotes = false
-        for u in f.utf8 where u == delimiter || u == 0x22 || u == 0x0A || u == 0x0D {
-            needsQuotes = true
-            break
-        }
-        if !needsQuotes {
-            sink.buffer.append(contentsOf: f.utf8)
+        var f = f
+        f.withUTF8 { appendField(bytes: $0) }
+    }
+
+    /// Appends one field's UTF-8 bytes, quoted (with doubled quotes) only when it holds the
+    /// delimiter, a quote or a line break. No formula escaping: for data, not reports.
+    public func appendField(bytes: UnsafeBufferPointer<UInt8>) {
+        Self.appendField(bytes: bytes, delimiter: delimiter, to: &sink.buffer)
+    }
+
+    /// Appends one field's UTF-8 bytes to `out`, quoted only when needed (see the instance method).
+    public static func appendField(bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
+        let n = bytes.count
+        var i = ByteScan.first(base, from: 0, to: n, delimiter, 0x22, 0x0A, 0x0D)
+        if i == n {
+            out.append(contentsOf: bytes)
             return
         }
-        sink.buffer.append(0x22)
-        for u in f.utf8 {
-            if u == 0x22 { sink.buffer.append(0x22) }
-            sink.buffer.append(u)
+        out.append(0x22)
+        var runStart = 0
+        while let hit = memchr(base + i, 0x22, n - i) {
+            let q = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: q + 1 - runStart))
+            out.append(0x22)
+            runStart = q + 1
+            i = q + 1
         }
-        sink.buffer.append(0x22)
+        out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart))
+        out.append(0x22)
+    }
+
+    /// Appends a delimiter between fields.
+    @inline(__always) public func appendDelimiter() { sink.buffer.append(delimiter) }
+
+    /// Ends a line and writes the buffer out when it is full.
+    @inline(__always) public func endRow() throws {
+        sink.buffer.append(UInt8(ascii: "\n"))
+        try sink.flushIfNeeded()
     }
 }
 

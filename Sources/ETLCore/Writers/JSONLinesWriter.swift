@@ -66,35 +66,39 @@ public final class JSONLinesWriter {
     }
 
     /// Appends `s` as a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
-    ///
-    /// Runs of bytes that need no escaping are copied in bulk.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(0x22)
         var s = s
-        s.withUTF8 { buf in
-            var runStart = 0
-            var i = 0
-            let n = buf.count
-            while i < n {
-                let u = buf[i]
-                if u >= 0x20 && u != 0x22 && u != 0x5C {
-                    i += 1
-                    continue
-                }
-                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                switch u {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-                default:
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]])
-                }
-                i += 1
-                runStart = i
+        s.withUTF8 { appendString(bytes: $0, to: &out) }
+    }
+
+    /// Appends valid UTF-8 bytes as a JSON string literal (RFC 8259 escaping; non-ASCII kept as is).
+    ///
+    /// Runs of bytes that need no escaping are found 8 at a time and copied in bulk.
+    public static func appendString(bytes buf: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(0x22)
+        guard let base = buf.baseAddress else {
+            out.append(0x22)
+            return
+        }
+        let n = buf.count
+        var runStart = 0
+        var i = 0
+        while i < n {
+            i = ByteScan.firstJSONSpecial(base, from: i, to: n)
+            if i > runStart { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+            guard i < n else { break }
+            let u = base[i]
+            switch u {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            default:
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]])
             }
-            if n > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<n])) }
+            i += 1
+            runStart = i
         }
         out.append(0x22)
     }

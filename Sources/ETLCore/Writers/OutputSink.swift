@@ -55,11 +55,24 @@ public final class OutputSink {
     /// Writes everything buffered.
     /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
     public func flush() throws {
+        try write(all: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes `bytes` out now, after flushing anything buffered.
+    /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
+    public func flush(appending bytes: [UInt8]) throws {
+        if !buffer.isEmpty { try flush() }
+        try write(all: bytes)
+    }
+
+    private func write(all bytes: [UInt8]) throws {
         var offset = 0
-        let total = buffer.count
-        try buffer.withUnsafeBytes { raw in
+        let total = bytes.count
+        try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
             while offset < total {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, total - offset)
+                let n = Glibc.write(fd, base + offset, total - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw WriteError(path: path, message: "write failed (\(String(cString: strerror(errno))))")
@@ -67,8 +80,10 @@ public final class OutputSink {
                 offset += n
             }
         }
-        buffer.removeAll(keepingCapacity: true)
     }
+
+    /// The size at which writers hand their bytes to the file.
+    public static var chunkSize: Int { chunk }
 
     /// Flushes and closes.
     public func close() throws {
