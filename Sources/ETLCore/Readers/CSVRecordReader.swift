@@ -10,8 +10,8 @@
 /// Row numbers are the line on which a record starts, as an editor shows it; entirely empty rows
 /// are skipped. All records share one `columns` array.
 ///
-/// The file is read in 1 MiB chunks and parsed in place, so memory is one record plus the buffer;
-/// files of 8 MiB and more are parsed on a second thread a few hundred records ahead.
+/// The file is read in 1 MiB chunks and parsed in place, so memory is one record plus the buffer
+/// (with `CATALOG_ETL_PARSE_AHEAD=1`, parsed on a second thread a few hundred records ahead).
 public final class CSVRecordReader: RecordReader {
     private enum Source {
         case direct(CSVRecordParser)

@@ -9,8 +9,8 @@
 /// object. Syntax errors name the line and column (and the record for JSON Lines). Each record
 /// carries its own columns (its keys in order); ``columns`` is every key seen so far.
 ///
-/// Memory is one record plus a 1 MiB buffer; files of 8 MiB and more are parsed on a second thread
-/// a few hundred records ahead.
+/// Memory is one record plus a 1 MiB buffer (with `CATALOG_ETL_PARSE_AHEAD=1`, parsed on a second
+/// thread a few hundred records ahead).
 public final class JSONRecordReader: RecordReader {
     private enum Source {
         case direct(JSONRecordParser)

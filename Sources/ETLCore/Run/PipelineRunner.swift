@@ -93,7 +93,8 @@ public enum PipelineRunner {
             pipeline: pipeline.name, runID: runID, dryRun: options.dryRun, input: inputPath, sheet: reader.sheet)
         summary.startedAt = ISO8601DateFormatter().string(from: started)
 
-        let normalisedSink = try OutputSink(path: (dir as NSString).appendingPathComponent("normalised.jsonl"))
+        let normalisedSink = try OutputSink(
+            path: (dir as NSString).appendingPathComponent("normalised.jsonl"), background: true)
         let issuesSink = try OutputSink(path: (dir as NSString).appendingPathComponent("issues.csv"))
         let issuesCSV = CSVWriter(sink: issuesSink)
         issuesCSV.escapeFormulas = true
@@ -104,7 +105,8 @@ public enum PipelineRunner {
         let quarantinedKeys = try OutputSink(path: (dir as NSString).appendingPathComponent(quarantinedKeysName))
         // Every valid record with its key and provenance, for the upload stage (spooled, never held in memory).
         let sendSink: OutputSink? =
-            options.dryRun ? nil : try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName))
+            options.dryRun
+            ? nil : try OutputSink(path: (dir as NSString).appendingPathComponent(sendSpoolName), background: true)
         var sendLine: [UInt8] = []
         var reportIssues: [RecordIssue] = []
         var issues: [RecordIssue] = []
@@ -150,12 +152,17 @@ public enum PipelineRunner {
                 try quarantinedKeys.flushIfNeeded()
             } else {
                 summary.rowsValid += 1
+                guard let sendSink else {
+                    normalised.json.append(to: &normalisedSink.buffer)
+                    normalisedSink.buffer.append(UInt8(ascii: "\n"))
+                    try normalisedSink.flushIfNeeded()
+                    continue
+                }
                 line.removeAll(keepingCapacity: true)
                 normalised.json.append(to: &line)
                 normalisedSink.buffer.append(contentsOf: line)
                 normalisedSink.buffer.append(UInt8(ascii: "\n"))
                 try normalisedSink.flushIfNeeded()
-                guard let sendSink else { continue }
                 sendLine.removeAll(keepingCapacity: true)
                 JSONValue.obj([
                     ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),

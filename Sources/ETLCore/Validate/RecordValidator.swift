@@ -13,7 +13,7 @@ public final class RecordValidator {
         var source: String
     }
 
-    private var checks: [Check] = []
+    private let checks: [Check]
     private var hints: [Int] = []
     private var uniqueFields: [String] = []
     private var seen: [String: UniqueIndex] = [:]
@@ -21,6 +21,7 @@ public final class RecordValidator {
 
     /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
     public init(stage: ValidateStage?, keyField: String?) {
+        var checks: [Check] = []
         for name in stage?.ruleSets ?? [] {
             guard let set = TargetRuleSet.all[name.qualified] else { continue }
             for r in set.rules {
@@ -38,6 +39,7 @@ public final class RecordValidator {
         if uniqueFields.isEmpty, let keyField { uniqueFields = [keyField] }
         var seenNames = Set<String>()
         uniqueFields = uniqueFields.filter { seenNames.insert($0).inserted }
+        self.checks = checks
         hints = [Int](repeating: -1, count: checks.count)
         for c in checks {
             if case .pattern(let p) = c.check, regexes[p] == nil {
@@ -53,11 +55,12 @@ public final class RecordValidator {
     public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
         // A field the normaliser already flagged (unparseable, unmapped) is not judged again.
         let typed = issues.isEmpty ? [] : Set(issues.map(\.field))
-        for (n, c) in checks.enumerated() where typed.isEmpty || !typed.contains(c.field) {
-            let position = record.index(of: c.field, hint: hints[n])
+        for n in checks.indices where typed.isEmpty || !typed.contains(checks[n].field) {
+            let position = record.index(of: checks[n].field, hint: hints[n])
             if let position { hints[n] = position }
             let value = position.map { record.fields[$0].value } ?? .null
-            if let message = Self.failure(of: c.check, field: c.field, value: value, regexes: regexes) {
+            if let message = Self.failure(of: checks[n].check, field: checks[n].field, value: value, regexes: regexes) {
+                let c = checks[n]
                 issues.append(
                     RecordIssue(
                         source: record.source, column: position.flatMap { record.fieldColumns[$0] }, field: c.field,
@@ -92,15 +95,39 @@ public final class RecordValidator {
         }
         private var rows: [Digest: Int32] = [:]
 
+        /// A second, independent 64-bit hash of the key's UTF-8 (word-wise multiply–xorshift, as in
+        /// SplitMix64), so the digest is 128 bits for the price of one SipHash.
+        static func mix(_ key: String) -> UInt64 {
+            var k = key
+            return k.withUTF8 { buf -> UInt64 in
+                var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(buf.count)
+                guard let base = buf.baseAddress else { return h }
+                let raw = UnsafeRawPointer(base)
+                var i = 0
+                while i + 8 <= buf.count {
+                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                    h ^= h >> 31
+                    i += 8
+                }
+                var tail: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < buf.count {
+                    tail |= UInt64(base[i]) << shift
+                    shift += 8
+                    i += 1
+                }
+                h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+                h ^= h >> 29
+                h = h &* 0xBF58_476D_1CE4_E5B9
+                return h ^ (h >> 32)
+            }
+        }
+
         /// The row that first used `key`, or nil (and `row` is remembered as its first use).
         mutating func firstRow(of key: String, row: Int) -> Int? {
             var h1 = Hasher()
-            h1.combine(0 as UInt8)
             h1.combine(key)
-            var h2 = Hasher()
-            h2.combine(1 as UInt8)
-            h2.combine(key)
-            let d = Digest(a: UInt64(bitPattern: Int64(h1.finalize())), b: UInt64(bitPattern: Int64(h2.finalize())))
+            let d = Digest(a: UInt64(bitPattern: Int64(h1.finalize())), b: Self.mix(key))
             if let first = rows[d] { return Int(first) }
             rows[d] = Int32(clamping: row)
             return nil
@@ -112,46 +139,43 @@ public final class RecordValidator {
         s.utf8.count > n && codePoints(s) > n
     }
 
+    private static let httpsPrefix: [UInt8] = Array("https://".utf8)
+
     /// Whether `s` is an absolute http(s) URL with a host and no white space or control characters.
     public static func isHTTPURL(_ s: String) -> Bool {
-        let u = s.utf8
-        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
-        var prefix = 0
-        for (i, b) in zip(0..<8, u) {
-            let expected = Array("https://".utf8)[i]
-            if lower(b) != expected {
-                if i == 4 && b == UInt8(ascii: ":") { prefix = -1 }
-                break
-            }
-            if i == 7 { prefix = 8 }
-        }
-        if prefix == -1 {
-            guard u.count > 7, Array(u.prefix(7)).map(lower) == Array("http://".utf8) else { return false }
-            prefix = 7
-        }
-        guard prefix > 0 else { return false }
         var copy = s
-        let (ok, hostLength, nonASCII) = copy.withUTF8 { buf -> (Bool, Int, Bool) in
+        let (ok, nonASCII) = copy.withUTF8 { buf -> (Bool, Bool) in
+            let n = buf.count
+            @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+            // "http" then an optional "s", then "://".
+            guard n > 7 else { return (false, false) }
+            for k in 0..<4 where lower(buf[k]) != httpsPrefix[k] { return (false, false) }
+            var prefix = 4
+            if lower(buf[4]) == UInt8(ascii: "s") { prefix = 5 }
+            guard prefix + 3 <= n, buf[prefix] == UInt8(ascii: ":"), buf[prefix + 1] == UInt8(ascii: "/"),
+                buf[prefix + 2] == UInt8(ascii: "/")
+            else { return (false, false) }
+            prefix += 3
             var hostLength = 0
             var inHost = true
             var nonASCII = false
-            for i in 0..<buf.count {
+            for i in 0..<n {
                 let b = buf[i]
-                if b <= 0x20 || b == 0x7F { return (false, 0, false) }
+                if b <= 0x20 || b == 0x7F { return (false, false) }
                 if b >= 0x80 { nonASCII = true }
                 guard i >= prefix, inHost else { continue }
                 if b == UInt8(ascii: "/") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") {
                     inHost = false
                 } else {
                     if hostLength == 0 && (b == UInt8(ascii: ":") || b == UInt8(ascii: "@")) {
-                        return (false, 0, false)
+                        return (false, false)
                     }
                     hostLength += 1
                 }
             }
-            return (true, hostLength, nonASCII)
+            return (hostLength > 0, nonASCII)
         }
-        guard ok, hostLength > 0 else { return false }
+        guard ok else { return false }
         if nonASCII && s.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return false }
         return true
     }
@@ -178,9 +202,15 @@ public final class RecordValidator {
                 ? "\(field) is required and is empty; fill it in the source file or map it from another column" : nil
         }
         if value.isEmpty { return nil }
-        let text: String
-        if case .string(let str) = value { text = str } else { text = value.plainText }
-        var shown: String { text.count > 60 ? String(text.prefix(60)) + "…" : text }
+        // Most checks pass: the plain text of a list or number is only built when a check reads it.
+        var text: String {
+            if case .string(let str) = value { return str }
+            return value.plainText
+        }
+        var shown: String {
+            let t = text
+            return t.count > 60 ? String(t.prefix(60)) + "…" : t
+        }
         switch check {
         case .required: return nil
         case .maxLength(let n):
@@ -192,7 +222,8 @@ public final class RecordValidator {
             return c < n ? "\(field) has \(c) characters; it needs at least \(n)" : nil
         case .pattern(let p):
             guard let re = regexes[p] else { return nil }
-            let ok = re.firstMatch(in: text, range: NSRange(location: 0, length: (text as NSString).length)) != nil
+            let t = text
+            let ok = re.firstMatch(in: t, range: NSRange(location: 0, length: (t as NSString).length)) != nil
             return ok ? nil : "\(field) \"\(shown)\" does not match the pattern \(p)"
         case .oneOf(let options):
             return options.contains(text)
@@ -201,28 +232,35 @@ public final class RecordValidator {
         case .integer(let lo, let hi), .number(let lo, let hi):
             let isInt: Bool
             if case .integer = check { isInt = true } else { isInt = false }
-            guard case .number = value, let n = Double(text) else {
-                let parsed = Double(text.trimmingCharacters(in: .whitespaces))
+            let t = text
+            guard case .number = value, let n = Double(t) else {
+                let parsed = Double(t.trimmingCharacters(in: .whitespaces))
                 if let n = parsed, !isInt || n == n.rounded() { return range(n, lo, hi, field: field) }
                 return
                     "\(field) \"\(shown)\" is not \(isInt ? "a whole number" : "a number"); map it with as: \(isInt ? "integer" : "number")"
             }
-            if isInt && n != n.rounded() { return "\(field) \(text) is not a whole number" }
+            if isInt && n != n.rounded() { return "\(field) \(t) is not a whole number" }
             return range(n, lo, hi, field: field)
         case .url:
             return isHTTPURL(text) ? nil : "\(field) \"\(shown)\" is not an absolute http(s) URL"
         case .urlList:
-            let items: [String]
-            if case .array(let a) = value { items = a.map(\.plainText) } else { items = [text] }
-            if let bad = items.first(where: { !isHTTPURL($0) }) {
-                return
-                    "\(field) has \"\(bad.count > 60 ? String(bad.prefix(60)) + "…" : bad)\", which is not an absolute http(s) URL"
+            func bad(_ t: String) -> String {
+                "\(field) has \"\(t.count > 60 ? String(t.prefix(60)) + "…" : t)\", which is not an absolute http(s) URL"
+            }
+            guard case .array(let items) = value else {
+                let t = text
+                return isHTTPURL(t) ? nil : bad(t)
+            }
+            for item in items {
+                let t = item.plainText
+                if !isHTTPURL(t) { return bad(t) }
             }
             return nil
         case .uuid:
             return isUUID(text) ? nil : "\(field) \"\(shown)\" is not a UUID"
         case .dateTime:
-            guard DatePattern.parseISO(text) != nil, text.count > 10 else {
+            let t = text
+            guard t.utf8.count > 10, DatePattern.parseISO(t) != nil else {
                 return
                     "\(field) \"\(shown)\" is not an ISO 8601 date-time (2026-03-01T00:00:00); map it with as: datetime"
             }

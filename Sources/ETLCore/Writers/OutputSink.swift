@@ -4,9 +4,14 @@
     import Darwin
 #endif
 
+import Foundation
+
 /// A buffered byte sink over a file or standard output, written with `write(2)` in 256 KiB chunks.
 ///
 /// Writers append bytes to ``buffer`` and call ``flushIfNeeded()``; `close()` flushes the rest.
+/// A sink opened with `background: true` hands each full chunk to a thread of its own, so the
+/// kernel's copying of a big file (a dry run's 1.5 GB `normalised.jsonl`) overlaps the work that
+/// produces it; a write failure then surfaces at a later flush or at `close()`.
 public final class OutputSink {
     /// The path as given (`-` means standard output).
     public let path: String
@@ -15,10 +20,14 @@ public final class OutputSink {
     private let fd: Int32
     private let ownsFD: Bool
     private static let chunk = 256 * 1024
+    private var background: BackgroundWriter?
 
     /// Opens (creating or truncating) `path`, or standard output for `-`.
+    /// - Parameters:
+    ///   - path: the file, or `-`.
+    ///   - background: write full chunks on a thread of the sink's own.
     /// - Throws: ``WriteError`` when the file cannot be created.
-    public init(path: String) throws {
+    public init(path: String, background: Bool = false) throws {
         self.path = path
         buffer.reserveCapacity(Self.chunk + 4096)
         if path == "-" {
@@ -36,9 +45,11 @@ public final class OutputSink {
             fd = f
             ownsFD = true
         }
+        if background { self.background = BackgroundWriter(fd: fd, path: path) }
     }
 
     deinit {
+        background?.finish()
         if ownsFD { _ = Glibc.close(fd) }
     }
 
@@ -55,7 +66,12 @@ public final class OutputSink {
     /// Writes everything buffered.
     /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
     public func flush() throws {
-        try write(all: buffer)
+        if let background {
+            if buffer.isEmpty { return try background.check() }
+            buffer = try background.hand(buffer)
+            return
+        }
+        try Self.write(all: buffer, fd: fd, path: path)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -63,10 +79,14 @@ public final class OutputSink {
     /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
     public func flush(appending bytes: [UInt8]) throws {
         if !buffer.isEmpty { try flush() }
-        try write(all: bytes)
+        if let background {
+            _ = try background.hand(bytes)
+            return
+        }
+        try Self.write(all: bytes, fd: fd, path: path)
     }
 
-    private func write(all bytes: [UInt8]) throws {
+    fileprivate static func write(all bytes: [UInt8], fd: Int32, path: String) throws {
         var offset = 0
         let total = bytes.count
         try bytes.withUnsafeBytes { raw in
@@ -85,9 +105,13 @@ public final class OutputSink {
     /// The size at which writers hand their bytes to the file.
     public static var chunkSize: Int { chunk }
 
-    /// Flushes and closes.
+    /// Flushes and closes (for a background sink: waits until every chunk is written).
     public func close() throws {
         try flush()
+        if let background {
+            background.finish()
+            try background.check()
+        }
     }
 }
 
@@ -106,4 +130,84 @@ public struct WriteError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// `path: message`.
     public var description: String { "\(path): \(message)" }
+}
+
+/// The thread behind a background ``OutputSink``: writes the chunks handed to it, in order, and
+/// hands their emptied arrays back for reuse (a fresh 256 KiB array each time would be an `mmap`,
+/// page faults and a `munmap`).
+private final class BackgroundWriter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var spare: [[UInt8]] = []
+    private var failure: WriteError?
+    private var finishing = false
+    private var running = true
+    private let fd: Int32
+    private let path: String
+    private static let depth = 4
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+        let thread = Thread { [self] in run() }
+        thread.name = "catalog-etl writer"
+        thread.start()
+    }
+
+    /// Queues `chunk` (waiting while the queue is full); returns an empty array to fill next.
+    /// - Throws: the first ``WriteError`` the thread met.
+    func hand(_ chunk: [UInt8]) throws -> [UInt8] {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.depth && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append(chunk)
+        condition.broadcast()
+        if var reused = spare.popLast() {
+            reused.removeAll(keepingCapacity: true)
+            return reused
+        }
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(chunk.capacity)
+        return fresh
+    }
+
+    /// Throws the first ``WriteError`` the thread met, if any.
+    func check() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+    }
+
+    /// Waits until everything queued is written and the thread has ended.
+    func finish() {
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            while queue.isEmpty && !finishing { condition.wait() }
+            if queue.isEmpty { break }
+            var chunk = queue.removeFirst()
+            let failed = failure != nil
+            condition.unlock()
+            var error: WriteError?
+            if !failed {
+                do { try OutputSink.write(all: chunk, fd: fd, path: path) } catch let e as WriteError { error = e } catch {}
+            }
+            chunk.removeAll(keepingCapacity: true)
+            condition.lock()
+            if let error, failure == nil { failure = error }
+            if spare.count < Self.depth { spare.append(chunk) }
+            condition.broadcast()
+        }
+        running = false
+        condition.broadcast()
+        condition.unlock()
+    }
 }
