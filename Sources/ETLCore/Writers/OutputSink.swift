@@ -1,10 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-import Foundation
 
 /// A buffered byte sink over a file or standard output, written with `write(2)` in 256 KiB chunks.
 ///
@@ -198,7 +198,9 @@ private final class BackgroundWriter: @unchecked Sendable {
             condition.unlock()
             var error: WriteError?
             if !failed {
-                do { try OutputSink.write(all: chunk, fd: fd, path: path) } catch let e as WriteError { error = e } catch {}
+                do { try OutputSink.write(all: chunk, fd: fd, path: path) } catch let e as WriteError {
+                    error = e
+                } catch {}
             }
             chunk.removeAll(keepingCapacity: true)
             condition.lock()
