@@ -713,7 +713,7 @@ struct JSONTokenizer {
         )
     }
 
-    private func encodingError(_ bytes: UnsafeBufferPointer<UInt8>, line l: Int) -> ReadError {
+    func encodingError(_ bytes: UnsafeBufferPointer<UInt8>, line l: Int) -> ReadError {
         let bad = TextDecoding.firstInvalidUTF8(bytes).map { bytes[$0] } ?? 0
         var at = "line \(l)"
         if namesRecords && recordNumber > 0 { at = "record \(recordNumber) (line \(l))" }
