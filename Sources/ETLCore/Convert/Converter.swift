@@ -106,139 +106,154 @@ public enum Converter {
         return ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings)
     }
 
-    /// CSV input: each cell's bytes go from the read buffer straight into the output, escaped, with
-    /// no `String` per cell. Records that need fitting (ragged rows) take the record path.
-    ///
-    /// The hot loop appends to a local buffer (not the sink's, a class property whose every access
-    /// would be checked for exclusivity) and hands it to the sink in chunks.
+    /// CSV input: each cell's text goes from the read buffer into a batch on the parsing thread,
+    /// and from there, escaped, into the output on this one; no `String` per cell. Records that
+    /// need fitting (ragged rows) come whole and take the record path.
     private static func convertRaw(
         _ parser: CSVRecordParser, sink: OutputSink, format: OutputFormat, provenance: Bool,
         progress: ((Int) -> Void)?
     ) throws -> Int {
-        var count = 0
-        var out: [UInt8] = []
-        out.reserveCapacity(OutputSink.chunkSize + (64 << 10))
+        if format == .csv {
+            try CSVWriter(sink: sink).writeRow(header(parser.columns, provenance: provenance))
+        }
+        let direct = parser.plainBytesAreText
+        let pipeline = CellTextPipeline { batch in
+            while !batch.isFull {
+                switch try parser.nextRaw() {
+                case .end:
+                    return false
+                case .record(let r):
+                    batch.entries.append(.record(r))
+                case .raw(let row):
+                    let n = parser.rawFieldCount
+                    try parser.withRawFields { base, raw in
+                        for i in 0..<n {
+                            let f = raw[i]
+                            if f.kind == .plain && direct {
+                                let bytes = UnsafeBufferPointer(start: base + f.start, count: f.count)
+                                if TextDecoding.isValidUTF8(bytes) {
+                                    batch.bytes.append(contentsOf: bytes)
+                                    batch.cellEnds.append(batch.bytes.count)
+                                    continue
+                                }
+                            }
+                            if f.kind != .empty {
+                                try parser.withRawField(i) { batch.bytes.append(contentsOf: $0) }
+                            }
+                            batch.cellEnds.append(batch.bytes.count)
+                        }
+                    }
+                    batch.entries.append(.cells(row: row, count: n, columns: parser.columns))
+                }
+            }
+            return true
+        }
+        return try writeCells(
+            pipeline, sink: sink, format: format, provenance: provenance, file: parser.file, progress: progress)
+    }
+
+    /// JSON input to JSON Lines: each value's text goes from the read buffer into a batch on the
+    /// parsing thread (strings without escapes are not decoded), and from there, escaped, into the
+    /// output on this one; no `String` per value.
+    private static func convertRaw(
+        _ parser: JSONRecordParser, sink: OutputSink, provenance: Bool, progress: ((Int) -> Void)?
+    ) throws -> Int {
+        let pipeline = CellTextPipeline { batch in
+            while !batch.isFull {
+                guard let (row, columns) = try parser.nextRaw() else { return false }
+                let n = try parser.appendRawTexts(to: &batch.bytes, ends: &batch.cellEnds)
+                batch.entries.append(.cells(row: row, count: n, columns: columns))
+            }
+            return true
+        }
+        return try writeCells(
+            pipeline, sink: sink, format: .jsonl, provenance: provenance, file: parser.file, progress: progress)
+    }
+
+    /// The writing stage: escapes each batch's cell texts into CSV or JSON Lines, appending to a
+    /// local buffer (not the sink's, a class property) that goes to the sink in chunks.
+    private static func writeCells(
+        _ pipeline: CellTextPipeline, sink: OutputSink, format: OutputFormat, provenance: Bool, file: String,
+        progress: ((Int) -> Void)?
+    ) throws -> Int {
         let csv = format == .csv
         let delimiter = UInt8(ascii: ",")
         let csvWriter = CSVWriter(sink: sink, delimiter: delimiter)
         let jsonWriter = JSONLinesWriter(sink: sink)
         var cache = JSONKeyCache()
         var fields: [String] = []
-        var keys = parser.columns.map { JSONLinesWriter.keyPrefix($0.header) }
-        var fileText: [UInt8] = []
-        if csv {
-            try csvWriter.writeRow(header(parser.columns, provenance: provenance))
-            Array(parser.file.utf8).withUnsafeBufferPointer {
-                CSVWriter.appendField(bytes: $0, delimiter: delimiter, to: &fileText)
-            }
-        } else {
-            fileText.append(contentsOf: ",\"_file\":".utf8)
-            JSONLinesWriter.appendString(parser.file, to: &fileText)
-            fileText.append(contentsOf: ",\"_sheet\":null,\"_row\":".utf8)
-        }
-        let direct = parser.plainBytesAreText
-        while true {
-            switch try parser.nextRaw() {
-            case .end:
-                try sink.flush(appending: out)
-                return count
-            case .record(let r):
-                try sink.flush(appending: out)
-                out.removeAll(keepingCapacity: true)
-                if csv {
-                    try writeCSV(r, columns: r.columns, union: false, provenance: provenance, csvWriter, &fields)
-                } else {
-                    try writeJSON(r, provenance: provenance, jsonWriter, &cache)
-                }
-                try sink.flush()
-            case .raw(let row):
-                // Padded ragged rows may have added columns.
-                if !csv && keys.count != parser.rawFieldCount {
-                    keys = parser.columns.map { JSONLinesWriter.keyPrefix($0.header) }
-                }
-                try parser.withRawFields { base, raw in
-                    if !csv { out.append(UInt8(ascii: "{")) }
-                    for i in 0..<raw.count {
-                        if csv {
-                            if i > 0 { out.append(delimiter) }
-                        } else {
-                            if i > 0 { out.append(UInt8(ascii: ",")) }
-                            out.append(contentsOf: keys[i])
-                        }
-                        let f = raw[i]
-                        if f.kind == .plain && direct {
-                            let bytes = UnsafeBufferPointer(start: base + f.start, count: f.count)
-                            if TextDecoding.isValidUTF8(bytes) {
-                                if csv {
-                                    CSVWriter.appendField(bytes: bytes, delimiter: delimiter, to: &out)
-                                } else {
-                                    JSONLinesWriter.appendString(bytes: bytes, to: &out)
-                                }
-                                continue
-                            }
-                        }
-                        try parser.withRawField(i) { bytes in
-                            if csv {
-                                CSVWriter.appendField(bytes: bytes, delimiter: delimiter, to: &out)
-                            } else {
-                                JSONLinesWriter.appendString(bytes: bytes, to: &out)
-                            }
-                        }
-                    }
-                }
-                if provenance {
-                    if csv { out.append(delimiter) }
-                    out.append(contentsOf: fileText)
-                    if csv { out.append(contentsOf: [delimiter, delimiter]) }
-                    out.append(contentsOf: String(row).utf8)
-                }
-                if csv {
-                    out.append(UInt8(ascii: "\n"))
-                } else {
-                    out.append(contentsOf: "}\n".utf8)
-                }
-                if out.count >= OutputSink.chunkSize {
-                    try sink.flush(appending: out)
-                    out.removeAll(keepingCapacity: true)
-                }
-            }
-            count += 1
-            if count & 0xFFFF == 0 { progress?(count) }
-        }
-    }
-
-    /// JSON input to JSON Lines: each value's bytes go from the read buffer straight into the
-    /// output (strings without escapes are not decoded and re-encoded), with no `String` per value.
-    private static func convertRaw(
-        _ parser: JSONRecordParser, sink: OutputSink, provenance: Bool, progress: ((Int) -> Void)?
-    ) throws -> Int {
-        var count = 0
-        var out: [UInt8] = []
-        out.reserveCapacity(OutputSink.chunkSize + (64 << 10))
         var columns: [Column] = []
         var keys: [[UInt8]] = []
         var fileText: [UInt8] = []
-        JSONLinesWriter.appendString(parser.file, to: &fileText)
-        fileText.append(contentsOf: ",\"_sheet\":null,\"_row\":".utf8)
-        while let (row, recordColumns) = try parser.nextRaw() {
-            if recordColumns != columns {
-                columns = recordColumns
-                keys = columns.map { JSONLinesWriter.keyPrefix($0.header) }
+        if csv {
+            Array(file.utf8).withUnsafeBufferPointer {
+                CSVWriter.appendField(bytes: $0, delimiter: delimiter, to: &fileText)
             }
-            out.append(UInt8(ascii: "{"))
-            try parser.appendRawValues(keys: keys, to: &out)
-            if provenance {
-                out.append(contentsOf: (keys.isEmpty ? "\"_file\":" : ",\"_file\":").utf8)
-                out.append(contentsOf: fileText)
-                out.append(contentsOf: String(row).utf8)
+        } else {
+            JSONLinesWriter.appendString(file, to: &fileText)
+            fileText.append(contentsOf: ",\"_sheet\":null,\"_row\":".utf8)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(OutputSink.chunkSize + (64 << 10))
+        var count = 0
+        while let batch = pipeline.next() {
+            defer { pipeline.recycle(batch) }
+            var cell = 0
+            var start = 0
+            for entry in batch.entries {
+                switch entry {
+                case .record(let r):
+                    try sink.flush(appending: out)
+                    out.removeAll(keepingCapacity: true)
+                    if csv {
+                        try writeCSV(r, columns: r.columns, union: false, provenance: provenance, csvWriter, &fields)
+                    } else {
+                        try writeJSON(r, provenance: provenance, jsonWriter, &cache)
+                    }
+                    try sink.flush()
+                case .cells(let row, let n, let recordColumns):
+                    if !csv && recordColumns != columns {
+                        columns = recordColumns
+                        keys = columns.map { JSONLinesWriter.keyPrefix($0.header) }
+                    }
+                    batch.bytes.withUnsafeBufferPointer { bytes in
+                        if !csv { out.append(UInt8(ascii: "{")) }
+                        for k in 0..<n {
+                            let end = batch.cellEnds[cell]
+                            let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                            if csv {
+                                if k > 0 { out.append(delimiter) }
+                                CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
+                            } else {
+                                if k > 0 { out.append(UInt8(ascii: ",")) }
+                                out.append(contentsOf: keys[k])
+                                JSONLinesWriter.appendString(bytes: text, to: &out)
+                            }
+                            start = end
+                            cell += 1
+                        }
+                    }
+                    if provenance {
+                        if csv {
+                            out.append(delimiter)
+                        } else if n > 0 {
+                            out.append(UInt8(ascii: ","))
+                        }
+                        if !csv { out.append(contentsOf: "\"_file\":".utf8) }
+                        out.append(contentsOf: fileText)
+                        if csv { out.append(contentsOf: [delimiter, delimiter]) }
+                        out.append(contentsOf: String(row).utf8)
+                    }
+                    out.append(contentsOf: (csv ? "\n" : "}\n").utf8)
+                    if out.count >= OutputSink.chunkSize {
+                        try sink.flush(appending: out)
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+                count += 1
+                if count & 0xFFFF == 0 { progress?(count) }
             }
-            out.append(contentsOf: "}\n".utf8)
-            if out.count >= OutputSink.chunkSize {
-                try sink.flush(appending: out)
-                out.removeAll(keepingCapacity: true)
-            }
-            count += 1
-            if count & 0xFFFF == 0 { progress?(count) }
+            if let error = batch.error { throw error }
         }
         try sink.flush(appending: out)
         return count

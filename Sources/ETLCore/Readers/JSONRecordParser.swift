@@ -124,45 +124,41 @@ final class JSONRecordParser: RecordReader {
     }
 
     /// Parses the next record that is not entirely empty without making `String`s of its values
-    /// (for ``Converter``): its row and columns, its values left for ``appendRawValues(keys:to:)``.
+    /// (for ``Converter``): its row and columns, its values left for ``appendRawTexts(to:ends:)``.
     /// nil at the end of the input.
     func nextRaw() throws -> (row: Int, columns: [Column])? {
         try step()
     }
 
-    /// Appends the record from ``nextRaw()`` as JSON members: `keys[k]` (an escaped `"key":`)
-    /// then value `k` as a JSON string of its canonical text, comma-separated.
+    /// Appends the canonical text of each value of the record from ``nextRaw()`` to `bytes`, and
+    /// each one's end offset to `ends`; returns how many values there are.
     /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
-    func appendRawValues(keys: [[UInt8]], to out: inout [UInt8]) throws {
-        // Pointers taken once: calling into `tok` or passing `parts` per value copied both structs
-        // (a dozen retains and releases a value, 40% of the time).
+    func appendRawTexts(to bytes: inout [UInt8], ends: inout [Int]) throws -> Int {
         let base = UnsafePointer(tok.p)
         let failure: (UnsafeBufferPointer<UInt8>, Int) -> ReadError = { [tok] bytes, line in
             tok.encodingError(bytes, line: line)
         }
-        try parts.leaves.withUnsafeBufferPointer { leaves in
+        return try parts.leaves.withUnsafeBufferPointer { leaves in
             try parts.valueBytes.withUnsafeBufferPointer { side in
-                for k in 0..<leaves.count {
-                    if k > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: keys[k])
-                    let leaf = leaves[k]
+                for leaf in leaves {
                     switch leaf.kind {
-                    case .empty: out.append(contentsOf: [0x22, 0x22])
-                    case .yes: out.append(contentsOf: "\"TRUE\"".utf8)
-                    case .no: out.append(contentsOf: "\"FALSE\"".utf8)
+                    case .empty: break
+                    case .yes: bytes.append(contentsOf: "TRUE".utf8)
+                    case .no: bytes.append(contentsOf: "FALSE".utf8)
                     case .number:
-                        JSONLinesWriter.appendString(
-                            bytes: UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start), to: &out
-                        )
+                        bytes.append(
+                            contentsOf: UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start))
                     case .text:
-                        let bytes =
+                        let text =
                             leaf.inBuffer
                             ? UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start)
                             : UnsafeBufferPointer(rebasing: side[leaf.start..<leaf.end])
-                        guard TextDecoding.isValidUTF8(bytes) else { throw failure(bytes, leaf.line) }
-                        JSONLinesWriter.appendString(bytes: bytes, to: &out)
+                        guard TextDecoding.isValidUTF8(text) else { throw failure(text, leaf.line) }
+                        bytes.append(contentsOf: text)
                     }
+                    ends.append(bytes.count)
                 }
+                return leaves.count
             }
         }
     }

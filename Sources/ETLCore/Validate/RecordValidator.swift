@@ -14,7 +14,9 @@ public final class RecordValidator {
     }
 
     private let checks: [Check]
-    private var hints: [Int] = []
+    /// The field keys of the latest record layout and, per check, where its field is (nil: absent).
+    private var layoutKeys: [String] = []
+    private var layoutPositions: [Int?] = []
     private var uniqueFields: [String] = []
     private var seen: [String: UniqueIndex] = [:]
     private var regexes: [String: NSRegularExpression] = [:]
@@ -40,7 +42,6 @@ public final class RecordValidator {
         var seenNames = Set<String>()
         uniqueFields = uniqueFields.filter { seenNames.insert($0).inserted }
         self.checks = checks
-        hints = [Int](repeating: -1, count: checks.count)
         for c in checks {
             if case .pattern(let p) = c.check, regexes[p] == nil {
                 regexes[p] = try? NSRegularExpression(pattern: "^(?:\(p))$")
@@ -55,9 +56,9 @@ public final class RecordValidator {
     public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
         // A field the normaliser already flagged (unparseable, unmapped) is not judged again.
         let typed = issues.isEmpty ? [] : Set(issues.map(\.field))
+        let positions = positions(in: record)
         for n in checks.indices where typed.isEmpty || !typed.contains(checks[n].field) {
-            let position = record.index(of: checks[n].field, hint: hints[n])
-            if let position { hints[n] = position }
+            let position = positions[n]
             let value = position.map { record.fields[$0].value } ?? .null
             if let message = Self.failure(of: checks[n].check, field: checks[n].field, value: value, regexes: regexes) {
                 let c = checks[n]
@@ -69,7 +70,9 @@ public final class RecordValidator {
             }
         }
         for f in uniqueFields {
-            guard let v = record[f], !v.isEmpty else { continue }
+            guard let i = record.index(of: f) else { continue }
+            let v = record.fields[i].value
+            if v.isEmpty { continue }
             let text = v.plainText
             if let first = seen[f, default: UniqueIndex()].firstRow(of: text, row: record.source.row) {
                 issues.append(
@@ -80,6 +83,26 @@ public final class RecordValidator {
                             "\(f) \"\(text)\" is already used by row \(first); keys must be unique within the catalog"))
             }
         }
+    }
+
+    /// Where each check's field is in `record`. Records of one pipeline share their layout (the
+    /// normaliser's fields in order, sometimes one more for unmapped columns), so the positions are
+    /// worked out once per layout: a record's keys are compared with the cached ones (the same
+    /// `String`s, so each comparison is a pointer check), instead of searching every field a rule
+    /// set names, present or not, on every row.
+    private func positions(in record: NormalisedRecord) -> [Int?] {
+        var same = record.fields.count == layoutKeys.count
+        if same {
+            for i in 0..<layoutKeys.count where record.fields[i].key != layoutKeys[i] {
+                same = false
+                break
+            }
+        }
+        if !same {
+            layoutKeys = record.fields.map(\.key)
+            layoutPositions = checks.map { c in record.index(of: c.field) }
+        }
+        return layoutPositions
     }
 
     static func codePoints(_ s: String) -> Int { s.unicodeScalars.count }
