@@ -13,7 +13,7 @@ final class CellTextBatch: @unchecked Sendable {
     }
 
     /// Every cell's text, back to back.
-    var bytes: [UInt8] = []
+    let bytes = WriteBuffer(capacity: 1 << 20)
     /// The end offset of each cell in `bytes`.
     var cellEnds: [Int] = []
     /// The records, in file order.
@@ -27,7 +27,7 @@ final class CellTextBatch: @unchecked Sendable {
     var isFull: Bool { bytes.count >= 1 << 19 || entries.count >= 2048 }
 
     func reset() {
-        bytes.removeAll(keepingCapacity: true)
+        bytes.removeAll()
         cellEnds.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         error = nil

@@ -161,7 +161,7 @@ public enum Converter {
         let pipeline = CellTextPipeline { batch in
             while !batch.isFull {
                 guard let (row, columns) = try parser.nextRaw() else { return false }
-                let n = try parser.appendRawTexts(to: &batch.bytes, ends: &batch.cellEnds)
+                let n = try parser.appendRawTexts(to: batch.bytes, ends: &batch.cellEnds)
                 batch.entries.append(.cells(row: row, count: n, columns: columns))
             }
             return true
@@ -193,18 +193,17 @@ public enum Converter {
             JSONLinesWriter.appendString(file, to: &fileText)
             fileText.append(contentsOf: ",\"_sheet\":null,\"_row\":".utf8)
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(OutputSink.chunkSize + (64 << 10))
+        var out = WriteBuffer(capacity: OutputSink.chunkSize + (64 << 10))
         var count = 0
         while let batch = pipeline.next() {
             defer { pipeline.recycle(batch) }
             var cell = 0
             var start = 0
+            let bytes = batch.bytes.bytes
             for entry in batch.entries {
                 switch entry {
                 case .record(let r):
-                    try sink.flush(appending: out)
-                    out.removeAll(keepingCapacity: true)
+                    try sink.flush(draining: out)
                     if csv {
                         try writeCSV(r, columns: r.columns, union: false, provenance: provenance, csvWriter, &fields)
                     } else {
@@ -216,22 +215,20 @@ public enum Converter {
                         columns = recordColumns
                         keys = columns.map { JSONLinesWriter.keyPrefix($0.header) }
                     }
-                    batch.bytes.withUnsafeBufferPointer { bytes in
-                        if !csv { out.append(UInt8(ascii: "{")) }
-                        for k in 0..<n {
-                            let end = batch.cellEnds[cell]
-                            let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                            if csv {
-                                if k > 0 { out.append(delimiter) }
-                                CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
-                            } else {
-                                if k > 0 { out.append(UInt8(ascii: ",")) }
-                                out.append(contentsOf: keys[k])
-                                JSONLinesWriter.appendString(bytes: text, to: &out)
-                            }
-                            start = end
-                            cell += 1
+                    if !csv { out.append(UInt8(ascii: "{")) }
+                    for k in 0..<n {
+                        let end = batch.cellEnds[cell]
+                        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                        if csv {
+                            if k > 0 { out.append(delimiter) }
+                            CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
+                        } else {
+                            if k > 0 { out.append(UInt8(ascii: ",")) }
+                            out.append(keys[k])
+                            JSONLinesWriter.appendString(bytes: text, to: &out)
                         }
+                        start = end
+                        cell += 1
                     }
                     if provenance {
                         if csv {
@@ -239,23 +236,23 @@ public enum Converter {
                         } else if n > 0 {
                             out.append(UInt8(ascii: ","))
                         }
-                        if !csv { out.append(contentsOf: "\"_file\":".utf8) }
-                        out.append(contentsOf: fileText)
-                        if csv { out.append(contentsOf: [delimiter, delimiter]) }
-                        out.append(contentsOf: String(row).utf8)
+                        if !csv { out.append("\"_file\":") }
+                        out.append(fileText)
+                        if csv {
+                            out.append(delimiter)
+                            out.append(delimiter)
+                        }
+                        out.append(String(row))
                     }
-                    out.append(contentsOf: (csv ? "\n" : "}\n").utf8)
-                    if out.count >= OutputSink.chunkSize {
-                        try sink.flush(appending: out)
-                        out.removeAll(keepingCapacity: true)
-                    }
+                    out.append(csv ? "\n" : "}\n")
+                    if out.count >= OutputSink.chunkSize { try sink.flush(draining: out) }
                 }
                 count += 1
                 if count & 0xFFFF == 0 { progress?(count) }
             }
             if let error = batch.error { throw error }
         }
-        try sink.flush(appending: out)
+        try sink.flush(draining: out)
         return count
     }
 

@@ -56,9 +56,15 @@ enum ByteScan {
         let raw = UnsafeRawPointer(p)
         let sq = splat(0x22)
         let sb = splat(0x5C)
+        @inline(__always) func special(_ x: UInt64) -> UInt64 {
+            ((x &- ones &* 0x20) | ((x ^ sq) &- ones) | ((x ^ sb) &- ones)) & ~x & highs
+        }
+        while i + 16 <= end {
+            if special(load(raw, i)) | special(load(raw, i + 8)) != 0 { break }
+            i += 16
+        }
         while i + 8 <= end {
-            let x = load(raw, i)
-            if hasLess(x, 0x20) || hasZero(x ^ sq) || hasZero(x ^ sb) { break }
+            if special(load(raw, i)) != 0 { break }
             i += 8
         }
         while i < end {

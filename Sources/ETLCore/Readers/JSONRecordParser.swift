@@ -133,7 +133,7 @@ final class JSONRecordParser: RecordReader {
     /// Appends the canonical text of each value of the record from ``nextRaw()`` to `bytes`, and
     /// each one's end offset to `ends`; returns how many values there are.
     /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
-    func appendRawTexts(to bytes: inout [UInt8], ends: inout [Int]) throws -> Int {
+    func appendRawTexts(to bytes: WriteBuffer, ends: inout [Int]) throws -> Int {
         let base = UnsafePointer(tok.p)
         let failure: (UnsafeBufferPointer<UInt8>, Int) -> ReadError = { [tok] bytes, line in
             tok.encodingError(bytes, line: line)
@@ -143,8 +143,8 @@ final class JSONRecordParser: RecordReader {
                 for leaf in leaves {
                     switch leaf.kind {
                     case .empty: break
-                    case .yes: bytes.append(contentsOf: "TRUE".utf8)
-                    case .no: bytes.append(contentsOf: "FALSE".utf8)
+                    case .yes: bytes.append("TRUE")
+                    case .no: bytes.append("FALSE")
                     case .number:
                         bytes.append(
                             contentsOf: UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start))

@@ -39,7 +39,9 @@ public final class CSVWriter {
     }
 
     /// Appends one field's UTF-8 bytes to `out`, quoted only when needed (see the instance method).
-    public static func appendField(bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to out: inout [UInt8]) {
+    public static func appendField<Out: ByteAppender>(
+        bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to out: inout Out
+    ) {
         guard let base = bytes.baseAddress else { return }
         let n = bytes.count
         var i = ByteScan.first(base, from: 0, to: n, delimiter, 0x22, 0x0A, 0x0D)

@@ -74,7 +74,7 @@ public final class JSONLinesWriter {
     /// Appends valid UTF-8 bytes as a JSON string literal (RFC 8259 escaping; non-ASCII kept as is).
     ///
     /// Runs of bytes that need no escaping are found 8 at a time and copied in bulk.
-    public static func appendString(bytes buf: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public static func appendString<Out: ByteAppender>(bytes buf: UnsafeBufferPointer<UInt8>, to out: inout Out) {
         out.append(0x22)
         guard let base = buf.baseAddress else {
             out.append(0x22)
@@ -95,7 +95,7 @@ public final class JSONLinesWriter {
             case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
             case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
             default:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]])
+                for b in [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]] { out.append(b) }
             }
             i += 1
             runStart = i

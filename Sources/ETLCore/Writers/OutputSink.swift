@@ -83,22 +83,37 @@ public final class OutputSink {
             _ = try background.hand(bytes)
             return
         }
-        try Self.write(all: bytes, fd: fd, path: path)
+        try bytes.withUnsafeBufferPointer { try Self.write(all: $0, fd: fd, path: path) }
+    }
+
+    /// Writes what is buffered, then the bytes of `buffer`, and empties it.
+    /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
+    public func flush(draining buffer: WriteBuffer) throws {
+        if let background {
+            if !self.buffer.isEmpty { try flush() }
+            _ = try background.hand(Array(buffer.bytes))
+        } else {
+            try flush()
+            try Self.write(all: buffer.bytes, fd: fd, path: path)
+        }
+        buffer.removeAll()
     }
 
     fileprivate static func write(all bytes: [UInt8], fd: Int32, path: String) throws {
+        try bytes.withUnsafeBufferPointer { try write(all: $0, fd: fd, path: path) }
+    }
+
+    fileprivate static func write(all bytes: UnsafeBufferPointer<UInt8>, fd: Int32, path: String) throws {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         let total = bytes.count
-        try bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            while offset < total {
-                let n = Glibc.write(fd, base + offset, total - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw WriteError(path: path, message: "write failed (\(String(cString: strerror(errno))))")
-                }
-                offset += n
+        while offset < total {
+            let n = Glibc.write(fd, base + offset, total - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WriteError(path: path, message: "write failed (\(String(cString: strerror(errno))))")
             }
+            offset += n
         }
     }
 
