@@ -197,21 +197,32 @@ public final class RecordNormaliser {
         fields.reserveCapacity(stage.fields.count + 1)
         var fieldColumns: [Column?] = []
         fieldColumns.reserveCapacity(stage.fields.count + 1)
+        guard let first = specs.baseAddress else { return finish(record, &fields, &fieldColumns) }
         for fi in 0..<specs.count {
+            // Through the pointer's `pointee` (an addressor) each member is read in place; the
+            // buffer's subscript copied the whole spec, a dozen retains, for every field of every row.
+            let spec = first + fi
             var cell: CellValue = .empty
             var column: Column? = nil
-            if let c = specs[fi].constant {
+            if let c = spec.pointee.constant {
                 cell = .text(c)
-            } else if let t = specs[fi].template {
+            } else if let t = spec.pointee.template {
                 cell = .text(render(t, indices: templateIndices[fi], record: record))
             } else if let i = resolved[fi], i < record.values.count {
                 cell = record.values[i]
                 column = record.columns[i]
             }
-            let value = convert(cell, spec: specs[fi], index: fi, record: record, column: column, issues: &issues)
-            fields.append(JSONField(specs[fi].name, value))
+            let value = convert(cell, spec: spec, index: fi, record: record, column: column, issues: &issues)
+            fields.append(JSONField(spec.pointee.name, value))
             fieldColumns.append(column)
         }
+        return finish(record, &fields, &fieldColumns)
+    }
+
+    /// The unmapped columns and the key, after the fields.
+    private func finish(
+        _ record: Record, _ fields: inout [JSONField], _ fieldColumns: inout [Column?]
+    ) -> NormalisedRecord {
         if stage.unmapped != .drop {
             var extra: [JSONField] = []
             for i in unusedIndices where i < record.values.count && !record.values[i].isEmpty {
@@ -272,16 +283,17 @@ public final class RecordNormaliser {
     }
 
     private func convert(
-        _ cell: CellValue, spec: FieldSpec, index: Int, record: Record, column: Column?, issues: inout [RecordIssue]
+        _ cell: CellValue, spec sp: UnsafeMutablePointer<FieldSpec>, index: Int, record: Record, column: Column?,
+        issues: inout [RecordIssue]
     ) -> JSONValue {
         // Typed cells go straight to typed targets.
-        switch (cell, spec.type) {
+        switch (cell, sp.pointee.type) {
         case (.date(let d), .datetime): return .string(d.iso8601DateTime)
         case (.date(let d), .date): return .string(LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601)
         case (.number(let n), .datetime), (.number(let n), .date):
             if let d = LocalDateTime(excelSerial: n, system: .system1900), n > 59 {
                 return .string(
-                    spec.type == .date
+                    sp.pointee.type == .date
                         ? LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601 : d.iso8601DateTime)
             }
         case (.number(let n), .number): return .number(CellValue.canonicalNumber(n))
@@ -291,10 +303,10 @@ public final class RecordNormaliser {
         default: break
         }
         var s = cell.canonicalText
-        if spec.trim { s = Self.trim(s) }
-        if spec.collapseWhitespace { s = Self.collapse(s) }
-        if spec.nfc && !Self.isASCII(s) && !Self.isSurelyNFC(s) { s = s.precomposedStringWithCanonicalMapping }
-        if let p = spec.extract, let re = regexes[p], !s.isEmpty {
+        if sp.pointee.trim { s = Self.trim(s) }
+        if sp.pointee.collapseWhitespace { s = Self.collapse(s) }
+        if sp.pointee.nfc && !Self.isASCII(s) && !Self.isSurelyNFC(s) { s = s.precomposedStringWithCanonicalMapping }
+        if let p = sp.pointee.extract, let re = regexes[p], !s.isEmpty {
             let ns = s as NSString
             if let m = re.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)) {
                 let r = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range
@@ -303,101 +315,106 @@ public final class RecordNormaliser {
                 s = ""
             }
         }
-        for (p, with) in spec.replacements {
+        for (p, with) in sp.pointee.replacements {
             guard let re = regexes[p], !s.isEmpty else { continue }
             s = re.stringByReplacingMatches(
                 in: s, range: NSRange(location: 0, length: (s as NSString).length), withTemplate: with)
         }
-        if spec.map != nil, !s.isEmpty {
+        if sp.pointee.map != nil, !s.isEmpty {
             if let v = mapsExact[index][s] ?? mapsFolded[index][s.lowercased()] {
                 s = v
             } else {
-                switch spec.onUnmapped {
-                case .keep: note(spec.name, "unmapped_value", s)
+                switch sp.pointee.onUnmapped {
+                case .keep: note(sp.pointee.name, "unmapped_value", s)
                 case .null:
-                    note(spec.name, "unmapped_value", s)
+                    note(sp.pointee.name, "unmapped_value", s)
                     s = ""
                 case .error:
                     issues.append(
                         RecordIssue(
-                            source: record.source, column: column, field: spec.name, value: s, rule: "unmapped_value",
+                            source: record.source, column: column, field: sp.pointee.name, value: s,
+                            rule: "unmapped_value",
                             severity: .error,
                             message:
-                                "\(spec.name): \"\(s)\" is not in the value map; add it to map: or set on_unmapped: keep"
+                                "\(sp.pointee.name): \"\(s)\" is not in the value map; add it to map: or set on_unmapped: keep"
                         ))
                 }
             }
         }
-        if let l = spec.lookup, !s.isEmpty {
+        if let l = sp.pointee.lookup, !s.isEmpty {
             let id = l.file + "\u{0}" + l.keyColumn + "\u{0}" + l.valueColumn
             if let v = lookups[id]?[s] ?? lookupsFolded[id]?[s.lowercased()] {
                 s = v
             } else {
                 switch l.onMissing {
-                case .keep: note(spec.name, "lookup_missing", s)
+                case .keep: note(sp.pointee.name, "lookup_missing", s)
                 case .null:
-                    note(spec.name, "lookup_missing", s)
+                    note(sp.pointee.name, "lookup_missing", s)
                     s = ""
                 case .error:
                     issues.append(
                         RecordIssue(
-                            source: record.source, column: column, field: spec.name, value: s, rule: "lookup_missing",
+                            source: record.source, column: column, field: sp.pointee.name, value: s,
+                            rule: "lookup_missing",
                             severity: .error,
                             message:
-                                "\(spec.name): \"\(s)\" is not in the lookup table \((l.file as NSString).lastPathComponent); add a row for it"
+                                "\(sp.pointee.name): \"\(s)\" is not in the lookup table \((l.file as NSString).lastPathComponent); add a row for it"
                         ))
                 }
             }
         }
-        if let c = spec.letterCase, !s.isEmpty {
+        if let c = sp.pointee.letterCase, !s.isEmpty {
             switch c {
             case .upper: if !s.utf8.allSatisfy({ $0 < 0x61 || ($0 > 0x7A && $0 < 0x80) }) { s = s.uppercased() }
             case .lower: if !s.utf8.allSatisfy({ $0 < 0x41 || ($0 > 0x5A && $0 < 0x80) }) { s = s.lowercased() }
             case .title: s = Self.titleCase(s)
             }
         }
-        if s.isEmpty, let d = spec.defaultValue {
+        if s.isEmpty, let d = sp.pointee.defaultValue {
             s = d
-            if spec.constant == nil && (spec.from.isEmpty == false || spec.template != nil) {
-                note(spec.name, "default_used", d)
+            if sp.pointee.constant == nil && (sp.pointee.from.isEmpty == false || sp.pointee.template != nil) {
+                note(sp.pointee.name, "default_used", d)
             }
         }
-        if s.isEmpty { return spec.type == .list ? .array([]) : .null }
-        if let sep = spec.split {
+        if s.isEmpty { return sp.pointee.type == .list ? .array([]) : .null }
+        if let sep = sp.pointee.split {
             let parts = Self.split(s, on: sep).map { Self.trim($0) }.filter { !$0.isEmpty }
-            if let n = spec.item {
+            if let n = sp.pointee.item {
                 guard n <= parts.count else { return .null }
                 s = parts[n - 1]
-            } else if let j = spec.join {
+            } else if let j = sp.pointee.join {
                 return .string(parts.joined(separator: j))
             } else {
                 return .array(parts.map { .string($0) })
             }
         }
+        // Captures the name, not the spec: a local function that reads `spec` copied all of it
+        // into its context on every call of `convert`.
+        let name = sp.pointee.name
         func typeIssue(_ kind: String, _ expected: String) {
-            note(spec.name, kind, s)
+            note(name, kind, s)
             issues.append(
                 RecordIssue(
-                    source: record.source, column: column, field: spec.name, value: s, rule: "type", severity: .error,
-                    message:
-                        "\(spec.name): cannot read \"\(s.count > 60 ? String(s.prefix(60)) + "…" : s)\" as \(expected)")
+                    source: record.source, column: column, field: name, value: s, rule: "type", severity: .error,
+                    message: "\(name): cannot read \"\(s.count > 60 ? String(s.prefix(60)) + "…" : s)\" as \(expected)")
             )
         }
-        switch spec.type {
+        switch sp.pointee.type {
         case .string: return .string(s)
         case .list: return .array([.string(s)])
         case .integer:
-            if let n = Self.parseNumber(s, decimalComma: spec.decimalComma), n == n.rounded(), abs(n) < 1e15 {
+            if let n = Self.parseNumber(s, decimalComma: sp.pointee.decimalComma), n == n.rounded(), abs(n) < 1e15 {
                 return .number(String(Int64(n)))
             }
             typeIssue("unparseable_number", "a whole number")
             return .string(s)
         case .number:
-            if let n = Self.parseNumber(s, decimalComma: spec.decimalComma) {
-                return .number(Self.numberText(s, n, decimalComma: spec.decimalComma))
+            if let n = Self.parseNumber(s, decimalComma: sp.pointee.decimalComma) {
+                return .number(Self.numberText(s, n, decimalComma: sp.pointee.decimalComma))
             }
             typeIssue(
-                "unparseable_number", "a number\(spec.decimalComma ? "" : " (set decimal_comma: true for 49,90)")")
+                "unparseable_number", "a number\(sp.pointee.decimalComma ? "" : " (set decimal_comma: true for 49,90)")"
+            )
             return .string(s)
         case .boolean:
             switch s.lowercased() {
@@ -409,19 +426,21 @@ public final class RecordNormaliser {
             }
         case .date, .datetime:
             var d: LocalDateTime? = DatePattern.parseISO(s)
-            if d == nil { for f in spec.dateFormats { if let p = DatePattern(f), let v = p.parse(s) { d = v; break } } }
+            if d == nil {
+                for f in sp.pointee.dateFormats { if let p = DatePattern(f), let v = p.parse(s) { d = v; break } }
+            }
             if d == nil, let n = Double(s), n > 59, n < 2_958_466 {
                 d = LocalDateTime(excelSerial: n, system: .system1900)
             }
             if let d {
                 return .string(
-                    spec.type == .date
+                    sp.pointee.type == .date
                         ? LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601 : d.iso8601DateTime)
             }
             let hint =
-                spec.dateFormats.isEmpty
+                sp.pointee.dateFormats.isEmpty
                 ? "; add date_format: dd/MM/yyyy (or the pattern your file uses)"
-                : " with \(spec.dateFormats.joined(separator: ", ")) or ISO 8601"
+                : " with \(sp.pointee.dateFormats.joined(separator: ", ")) or ISO 8601"
             typeIssue("unparseable_date", "a date\(hint)")
             return .string(s)
         }
