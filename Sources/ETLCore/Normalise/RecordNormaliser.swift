@@ -467,8 +467,10 @@ public final class RecordNormaliser {
 
     static func numberText(_ s: String, _ n: Double, decimalComma: Bool) -> String {
         let t = s.utf8.contains(0x20) ? s.replacingOccurrences(of: " ", with: "") : s
-        if !decimalComma || !t.contains(","), t.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
-            !t.hasPrefix("."), !t.hasSuffix("."), !t.hasPrefix("-.")
+        // Byte tests throughout: `String.contains(_:)` with a string goes through Foundation's CFStringFind.
+        let u = t.utf8
+        if !decimalComma || !u.contains(0x2C), u.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
+            u.first != 0x2E, u.last != 0x2E, !u.starts(with: [0x2D, 0x2E])
         {
             return t
         }
