@@ -134,6 +134,20 @@ struct ConvertByteChannelTests {
         }
     }
 
+    /// An input that cannot be opened fails before the output file is created or truncated.
+    @Test(arguments: ["missing.csv", "missing.jsonl", "missing.json"])
+    func anUnreadableInputLeavesTheOutputAlone(_ name: String) throws {
+        let dir = Fixture.tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out.jsonl"
+        try "keep me".write(toFile: out, atomically: true, encoding: .utf8)
+        #expect(throws: ReadError.self) {
+            try Converter.convert(
+                input: dir + "/" + name, output: out, format: .jsonl, options: ReadOptions(), provenance: false)
+        }
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
+    }
+
     /// A file of several MiB, so records and fields straddle the 1 MiB read buffer: quoted line
     /// breaks, doubled quotes, JSON escapes, non-ASCII text, empty cells and blank lines.
     @Test func filesBiggerThanTheBufferConvertAsTheirRecordsRead() throws {

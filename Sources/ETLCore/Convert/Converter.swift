@@ -68,19 +68,22 @@ public enum Converter {
             }
             unionColumns = order.compactMap { byHeader[$0] }
         }
-        let sink = try OutputSink(path: output)
+        // Each path opens its input before the output, so an unreadable input never truncates it.
         if unionColumns == nil, let parser = try Readers.csvParser(input, options: options) {
+            let sink = try OutputSink(path: output)
             let count = try convertRaw(parser, sink: sink, format: format, provenance: provenance, progress: progress)
             try sink.close()
             return ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings)
         }
         if format == .jsonl && (inputFormat == .json || inputFormat == .jsonl) {
             let parser = try JSONRecordParser(path: input, options: options, chunkSize: 1 << 20)
+            let sink = try OutputSink(path: output)
             let count = try convertRaw(parser, sink: sink, provenance: provenance, progress: progress)
             try sink.close()
             return ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings)
         }
         let reader = try Readers.open(input, options: options)
+        let sink = try OutputSink(path: output)
         var count = 0
         switch format {
         case .csv:
