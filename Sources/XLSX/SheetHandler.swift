@@ -209,8 +209,7 @@ final class SheetHandler: SAXHandler {
                 )
                 return
             }
-            let s = sharedStrings[i]
-            materialised += Int64(s.utf8.count)
+            materialised += Int64(sharedStrings[i].utf8.count)
             if materialised > sharedStringsBudget {
                 fail(
                     .limitExceeded,
@@ -218,7 +217,15 @@ final class SheetHandler: SAXHandler {
                 )
                 return
             }
-            value = .text(s)
+            // The index travels, not the `String`: the reader looks it up on the consuming thread,
+            // so the table's strings are retained and released by that thread alone (a retain here
+            // and a release there made both cores fight over each string's reference count).
+            if cells.count >= 16_384 {
+                fail(.limitExceeded, "row \(rowNumber) lists more than 16,384 cells, more than a sheet has columns")
+                return
+            }
+            cells.append(XLSXCell(column: column, sharedIndex: i))
+            return
         case .inline, .formulaString, .isoDate:
             value = .text(CellText.string(buffer.bytes))
         case .bool:

@@ -20,11 +20,20 @@ public struct XLSXCell: Sendable, Hashable {
     public var column: Int
     /// The value (a formula cell holds its cached result).
     public var value: XLSXValue
+    /// While a row travels from the parsing thread: the shared string the value still has to be
+    /// looked up as (-1 once it has been, and always for cells that rows hand out).
+    var sharedIndex: Int32 = -1
 
     /// Creates a cell.
     public init(column: Int, value: XLSXValue) {
         self.column = column
         self.value = value
+    }
+
+    init(column: Int, sharedIndex: Int) {
+        self.column = column
+        self.value = .empty
+        self.sharedIndex = Int32(sharedIndex)
     }
 }
 

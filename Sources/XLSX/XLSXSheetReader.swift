@@ -16,12 +16,15 @@ public final class XLSXSheetReader {
     }
 
     private let source: Source
+    /// The shared-strings table, for the cells that arrive as an index into it.
+    private let sharedStrings: [String]
     private var batch: [XLSXRow] = []
     private var head = 0
     private var finished = false
 
-    init(sheet: XLSXSheet, producer: SheetRowProducer, background: Bool) {
+    init(sheet: XLSXSheet, producer: SheetRowProducer, sharedStrings: [String], background: Bool) {
         self.sheet = sheet
+        self.sharedStrings = sharedStrings
         if background, let pipeline = RowPipeline.start(producer) {
             source = .background(pipeline)
         } else {
@@ -65,11 +68,17 @@ public final class XLSXSheetReader {
                 case .end: next = nil
                 }
             }
-            guard let rows = next else {
+            guard var rows = next else {
                 finished = true
                 return nil
             }
             if rows.isEmpty { continue }
+            for r in rows.indices {
+                for c in rows[r].cells.indices where rows[r].cells[c].sharedIndex >= 0 {
+                    rows[r].cells[c].value = .text(sharedStrings[Int(rows[r].cells[c].sharedIndex)])
+                    rows[r].cells[c].sharedIndex = -1
+                }
+            }
             batch = rows
             head = 1
             return rows[0]

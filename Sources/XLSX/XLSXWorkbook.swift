@@ -168,7 +168,7 @@ public final class XLSXWorkbook {
             sharedStrings: strings, sharedStringsBytes: bytes, dateStyles: try dateStyles(), limits: limits,
             fileSize: archive.file.size)
         let producer = try SheetRowProducer(entry: entry, archive: archive, handler: handler)
-        return XLSXSheetReader(sheet: sheet, producer: producer, background: background)
+        return XLSXSheetReader(sheet: sheet, producer: producer, sharedStrings: strings, background: background)
     }
 
     private func sheetEntry(_ sheet: XLSXSheet) throws -> ZipEntry? {
