@@ -119,7 +119,6 @@ public enum Converter {
         if format == .csv {
             try CSVWriter(sink: sink).writeRow(header(parser.columns, provenance: provenance))
         }
-        let direct = parser.plainBytesAreText
         let pipeline = CellTextPipeline { batch in
             while !batch.isFull {
                 switch try parser.nextRaw() {
@@ -128,24 +127,7 @@ public enum Converter {
                 case .record(let r):
                     batch.entries.append(.record(r))
                 case .raw(let row):
-                    let n = parser.rawFieldCount
-                    try parser.withRawFields { base, raw in
-                        for i in 0..<n {
-                            let f = raw[i]
-                            if f.kind == .plain && direct {
-                                let bytes = UnsafeBufferPointer(start: base + f.start, count: f.count)
-                                if TextDecoding.isValidUTF8(bytes) {
-                                    batch.bytes.append(contentsOf: bytes)
-                                    batch.cellEnds.append(batch.bytes.count)
-                                    continue
-                                }
-                            }
-                            if f.kind != .empty {
-                                try parser.withRawField(i) { batch.bytes.append(contentsOf: $0) }
-                            }
-                            batch.cellEnds.append(batch.bytes.count)
-                        }
-                    }
+                    let n = try parser.appendRawTexts(to: batch.bytes, ends: &batch.cellEnds)
                     batch.entries.append(.cells(row: row, count: n, columns: parser.columns))
                 }
             }

@@ -40,7 +40,7 @@ final class CSVRecordParser: RecordReader {
     }
 
     /// One field of the record parsed last: a span of the buffer, or an index into `owned`.
-    struct RawField {
+    private struct RawField {
         enum Kind: UInt8 {
             /// Nothing between the delimiters (or `""`).
             case empty
@@ -61,7 +61,7 @@ final class CSVRecordParser: RecordReader {
     enum RawNext {
         /// The end of the file.
         case end
-        /// A record whose fields match the columns one for one, readable with ``withRawField(_:_:)``.
+        /// A record whose fields match the columns one for one, readable with ``appendRawTexts(to:ends:)``.
         case raw(row: Int)
         /// A record that needed fitting or was read ahead, whole.
         case record(Record)
@@ -161,8 +161,8 @@ final class CSVRecordParser: RecordReader {
     }
 
     /// The next record's fields as byte spans, for writers that copy cells without a `String` each
-    /// (``Converter``). `.raw` leaves the fields readable through ``rawFieldCount`` and
-    /// ``withRawField(_:_:)`` until the next call; a record that needs more than copying (a ragged
+    /// (``Converter``). `.raw` leaves the fields readable through ``appendRawTexts(to:ends:)`` until
+    /// the next call; a record that needs more than copying (a ragged
     /// row, the read-ahead first row) comes back whole as `.record`.
     func nextRaw() throws -> RawNext {
         if let r = readAhead {
@@ -183,24 +183,35 @@ final class CSVRecordParser: RecordReader {
         }
     }
 
-    /// Calls `body` with the read buffer's base and the fields of the record from ``nextRaw()``.
-    /// A `.plain` field is `base[start..<start + count]`; when ``plainBytesAreText`` and those bytes
-    /// are valid UTF-8 they are the cell's text, else ``withRawField(_:_:)`` decodes it.
-    func withRawFields<R>(_ body: (UnsafePointer<UInt8>, UnsafeBufferPointer<RawField>) throws -> R) rethrows -> R {
-        let base = UnsafePointer(input.base)
-        return try raw.withUnsafeBufferPointer { try body(base, $0) }
+    /// Appends the text of each field of the record from ``nextRaw()`` to `bytes` (as
+    /// ``withRawField(_:_:)`` gives it), and each one's end offset to `ends`; returns how many fields
+    /// there are.
+    /// - Throws: ``ReadError`` (`encoding`) for bytes that are not UTF-8 under `encoding: utf-8`.
+    func appendRawTexts(to bytes: WriteBuffer, ends: inout [Int]) throws -> Int {
+        let base = input.base
+        let direct = decoding != .windows1252
+        let n = raw.count
+        for i in 0..<n {
+            let f = raw[i]
+            if f.kind == .plain && direct {
+                // The common case, without a closure per field: bytes that are already UTF-8.
+                let span = UnsafeBufferPointer(start: base + f.start, count: f.count)
+                if TextDecoding.isValidUTF8(span) {
+                    bytes.append(contentsOf: span)
+                    ends.append(bytes.count)
+                    continue
+                }
+            }
+            if f.kind != .empty { try withRawField(i) { bytes.append(contentsOf: $0) } }
+            ends.append(bytes.count)
+        }
+        return n
     }
-
-    /// Whether a `.plain` field's bytes, when valid UTF-8, are its text (not under `encoding: windows-1252`).
-    var plainBytesAreText: Bool { decoding != .windows1252 }
-
-    /// How many fields the record from ``nextRaw()`` has (the column count).
-    var rawFieldCount: Int { raw.count }
 
     /// Calls `body` with field `index` of the record from ``nextRaw()`` as valid UTF-8 bytes (doubled
     /// quotes undone, Windows-1252 transcoded, as ``next()`` would read the text).
     /// - Throws: ``ReadError`` (`encoding`) for bytes that are not UTF-8 under `encoding: utf-8`.
-    func withRawField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+    private func withRawField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
         let f = raw[index]
         switch f.kind {
         case .empty:

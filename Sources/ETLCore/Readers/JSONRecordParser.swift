@@ -134,33 +134,11 @@ final class JSONRecordParser: RecordReader {
     /// each one's end offset to `ends`; returns how many values there are.
     /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
     func appendRawTexts(to bytes: WriteBuffer, ends: inout [Int]) throws -> Int {
-        let base = UnsafePointer(tok.p)
-        let failure: (UnsafeBufferPointer<UInt8>, Int) -> ReadError = { [tok] bytes, line in
-            tok.encodingError(bytes, line: line)
+        try tok.forEachText(in: parts) { _, text in
+            bytes.append(contentsOf: text)
+            ends.append(bytes.count)
         }
-        return try parts.leaves.withUnsafeBufferPointer { leaves in
-            try parts.valueBytes.withUnsafeBufferPointer { side in
-                for leaf in leaves {
-                    switch leaf.kind {
-                    case .empty: break
-                    case .yes: bytes.append("TRUE")
-                    case .no: bytes.append("FALSE")
-                    case .number:
-                        bytes.append(
-                            contentsOf: UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start))
-                    case .text:
-                        let text =
-                            leaf.inBuffer
-                            ? UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start)
-                            : UnsafeBufferPointer(rebasing: side[leaf.start..<leaf.end])
-                        guard TextDecoding.isValidUTF8(text) else { throw failure(text, leaf.line) }
-                        bytes.append(contentsOf: text)
-                    }
-                    ends.append(bytes.count)
-                }
-                return leaves.count
-            }
-        }
+        return parts.leaves.count
     }
 
     /// Walks to the next record that is not entirely empty and parses it.

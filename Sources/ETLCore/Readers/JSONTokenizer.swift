@@ -234,47 +234,50 @@ struct JSONTokenizer {
         }
     }
 
-    /// Calls `body` with leaf `k`'s text as valid UTF-8 (`TRUE` / `FALSE` for booleans, nothing for empty).
+    /// Calls `body` with the kind and the canonical text of each value of `o`, in order, as valid
+    /// UTF-8: a string's text, a number's exact source, `TRUE` / `FALSE`, nothing for empty. The
+    /// one place a value's bytes are found and checked, for ``values(of:)`` and for `convert`.
     /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
-    func withText<R>(of k: Int, in o: Parts, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
-        let leaf = o.leaves[k]
-        switch leaf.kind {
-        case .empty: return try body(UnsafeBufferPointer(start: nil, count: 0))
-        case .yes: return try Self.trueText.withUnsafeBufferPointer { try body($0) }
-        case .no: return try Self.falseText.withUnsafeBufferPointer { try body($0) }
-        case .number:
-            return try body(UnsafeBufferPointer(start: UnsafePointer(p + leaf.start), count: leaf.end - leaf.start))
-        case .text:
-            if leaf.inBuffer {
-                let bytes = UnsafeBufferPointer(start: UnsafePointer(p + leaf.start), count: leaf.end - leaf.start)
-                guard TextDecoding.isValidUTF8(bytes) else { throw encodingError(bytes, line: leaf.line) }
-                return try body(bytes)
-            }
-            return try o.valueBytes.withUnsafeBufferPointer { all in
-                let bytes = UnsafeBufferPointer(rebasing: all[leaf.start..<leaf.end])
-                guard TextDecoding.isValidUTF8(bytes) else { throw encodingError(bytes, line: leaf.line) }
-                return try body(bytes)
+    func forEachText(in o: Parts, _ body: (Leaf.Kind, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let base = UnsafePointer(p)
+        try o.leaves.withUnsafeBufferPointer { leaves in
+            try o.valueBytes.withUnsafeBufferPointer { side in
+                for leaf in leaves {
+                    let text: UnsafeBufferPointer<UInt8>
+                    switch leaf.kind {
+                    case .empty: text = UnsafeBufferPointer(start: nil, count: 0)
+                    case .yes: text = Self.bytes(of: "TRUE")
+                    case .no: text = Self.bytes(of: "FALSE")
+                    case .number: text = UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start)
+                    case .text:
+                        text =
+                            leaf.inBuffer
+                            ? UnsafeBufferPointer(start: base + leaf.start, count: leaf.end - leaf.start)
+                            : UnsafeBufferPointer(rebasing: side[leaf.start..<leaf.end])
+                        guard TextDecoding.isValidUTF8(text) else { throw encodingError(text, line: leaf.line) }
+                    }
+                    try body(leaf.kind, text)
+                }
             }
         }
     }
 
-    private static let trueText: [UInt8] = Array("TRUE".utf8)
-    private static let falseText: [UInt8] = Array("FALSE".utf8)
+    @inline(__always) private static func bytes(of s: StaticString) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
+    }
 
     /// The record's values as cells.
     /// - Throws: ``ReadError`` (`encoding`) when a string's bytes are not UTF-8.
     func values(of o: Parts) throws -> [CellValue] {
         var values: [CellValue] = []
         values.reserveCapacity(o.leaves.count)
-        for (k, leaf) in o.leaves.enumerated() {
-            switch leaf.kind {
+        try forEachText(in: o) { kind, text in
+            switch kind {
             case .empty: values.append(.empty)
             case .yes: values.append(.bool(true))
             case .no: values.append(.bool(false))
-            case .number:
-                values.append(.decimal(try withText(of: k, in: o) { String(decoding: $0, as: UTF8.self) }))
-            case .text:
-                values.append(.text(try withText(of: k, in: o) { String(decoding: $0, as: UTF8.self) }))
+            case .number: values.append(.decimal(String(decoding: text, as: UTF8.self)))
+            case .text: values.append(.text(String(decoding: text, as: UTF8.self)))
             }
         }
         return values
@@ -713,7 +716,7 @@ struct JSONTokenizer {
         )
     }
 
-    func encodingError(_ bytes: UnsafeBufferPointer<UInt8>, line l: Int) -> ReadError {
+    private func encodingError(_ bytes: UnsafeBufferPointer<UInt8>, line l: Int) -> ReadError {
         let bad = TextDecoding.firstInvalidUTF8(bytes).map { bytes[$0] } ?? 0
         var at = "line \(l)"
         if namesRecords && recordNumber > 0 { at = "record \(recordNumber) (line \(l))" }
