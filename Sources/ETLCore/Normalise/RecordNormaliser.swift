@@ -26,10 +26,9 @@ public struct NormalisedRecord: Sendable {
         self.key = key
     }
 
-    /// The position of a field, trying `hint` first (records of one pipeline share their layout).
-    @inline(__always) public func index(of field: String, hint: Int = -1) -> Int? {
-        if hint >= 0 && hint < fields.count && fields[hint].key == field { return hint }
-        return fields.firstIndex { $0.key == field }
+    /// The position of a field.
+    @inline(__always) public func index(of field: String) -> Int? {
+        fields.firstIndex { $0.key == field }
     }
 
     /// A field's value.

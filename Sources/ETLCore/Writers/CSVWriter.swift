@@ -29,16 +29,11 @@ public final class CSVWriter {
 
     @inline(__always) private func appendField(_ f: String) {
         var f = f
-        f.withUTF8 { appendField(bytes: $0) }
+        f.withUTF8 { Self.appendField(bytes: $0, delimiter: delimiter, to: &sink.buffer) }
     }
 
-    /// Appends one field's UTF-8 bytes, quoted (with doubled quotes) only when it holds the
+    /// Appends one field's UTF-8 bytes to `out`, quoted (with doubled quotes) only when it holds the
     /// delimiter, a quote or a line break. No formula escaping: for data, not reports.
-    public func appendField(bytes: UnsafeBufferPointer<UInt8>) {
-        Self.appendField(bytes: bytes, delimiter: delimiter, to: &sink.buffer)
-    }
-
-    /// Appends one field's UTF-8 bytes to `out`, quoted only when needed (see the instance method).
     public static func appendField<Out: ByteAppender>(
         bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, to out: inout Out
     ) {
@@ -62,14 +57,6 @@ public final class CSVWriter {
         out.append(0x22)
     }
 
-    /// Appends a delimiter between fields.
-    @inline(__always) public func appendDelimiter() { sink.buffer.append(delimiter) }
-
-    /// Ends a line and writes the buffer out when it is full.
-    @inline(__always) public func endRow() throws {
-        sink.buffer.append(UInt8(ascii: "\n"))
-        try sink.flushIfNeeded()
-    }
 }
 
 /// Spreadsheet formula-injection guard for reports: values starting with `=`, `+`, `-`, `@`,

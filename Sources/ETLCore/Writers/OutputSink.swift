@@ -75,17 +75,6 @@ public final class OutputSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes `bytes` out now, after flushing anything buffered.
-    /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
-    public func flush(appending bytes: [UInt8]) throws {
-        if !buffer.isEmpty { try flush() }
-        if let background {
-            _ = try background.hand(bytes)
-            return
-        }
-        try bytes.withUnsafeBufferPointer { try Self.write(all: $0, fd: fd, path: path) }
-    }
-
     /// Writes what is buffered, then the bytes of `buffer`, and empties it.
     /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
     public func flush(draining buffer: WriteBuffer) throws {
