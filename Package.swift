@@ -36,11 +36,13 @@ let package = Package(
             name: "CLibXML2", pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         .target(name: "XLSX", dependencies: ["CZlib", "CLibXML2"], swiftSettings: hot),
+        .target(name: "CPrefetch"),
         .target(
             name: "ETLCore",
             dependencies: [
                 "XLSX",
                 "Sandbox",
+                "CPrefetch",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -277,4 +277,85 @@ struct NormaliseValidateTests {
         #expect(DatePattern("dd.MM.yy HH:mm")?.parse("01.03.26 09:30")?.iso8601 == "2026-03-01T09:30:00")
         #expect(DatePattern("MM/yyyy") == nil)
     }
+
+    /// The one-pass shortcut may only say "clean" where trimming, collapsing and NFC change nothing.
+    @Test func cleanASCIIShortcutAgreesWithTheTransforms() {
+        let samples = [
+            "", "a", "Maison Aurel", "Cannes Voile Kaftan", "abcdefg h", "abcdefgh  ij", "abcdefg  hij",
+            "abcdefgh ijklmnop qrstuvw", "a       b", " lead", "trail ", "tab\there", "new\nline", "x\u{7F}y",
+            "Crème", "Cre\u{0300}me", "no\u{00A0}break", "0123456789abcdef 0123456789abcdef  z",
+            String(repeating: "word ", count: 40) + "end", String(repeating: "word ", count: 40) + " end",
+        ]
+        for s in samples {
+            let inner = RecordNormaliser.isCleanASCII(s, inner: true)
+            let outer = RecordNormaliser.isCleanASCII(s, inner: false)
+            if inner {
+                #expect(RecordNormaliser.collapse(RecordNormaliser.trim(s)) == s, "\(s.debugDescription)")
+                #expect(outer, "\(s.debugDescription)")
+            }
+            if outer {
+                #expect(RecordNormaliser.trim(s) == s, "\(s.debugDescription)")
+                #expect(s.utf8.allSatisfy { $0 < 0x80 }, "\(s.debugDescription)")
+            }
+        }
+        // Double spaces and control characters are found wherever they fall in an 8-byte word.
+        for k in 1..<20 {
+            let prefix = String(repeating: "x", count: k)
+            #expect(!RecordNormaliser.isCleanASCII(prefix + "  y", inner: true))
+            #expect(!RecordNormaliser.isCleanASCII(prefix + "\ty", inner: true))
+            #expect(RecordNormaliser.isCleanASCII(prefix + " y", inner: true))
+            #expect(RecordNormaliser.isCleanASCII(prefix + "\ty", inner: false))
+        }
+    }
+
+    @Test func splitPartsAreTrimmedAndEmptyOnesDropped() {
+        func parts(_ s: String, _ sep: String) -> [String] {
+            var out: [String] = []
+            RecordNormaliser.forEachPart(of: s, on: sep) { out.append($0) }
+            return out
+        }
+        #expect(parts(" a | b||c |", "|") == ["a", "b", "c"])
+        #expect(parts("a::b:::c", "::") == ["a", "b", ":c"])
+        #expect(parts("\u{00A0}é\u{00A0}, ü ,\u{3000}", ",") == ["é", "ü"])
+        #expect(parts("one", "") == ["one"])
+        #expect(parts("", "|") == [])
+        #expect(parts("x|", "||") == ["x|"])
+    }
+
+    @Test func formatsDatesAsISO8601() {
+        #expect(LocalDateTime(year: 2026, month: 3, day: 1).iso8601 == "2026-03-01")
+        #expect(LocalDateTime(year: 2026, month: 3, day: 1).iso8601DateTime == "2026-03-01T00:00:00")
+        #expect(
+            LocalDateTime(year: 987, month: 12, day: 31, hour: 23, minute: 5, second: 9).iso8601
+                == "0987-12-31T23:05:09")
+        #expect(
+            LocalDateTime(year: 2026, month: 3, day: 1, hour: 9, minute: 30, second: 0, millisecond: 7).iso8601
+                == "2026-03-01T09:30:00.007")
+        #expect(LocalDateTime(year: 12026, month: 1, day: 2).iso8601 == "12026-01-02")
+    }
+
+    @Test func uniqueIndexGrowsAndRemembersTheFirstRow() {
+        let index = RecordValidator.UniqueIndex()
+        for i in 0..<20_000 { #expect(index.firstRow(of: "SKU-\(i)", row: i + 2) == nil) }
+        for i in stride(from: 0, to: 20_000, by: 997) { #expect(index.firstRow(of: "SKU-\(i)", row: 99_999) == i + 2) }
+        #expect(index.firstRow(of: "SKU-20000", row: 5) == nil)
+        #expect(index.firstRow(of: "", row: 6) == nil)
+        #expect(index.firstRow(of: "", row: 7) == 6)
+    }
+
+    @Test func urlCheckFindsBadBytesAnywhere() {
+        let good = "https://cdn.example.com/ss26/SS26-DR-0000001/gallery-1.jpg"
+        #expect(RecordValidator.isHTTPURL(good))
+        let u = Array(good.utf8)
+        for k in 8..<u.count {
+            for bad: UInt8 in [0x20, 0x09, 0x7F, 0x00] {
+                var v = u
+                v[k] = bad
+                #expect(!RecordValidator.isHTTPURL(String(decoding: v, as: UTF8.self)), "byte \(bad) at \(k)")
+            }
+        }
+        #expect(RecordValidator.isHTTPURL("https://x.example/?q=1#f"))
+        #expect(!RecordValidator.isHTTPURL("https://@x.example/"))
+        #expect(!RecordValidator.isHTTPURL("https://?q"))
+    }
 }

@@ -34,17 +34,53 @@ public struct LocalDateTime: Sendable, Hashable, Comparable {
 
     /// ISO 8601: `2026-03-01` when the time part is zero, `2026-03-01T09:30:00` otherwise
     /// (with `.mmm` only when there are milliseconds).
-    public var iso8601: String {
-        var s = Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
-        if isMidnight { return s }
-        s += "T" + Self.pad(hour, 2) + ":" + Self.pad(minute, 2) + ":" + Self.pad(second, 2)
-        if millisecond != 0 { s += "." + Self.pad(millisecond, 3) }
-        return s
-    }
+    public var iso8601: String { format(time: !isMidnight) }
 
     /// ISO 8601 date-time, always with the time part (`2026-03-01T00:00:00`).
-    public var iso8601DateTime: String {
+    public var iso8601DateTime: String { format(time: true) }
+
+    /// Writes the digits straight into the string's storage: the concatenation of padded parts it
+    /// replaces made eight short-lived strings per date (10% of a dry run's field conversions).
+    private func format(time: Bool) -> String {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day), (0...99).contains(hour),
+            (0...99).contains(minute), (0...99).contains(second), (0...999).contains(millisecond)
+        else { return slowFormat(time: time) }
+        let count = time ? (millisecond != 0 ? 23 : 19) : 10
+        return String(unsafeUninitializedCapacity: count) { out in
+            @inline(__always) func put(_ v: Int, _ width: Int, at start: Int) {
+                var v = v
+                var i = start + width - 1
+                while i >= start {
+                    out[i] = UInt8(48 + v % 10)
+                    v /= 10
+                    i -= 1
+                }
+            }
+            put(year, 4, at: 0)
+            out[4] = 0x2D
+            put(month, 2, at: 5)
+            out[7] = 0x2D
+            put(day, 2, at: 8)
+            if time {
+                out[10] = 0x54
+                put(hour, 2, at: 11)
+                out[13] = 0x3A
+                put(minute, 2, at: 14)
+                out[16] = 0x3A
+                put(second, 2, at: 17)
+                if millisecond != 0 {
+                    out[19] = 0x2E
+                    put(millisecond, 3, at: 20)
+                }
+            }
+            return count
+        }
+    }
+
+    /// The general form, for years outside 0...9999 (negative or five-digit years).
+    private func slowFormat(time: Bool) -> String {
         var s = Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
+        if !time { return s }
         s += "T" + Self.pad(hour, 2) + ":" + Self.pad(minute, 2) + ":" + Self.pad(second, 2)
         if millisecond != 0 { s += "." + Self.pad(millisecond, 3) }
         return s

@@ -90,7 +90,12 @@ public struct DatePattern: Sendable, Hashable {
     /// Parses ISO 8601 `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm[:ss[.fff]]` with an optional `Z` or offset
     /// (the offset is dropped: catalog dates are local).
     public static func parseISO(_ s: String) -> LocalDateTime? {
-        let u = Array(s.utf8)
+        // Dates are short: a small string's bytes are read on the stack, with no array to allocate.
+        var copy = s
+        return copy.withUTF8 { parseISO(utf8: $0) }
+    }
+
+    private static func parseISO(utf8 u: UnsafeBufferPointer<UInt8>) -> LocalDateTime? {
         func num(_ a: Int, _ n: Int) -> Int? {
             guard a + n <= u.count else { return nil }
             var v = 0

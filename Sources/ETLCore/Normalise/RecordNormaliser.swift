@@ -55,6 +55,8 @@ public final class RecordNormaliser {
     private var usedColumns: Set<Int> = []
     /// The columns no field reads, in order (what `unmapped` keeps), for the current column layout.
     private var unusedIndices: [Int] = []
+    /// Where the read stage's key column is in the current column layout (exact header first, then folded).
+    private var keyIndex: Int?
     /// The field specs, addressed in place so `convert` borrows each one instead of copying its
     /// dozen members (a copy per field per row was 6% of a dry run).
     private let specs: UnsafeMutableBufferPointer<FieldSpec>
@@ -154,7 +156,8 @@ public final class RecordNormaliser {
             for name in Self.placeholders(t) { if let i = find([name]) { m[name] = i; usedColumns.insert(i) } }
             return m
         }
-        if let keyColumn, let i = find([keyColumn]) { usedColumns.insert(i) }
+        keyIndex = keyColumn.flatMap { find([$0]) }
+        if let keyIndex { usedColumns.insert(keyIndex) }
         for (i, c) in columns.enumerated() where c.header == "_errors" { usedColumns.insert(i) }
         unusedIndices = columns.indices.filter { !usedColumns.contains($0) }
     }
@@ -197,23 +200,33 @@ public final class RecordNormaliser {
         var fieldColumns: [Column?] = []
         fieldColumns.reserveCapacity(stage.fields.count + 1)
         guard let first = specs.baseAddress else { return finish(record, &fields, &fieldColumns) }
-        for fi in 0..<specs.count {
-            // Through the pointer's `pointee` (an addressor) each member is read in place; the
-            // buffer's subscript copied the whole spec, a dozen retains, for every field of every row.
-            let spec = first + fi
-            var cell: CellValue = .empty
-            var column: Column? = nil
-            if let c = spec.pointee.constant {
-                cell = .text(c)
-            } else if let t = spec.pointee.template {
-                cell = .text(render(t, indices: templateIndices[fi], record: record))
-            } else if let i = resolved[fi], i < record.values.count {
-                cell = record.values[i]
-                column = record.columns[i]
+        record.values.withUnsafeBufferPointer { values in
+            for fi in 0..<specs.count {
+                // Through the pointer's `pointee` (an addressor) each member is read in place; the
+                // buffer's subscript copied the whole spec, a dozen retains, for every field of every row.
+                // The cell is likewise passed in place, not copied out of the record.
+                let spec = first + fi
+                let value: JSONValue
+                var column: Column? = nil
+                if let i = resolved[fi], i < values.count, spec.pointee.constant == nil, spec.pointee.template == nil,
+                    let cell = values.baseAddress.map({ $0 + i })
+                {
+                    column = record.columns[i]
+                    value = convert(cell, spec: spec, index: fi, record: record, column: column, issues: &issues)
+                } else {
+                    var cell = CellValue.empty
+                    if let c = spec.pointee.constant {
+                        cell = .text(c)
+                    } else if let t = spec.pointee.template {
+                        cell = .text(render(t, indices: templateIndices[fi], record: record))
+                    }
+                    value = withUnsafePointer(to: cell) {
+                        convert($0, spec: spec, index: fi, record: record, column: nil, issues: &issues)
+                    }
+                }
+                fields.append(JSONField(spec.pointee.name, value))
+                fieldColumns.append(column)
             }
-            let value = convert(cell, spec: spec, index: fi, record: record, column: column, issues: &issues)
-            fields.append(JSONField(spec.pointee.name, value))
-            fieldColumns.append(column)
         }
         return finish(record, &fields, &fieldColumns)
     }
@@ -245,20 +258,14 @@ public final class RecordNormaliser {
             }
         }
         var key: String? = nil
-        if let keyColumn, let v = record.value(forHeader: keyColumn) ?? lookupFolded(keyColumn, in: record) {
-            key = Self.trim(v.canonicalText)
+        if let i = keyIndex, i < record.values.count {
+            key = Self.trim(record.values[i].canonicalText)
         } else if let keyField, let v = fields.first(where: { $0.key == keyField })?.value {
             key = v.plainText
         }
         if key?.isEmpty == true { key = nil }
         while fieldColumns.count < fields.count { fieldColumns.append(nil) }
         return NormalisedRecord(source: record.source, fields: fields, fieldColumns: fieldColumns, key: key)
-    }
-
-    private func lookupFolded(_ header: String, in record: Record) -> CellValue? {
-        let f = Self.fold(header)
-        guard let i = record.columns.firstIndex(where: { Self.fold($0.header) == f }) else { return nil }
-        return record.values[i]
     }
 
     private func render(_ template: String, indices: [String: Int], record: Record) -> String {
@@ -282,29 +289,47 @@ public final class RecordNormaliser {
     }
 
     private func convert(
-        _ cell: CellValue, spec sp: UnsafeMutablePointer<FieldSpec>, index: Int, record: Record, column: Column?,
+        _ cellPointer: UnsafePointer<CellValue>, spec sp: UnsafeMutablePointer<FieldSpec>, index: Int, record: Record,
+        column: Column?,
         issues: inout [RecordIssue]
     ) -> JSONValue {
-        // Typed cells go straight to typed targets.
-        switch (cell, sp.pointee.type) {
-        case (.date(let d), .datetime): return .string(d.iso8601DateTime)
-        case (.date(let d), .date): return .string(LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601)
-        case (.number(let n), .datetime), (.number(let n), .date):
-            if let d = LocalDateTime(excelSerial: n, system: .system1900), n > 59 {
+        // Typed cells go straight to typed targets. (A switch over the cell alone: one over a
+        // `(cell, type)` tuple copied the cell into the tuple.)
+        let type = sp.pointee.type
+        var s: String
+        switch cellPointer.pointee {
+        case .text(let t): s = t
+        case .date(let d):
+            if type == .datetime { return .string(d.iso8601DateTime) }
+            if type == .date { return .string(LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601) }
+            s = d.iso8601
+        case .number(let n):
+            if type == .datetime || type == .date, let d = LocalDateTime(excelSerial: n, system: .system1900), n > 59 {
                 return .string(
-                    sp.pointee.type == .date
-                        ? LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601 : d.iso8601DateTime)
+                    type == .date ? LocalDateTime(year: d.year, month: d.month, day: d.day).iso8601 : d.iso8601DateTime)
             }
-        case (.number(let n), .number): return .number(CellValue.canonicalNumber(n))
-        case (.number(let n), .integer) where n == n.rounded() && abs(n) < 1e15: return .number(String(Int64(n)))
-        case (.decimal(let s), .number): return .number(s)
-        case (.bool(let b), .boolean): return .bool(b)
-        default: break
+            if type == .number { return .number(CellValue.canonicalNumber(n)) }
+            if type == .integer && n == n.rounded() && abs(n) < 1e15 { return .number(String(Int64(n))) }
+            s = CellValue.canonicalNumber(n)
+        case .decimal(let t):
+            if type == .number { return .number(t) }
+            s = t
+        case .bool(let b):
+            if type == .boolean { return .bool(b) }
+            s = b ? "TRUE" : "FALSE"
+        case .empty: s = ""
+        case .error(let e): s = e
         }
-        var s = cell.canonicalText
-        if sp.pointee.trim { s = Self.trim(s) }
-        if sp.pointee.collapseWhitespace { s = Self.collapse(s) }
-        if sp.pointee.nfc && !Self.isASCII(s) && !Self.isSurelyNFC(s) { s = s.precomposedStringWithCanonicalMapping }
+        // Nearly every value is ASCII with single inner spaces: one scan settles all three steps.
+        if sp.pointee.collapseWhitespace || sp.pointee.nfc
+            ? !Self.isCleanASCII(s, inner: sp.pointee.collapseWhitespace) : sp.pointee.trim
+        {
+            if sp.pointee.trim { s = Self.trim(s) }
+            if sp.pointee.collapseWhitespace { s = Self.collapse(s) }
+            if sp.pointee.nfc && !Self.isASCII(s) && !Self.isSurelyNFC(s) {
+                s = s.precomposedStringWithCanonicalMapping
+            }
+        }
         if let p = sp.pointee.extract, let re = regexes[p], !s.isEmpty {
             let ns = s as NSString
             if let m = re.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)) {
@@ -377,14 +402,19 @@ public final class RecordNormaliser {
         }
         if s.isEmpty { return sp.pointee.type == .list ? .array([]) : .null }
         if let sep = sp.pointee.split {
-            let parts = Self.split(s, on: sep).map { Self.trim($0) }.filter { !$0.isEmpty }
             if let n = sp.pointee.item {
+                var parts: [String] = []
+                Self.forEachPart(of: s, on: sep) { parts.append($0) }
                 guard n <= parts.count else { return .null }
                 s = parts[n - 1]
             } else if let j = sp.pointee.join {
+                var parts: [String] = []
+                Self.forEachPart(of: s, on: sep) { parts.append($0) }
                 return .string(parts.joined(separator: j))
             } else {
-                return .array(parts.map { .string($0) })
+                var items: [JSONValue] = []
+                Self.forEachPart(of: s, on: sep) { items.append(.string($0)) }
+                return .array(items)
             }
         }
         // Captures the name, not the spec: a local function that reads `spec` copied all of it
@@ -476,33 +506,103 @@ public final class RecordNormaliser {
         return CellValue.canonicalNumber(n)
     }
 
-    /// Splits on a separator by comparing UTF-8 bytes (Foundation's `components(separatedBy:)` is slow).
-    static func split(_ s: String, on sep: String) -> [String] {
-        let sepBytes = Array(sep.utf8)
-        guard !sepBytes.isEmpty else { return [s] }
-        var s = s
-        return s.withUTF8 { buf in
-            var parts: [String] = []
-            var start = 0
-            var i = 0
-            let n = buf.count
-            let m = sepBytes.count
-            while i + m <= n {
-                var hit = true
-                for k in 0..<m where buf[i + k] != sepBytes[k] {
-                    hit = false
-                    break
-                }
-                if hit {
-                    parts.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
-                    i += m
-                    start = i
-                } else {
-                    i += 1
-                }
+    /// Calls `body` with each part of `s` between separators, trimmed, skipping empty parts (what a
+    /// list field keeps). ASCII white space is cut from the bytes before a part becomes a `String`.
+    static func forEachPart(of s: String, on sep: String, _ body: (String) -> Void) {
+        forEachSpan(of: s, on: sep) { part in
+            var lo = 0
+            var hi = part.count
+            while lo < hi, part[lo] == 0x20 || (part[lo] >= 0x09 && part[lo] <= 0x0D) { lo += 1 }
+            while hi > lo, part[hi - 1] == 0x20 || (part[hi - 1] >= 0x09 && part[hi - 1] <= 0x0D) { hi -= 1 }
+            guard lo < hi else { return }
+            var text = String(decoding: UnsafeBufferPointer(rebasing: part[lo..<hi]), as: UTF8.self)
+            // A non-ASCII end may be Unicode white space (a no-break space, say).
+            if part[lo] >= 0x80 || part[hi - 1] >= 0x80 {
+                text = trim(text)
+                if text.isEmpty { return }
             }
-            parts.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<n]), as: UTF8.self))
-            return parts
+            body(text)
+        }
+    }
+
+    /// Calls `body` with the UTF-8 of each part of `s` between occurrences of `sep`, empty ones
+    /// included, comparing bytes (Foundation's `components(separatedBy:)` is slow).
+    private static func forEachSpan(of s: String, on sep: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var s = s
+        var sep = sep
+        s.withUTF8 { buf in
+            sep.withUTF8 { sepBytes in
+                let n = buf.count
+                let m = sepBytes.count
+                guard m > 0, let first = sepBytes.first else { return body(buf) }
+                guard let base = buf.baseAddress else { return body(buf) }
+                var start = 0
+                var i = 0
+                while i + m <= n {
+                    // memchr finds the separator's first byte (vectorised in the C library).
+                    guard let hitPointer = memchr(base + i, Int32(first), n - m + 1 - i) else { break }
+                    i = UnsafePointer<UInt8>(hitPointer.assumingMemoryBound(to: UInt8.self)) - base
+                    var hit = true
+                    for k in 1..<m where buf[i + k] != sepBytes[k] {
+                        hit = false
+                        break
+                    }
+                    if hit {
+                        body(UnsafeBufferPointer(rebasing: buf[start..<i]))
+                        i += m
+                        start = i
+                    } else {
+                        i += 1
+                    }
+                }
+                body(UnsafeBufferPointer(rebasing: buf[start..<n]))
+            }
+        }
+    }
+
+    /// Whether `s` is ASCII with no white space at either end and, when `inner` is set, none inside
+    /// but single spaces: then trimming, collapsing (when `inner`) and NFC leave it as it is.
+    ///
+    /// Eight bytes at a time: words of prose hold a space every few bytes, so spaces are found as
+    /// an exact zero-byte mask of `x ^ 0x20…` and two in a row as that mask ANDed with itself
+    /// shifted by one byte (and across words by carrying whether the last byte was one).
+    @inline(__always) static func isCleanASCII(_ s: String, inner: Bool) -> Bool {
+        var copy = s
+        return copy.withUTF8 { buf in
+            let n = buf.count
+            guard n > 0, let base = buf.baseAddress else { return true }
+            if base[0] <= 0x20 || base[n - 1] <= 0x20 { return false }
+            let raw = UnsafeRawPointer(base)
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            var i = 0
+            var prevSpace = false
+            if !inner {
+                // A plain loop the compiler vectorises.
+                var high: UInt8 = 0
+                for b in buf { high |= b }
+                return high < 0x80
+            }
+            while i + 8 <= n {
+                let x = ByteScan.load(raw, i)
+                if x & ByteScan.highs != 0 || ByteScan.hasLess(x, 0x20) { return false }
+                let y = x ^ 0x2020_2020_2020_2020
+                let spaces = ~(((y & low) &+ low) | y | low)
+                if spaces & (spaces << 8) != 0 || (prevSpace && spaces & 0x80 != 0) { return false }
+                prevSpace = spaces >> 63 != 0
+                i += 8
+            }
+            while i < n {
+                let b = base[i]
+                if b >= 0x80 || b < 0x20 { return false }
+                if b == 0x20 {
+                    if prevSpace { return false }
+                    prevSpace = true
+                } else {
+                    prevSpace = false
+                }
+                i += 1
+            }
+            return true
         }
     }
 

@@ -110,7 +110,9 @@ public enum PipelineRunner {
         var sendLine: [UInt8] = []
         var reportIssues: [RecordIssue] = []
         var issues: [RecordIssue] = []
-        var line: [UInt8] = []
+        // Normalised records are serialised into these (`memcpy` appends) and drained into the sinks.
+        var line = WriteBuffer(capacity: 1 << 16)
+        var normalisedOut = WriteBuffer(capacity: OutputSink.chunkSize + (1 << 16))
         while let record = try reader.next() {
             summary.rowsRead += 1
             if summary.rowsRead & 0xFFF == 0 { options.progress?(summary.rowsRead) }
@@ -153,16 +155,16 @@ public enum PipelineRunner {
             } else {
                 summary.rowsValid += 1
                 guard let sendSink else {
-                    normalised.json.append(to: &normalisedSink.buffer)
-                    normalisedSink.buffer.append(UInt8(ascii: "\n"))
-                    try normalisedSink.flushIfNeeded()
+                    normalised.json.append(to: &normalisedOut)
+                    normalisedOut.append(UInt8(ascii: "\n"))
+                    if normalisedOut.count >= OutputSink.chunkSize { try normalisedSink.flush(draining: normalisedOut) }
                     continue
                 }
-                line.removeAll(keepingCapacity: true)
+                line.removeAll()
                 normalised.json.append(to: &line)
-                normalisedSink.buffer.append(contentsOf: line)
-                normalisedSink.buffer.append(UInt8(ascii: "\n"))
-                try normalisedSink.flushIfNeeded()
+                normalisedOut.append(contentsOf: line.bytes)
+                normalisedOut.append(UInt8(ascii: "\n"))
+                if normalisedOut.count >= OutputSink.chunkSize { try normalisedSink.flush(draining: normalisedOut) }
                 sendLine.removeAll(keepingCapacity: true)
                 JSONValue.obj([
                     ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
@@ -170,12 +172,13 @@ public enum PipelineRunner {
                 ]).append(to: &sendLine)
                 sendLine.removeLast()
                 sendLine.append(contentsOf: ",\"record\":".utf8)
-                sendLine.append(contentsOf: line)
+                sendLine.append(contentsOf: line.bytes)
                 sendLine.append(contentsOf: "}\n".utf8)
                 sendSink.buffer.append(contentsOf: sendLine)
                 try sendSink.flushIfNeeded()
             }
         }
+        try normalisedSink.flush(draining: normalisedOut)
         try normalisedSink.close()
         try quarantinedKeys.close()
         try sendSink?.close()

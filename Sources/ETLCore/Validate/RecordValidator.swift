@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// Checks normalised records against a target's documented limits and the user's rules.
@@ -13,12 +14,21 @@ public final class RecordValidator {
         var source: String
     }
 
-    private let checks: [Check]
-    /// The field keys of the latest record layout and, per check, where its field is (nil: absent).
+    /// The checks, addressed in place (reading one out of an array copied its strings and payload).
+    private let checks: UnsafeMutableBufferPointer<Check>
+    /// The field keys of the latest record layout.
     private var layoutKeys: [String] = []
-    private var layoutPositions: [Int?] = []
+    /// For that layout, the checks that can fail and where their field is: every check of a field
+    /// the record has, and the `required` checks of fields it lacks (nothing else fails on a
+    /// missing value).
+    private var active: [(check: Int, position: Int?)] = []
+    /// For that layout, where each unique field is.
+    private var uniquePositions: [Int?] = []
     private var uniqueFields: [String] = []
-    private var seen: [String: UniqueIndex] = [:]
+    /// Per unique field, the keys seen so far.
+    private var seen: [UniqueIndex] = []
+    /// Per unique field, the current record's key digest (reused storage).
+    private var pending: [UniqueIndex.Digest?] = []
     private var regexes: [String: NSRegularExpression] = [:]
 
     /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
@@ -41,12 +51,20 @@ public final class RecordValidator {
         if uniqueFields.isEmpty, let keyField { uniqueFields = [keyField] }
         var seenNames = Set<String>()
         uniqueFields = uniqueFields.filter { seenNames.insert($0).inserted }
-        self.checks = checks
+        seen = uniqueFields.map { _ in UniqueIndex() }
+        pending = uniqueFields.map { _ in nil }
+        self.checks = .allocate(capacity: checks.count)
+        _ = self.checks.initialize(from: checks)
         for c in checks {
             if case .pattern(let p) = c.check, regexes[p] == nil {
                 regexes[p] = try? NSRegularExpression(pattern: "^(?:\(p))$")
             }
         }
+    }
+
+    deinit {
+        checks.deinitialize()
+        checks.deallocate()
     }
 
     /// Validates one record, appending issues.
@@ -56,28 +74,42 @@ public final class RecordValidator {
     public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
         // A field the normaliser already flagged (unparseable, unmapped) is not judged again.
         let typed = issues.isEmpty ? [] : Set(issues.map(\.field))
-        let positions = positions(in: record)
-        for n in checks.indices where typed.isEmpty || !typed.contains(checks[n].field) {
-            let position = positions[n]
-            let value = position.map { record.fields[$0].value } ?? .null
-            if let message = Self.failure(of: checks[n].check, field: checks[n].field, value: value, regexes: regexes) {
-                let c = checks[n]
-                issues.append(
-                    RecordIssue(
-                        source: record.source, column: position.flatMap { record.fieldColumns[$0] }, field: c.field,
-                        value: value.plainText,
-                        rule: c.check.ruleName, severity: c.severity, message: message))
-            }
-        }
-        for f in uniqueFields {
-            guard let i = record.index(of: f) else { continue }
+        updateLayout(for: record)
+        // The unique keys' table slots are most likely not in the cache (the table outgrows it):
+        // their loads start now and the rule checks below run while they arrive.
+        for u in uniqueFields.indices {
+            pending[u] = nil
+            guard let i = uniquePositions[u] else { continue }
             let v = record.fields[i].value
             if v.isEmpty { continue }
-            let text = v.plainText
-            if let first = seen[f, default: UniqueIndex()].firstRow(of: text, row: record.source.row) {
+            let d = UniqueIndex.digest(of: v.plainText)
+            seen[u].prefetch(d)
+            pending[u] = d
+        }
+        guard let base = checks.baseAddress else { return }
+        for (n, position) in active {
+            let c = base + n
+            if !typed.isEmpty && typed.contains(c.pointee.field) { continue }
+            if let position, Self.surelyPasses(c.pointee.check, record.fields, position) { continue }
+            let value = position.map { record.fields[$0].value } ?? .null
+            if let message = Self.failure(
+                of: c.pointee.check, field: c.pointee.field, value: value, regexes: regexes)
+            {
                 issues.append(
                     RecordIssue(
-                        source: record.source, column: record.origin(of: f), field: f, value: text, rule: "unique",
+                        source: record.source, column: position.flatMap { record.fieldColumns[$0] },
+                        field: c.pointee.field, value: value.plainText,
+                        rule: c.pointee.check.ruleName, severity: c.pointee.severity, message: message))
+            }
+        }
+        for u in uniqueFields.indices {
+            guard let d = pending[u], let i = uniquePositions[u] else { continue }
+            if let first = seen[u].firstRow(of: d, row: record.source.row) {
+                let f = uniqueFields[u]
+                let text = record.fields[i].value.plainText
+                issues.append(
+                    RecordIssue(
+                        source: record.source, column: record.fieldColumns[i], field: f, value: text, rule: "unique",
                         severity: .error,
                         message:
                             "\(f) \"\(text)\" is already used by row \(first); keys must be unique within the catalog"))
@@ -85,12 +117,36 @@ public final class RecordValidator {
         }
     }
 
-    /// Where each check's field is in `record`. Records of one pipeline share their layout (the
-    /// normaliser's fields in order, sometimes one more for unmapped columns), so the positions are
-    /// worked out once per layout: a record's keys are compared with the cached ones (the same
-    /// `String`s, so each comparison is a pointer check), instead of searching every field a rule
-    /// set names, present or not, on every row.
-    private func positions(in record: NormalisedRecord) -> [Int?] {
+    /// Whether the commonest checks pass, read in place: nearly every value passes them, and
+    /// copying each value out for ``failure(of:field:value:regexes:)`` cost a retain and a
+    /// release per check (about 20 checks a row for Sartiq). False means "judge it properly".
+    @inline(__always)
+    private static func surelyPasses(_ check: FieldCheck, _ fields: [JSONField], _ position: Int) -> Bool {
+        fields.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            let field = base + position
+            switch check {
+            case .required: return !field.pointee.value.isEmpty
+            case .maxLength(let n):
+                guard case .string(let s) = field.pointee.value else { return true }
+                return s.utf8.count <= n
+            case .url:
+                guard case .string(let s) = field.pointee.value else { return false }
+                return s.isEmpty || isHTTPURL(s)
+            case .object:
+                if case .object = field.pointee.value { return true }
+                return field.pointee.value.isEmpty
+            default: return false
+            }
+        }
+    }
+
+    /// Works out, once per record layout, which checks can fail and where the fields are.
+    /// Records of one pipeline share their layout (the normaliser's fields in order, sometimes
+    /// one more for unmapped columns): a record's keys are compared with the cached ones (the
+    /// same `String`s, so each comparison is a pointer check) instead of searching every field
+    /// a rule set names, present or not, on every row.
+    private func updateLayout(for record: NormalisedRecord) {
         var same = record.fields.count == layoutKeys.count
         if same {
             for i in 0..<layoutKeys.count where record.fields[i].key != layoutKeys[i] {
@@ -98,62 +154,141 @@ public final class RecordValidator {
                 break
             }
         }
-        if !same {
-            layoutKeys = record.fields.map(\.key)
-            layoutPositions = checks.map { c in record.index(of: c.field) }
+        guard !same else { return }
+        layoutKeys = record.fields.map(\.key)
+        active = []
+        for (n, c) in checks.enumerated() {
+            let position = record.index(of: c.field)
+            if position != nil {
+                active.append((n, position))
+            } else if case .required = c.check {
+                active.append((n, nil))
+            }
         }
-        return layoutPositions
+        uniquePositions = uniqueFields.map { record.index(of: $0) }
     }
 
     static func codePoints(_ s: String) -> Int { s.unicodeScalars.count }
 
-    /// The keys seen so far for one unique field, kept as 128-bit digests and the row that used
-    /// each first: 24 bytes a key instead of the key's `String` (a 1,000,000-row catalog took
+    /// The keys seen so far for one unique field, kept as 96-bit digests and the row that used
+    /// each first: 16 bytes a key instead of the key's `String` (a 1,000,000-row catalog took
     /// 220 MiB as a `[String: Int]`). Two keys share a digest with a probability of about
-    /// n² / 2¹²⁹ (1e-27 for a million keys), far below any disk or memory error rate.
-    struct UniqueIndex {
-        private struct Digest: Hashable {
+    /// n² / 2⁹⁷ (6e-18 for a million keys), far below any disk or memory error rate.
+    ///
+    /// An open-addressing table of its own: the digest's first half (SipHash with the process's
+    /// random seed, so crafted keys cannot pile into one slot) is already the slot number, where a
+    /// `Dictionary` hashed the digest a second time. The table lives in its own mapping with
+    /// transparent huge pages requested: at a million keys it is 32 MiB, every probe is a cache
+    /// miss, and with 4 KiB pages most were a TLB miss and the growth a page fault per 4 KiB.
+    final class UniqueIndex {
+        private struct Slot {
             var a: UInt64
-            var b: UInt64
+            /// The digest's other 32 bits; never 0 in a used slot (its low bit is set), so 0 marks a free one.
+            var b: UInt32
+            var row: Int32
         }
-        private var rows: [Digest: Int32] = [:]
+        private var slots: UnsafeMutablePointer<Slot>
+        private var capacity: Int
+        private var count = 0
+
+        init() {
+            capacity = 1 << 12
+            slots = Self.map(capacity)
+        }
+
+        deinit { Self.unmap(slots, capacity) }
+
+        /// Zeroed slots: an anonymous mapping (fresh pages are zero), huge pages asked for.
+        private static func map(_ n: Int) -> UnsafeMutablePointer<Slot> {
+            let bytes = n * MemoryLayout<Slot>.stride
+            let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let p, p != MAP_FAILED else {
+                // As `Array` and `allocate` do when memory runs out.
+                fatalError("out of memory: cannot map \(bytes) bytes for the unique-key index")
+            }
+            if bytes >= 2 << 20 { _ = madvise(p, bytes, MADV_HUGEPAGE) }
+            return p.bindMemory(to: Slot.self, capacity: n)
+        }
+
+        private static func unmap(_ p: UnsafeMutablePointer<Slot>, _ n: Int) {
+            _ = munmap(UnsafeMutableRawPointer(p), n * MemoryLayout<Slot>.stride)
+        }
 
         /// A second, independent 64-bit hash of the key's UTF-8 (word-wise multiply–xorshift, as in
-        /// SplitMix64), so the digest is 128 bits for the price of one SipHash.
-        static func mix(_ key: String) -> UInt64 {
+        /// SplitMix64), so the digest is 96 bits for the price of one SipHash.
+        static func mix(_ buf: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(buf.count)
+            guard let base = buf.baseAddress else { return h }
+            let raw = UnsafeRawPointer(base)
+            var i = 0
+            while i + 8 <= buf.count {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 31
+                i += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < buf.count {
+                tail |= UInt64(base[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+            h ^= h >> 29
+            h = h &* 0xBF58_476D_1CE4_E5B9
+            return h ^ (h >> 32)
+        }
+
+        /// A key's digest: SipHash of its UTF-8, then 32 bits of ``mix(_:)`` (low bit set).
+        struct Digest {
+            var a: UInt64
+            var b: UInt32
+        }
+
+        /// The digest of `key`.
+        static func digest(of key: String) -> Digest {
             var k = key
-            return k.withUTF8 { buf -> UInt64 in
-                var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(buf.count)
-                guard let base = buf.baseAddress else { return h }
-                let raw = UnsafeRawPointer(base)
-                var i = 0
-                while i + 8 <= buf.count {
-                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-                    h ^= h >> 31
-                    i += 8
-                }
-                var tail: UInt64 = 0
-                var shift: UInt64 = 0
-                while i < buf.count {
-                    tail |= UInt64(base[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-                h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-                h ^= h >> 29
-                h = h &* 0xBF58_476D_1CE4_E5B9
-                return h ^ (h >> 32)
+            return k.withUTF8 { buf in
+                var h = Hasher()
+                h.combine(bytes: UnsafeRawBufferPointer(buf))
+                return Digest(a: UInt64(bitPattern: Int64(h.finalize())), b: UInt32(truncatingIfNeeded: mix(buf)) | 1)
             }
         }
 
-        /// The row that first used `key`, or nil (and `row` is remembered as its first use).
-        mutating func firstRow(of key: String, row: Int) -> Int? {
-            var h1 = Hasher()
-            h1.combine(key)
-            let d = Digest(a: UInt64(bitPattern: Int64(h1.finalize())), b: Self.mix(key))
-            if let first = rows[d] { return Int(first) }
-            rows[d] = Int32(clamping: row)
+        /// Starts loading the slot where a probe for `d` begins.
+        func prefetch(_ d: Digest) {
+            catalog_etl_prefetch(slots + (Int(truncatingIfNeeded: d.a) & (capacity - 1)))
+        }
+
+        /// The row that first used the key with digest `d`, or nil (and `row` is remembered as its first use).
+        func firstRow(of d: Digest, row: Int) -> Int? {
+            if (count + 1) * 4 > capacity * 3 { grow() }
+            let mask = capacity - 1
+            var i = Int(truncatingIfNeeded: d.a) & mask
+            while slots[i].b != 0 {
+                if slots[i].a == d.a && slots[i].b == d.b { return Int(slots[i].row) }
+                i = (i + 1) & mask
+            }
+            slots[i] = Slot(a: d.a, b: d.b, row: Int32(clamping: row))
+            count += 1
             return nil
+        }
+
+        /// The row that first used `key`, or nil (and `row` is remembered as its first use).
+        func firstRow(of key: String, row: Int) -> Int? { firstRow(of: Self.digest(of: key), row: row) }
+
+        private func grow() {
+            let old = slots
+            let oldCapacity = capacity
+            capacity *= 2
+            slots = Self.map(capacity)
+            let mask = capacity - 1
+            for k in 0..<oldCapacity where old[k].b != 0 {
+                var i = Int(truncatingIfNeeded: old[k].a) & mask
+                while slots[i].b != 0 { i = (i + 1) & mask }
+                slots[i] = old[k]
+            }
+            Self.unmap(old, oldCapacity)
         }
     }
 
@@ -169,9 +304,9 @@ public final class RecordValidator {
         var copy = s
         let (ok, nonASCII) = copy.withUTF8 { buf -> (Bool, Bool) in
             let n = buf.count
+            guard n > 7, let base = buf.baseAddress else { return (false, false) }
             @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
             // "http" then an optional "s", then "://".
-            guard n > 7 else { return (false, false) }
             for k in 0..<4 where lower(buf[k]) != httpsPrefix[k] { return (false, false) }
             var prefix = 4
             if lower(buf[4]) == UInt8(ascii: "s") { prefix = 5 }
@@ -179,24 +314,36 @@ public final class RecordValidator {
                 buf[prefix + 2] == UInt8(ascii: "/")
             else { return (false, false) }
             prefix += 3
-            var hostLength = 0
-            var inHost = true
+            // The host runs to the first "/", "?" or "#" and does not start with ":" or "@".
+            var hostEnd = prefix
+            while hostEnd < n, buf[hostEnd] != UInt8(ascii: "/"), buf[hostEnd] != UInt8(ascii: "?"),
+                buf[hostEnd] != UInt8(ascii: "#")
+            {
+                hostEnd += 1
+            }
+            guard hostEnd > prefix, buf[prefix] != UInt8(ascii: ":"), buf[prefix] != UInt8(ascii: "@") else {
+                return (false, false)
+            }
+            // No control character, space or DEL anywhere: eight bytes at a time.
+            let raw = UnsafeRawPointer(base)
             var nonASCII = false
-            for i in 0..<n {
+            var i = 0
+            while i < n {
+                if i + 8 <= n {
+                    let x = ByteScan.load(raw, i)
+                    if !ByteScan.hasLess(x, 0x21) && x & ByteScan.highs == 0
+                        && !ByteScan.hasZero(x ^ 0x7F7F_7F7F_7F7F_7F7F)
+                    {
+                        i += 8
+                        continue
+                    }
+                }
                 let b = buf[i]
                 if b <= 0x20 || b == 0x7F { return (false, false) }
                 if b >= 0x80 { nonASCII = true }
-                guard i >= prefix, inHost else { continue }
-                if b == UInt8(ascii: "/") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") {
-                    inHost = false
-                } else {
-                    if hostLength == 0 && (b == UInt8(ascii: ":") || b == UInt8(ascii: "@")) {
-                        return (false, false)
-                    }
-                    hostLength += 1
-                }
+                i += 1
             }
-            return (hostLength > 0, nonASCII)
+            return (true, nonASCII)
         }
         guard ok else { return false }
         if nonASCII && s.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return false }

@@ -66,7 +66,7 @@ public final class JSONLinesWriter {
     }
 
     /// Appends `s` as a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
-    public static func appendString(_ s: String, to out: inout [UInt8]) {
+    public static func appendString<Out: ByteAppender>(_ s: String, to out: inout Out) {
         var s = s
         s.withUTF8 { appendString(bytes: $0, to: &out) }
     }

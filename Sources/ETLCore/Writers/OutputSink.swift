@@ -78,9 +78,10 @@ public final class OutputSink {
     /// Writes what is buffered, then the bytes of `buffer`, and empties it.
     /// - Throws: ``WriteError`` on a write failure (disk full, closed pipe).
     public func flush(draining buffer: WriteBuffer) throws {
-        if let background {
-            if !self.buffer.isEmpty { try flush() }
-            _ = try background.hand(Array(buffer.bytes))
+        if background != nil {
+            // Copied into the recycled chunk, which then goes to the writing thread.
+            self.buffer.append(contentsOf: buffer.bytes)
+            try flush()
         } else {
             try flush()
             try Self.write(all: buffer.bytes, fd: fd, path: path)
