@@ -387,7 +387,8 @@ public final class XLSXWriter {
             return false
         case .text(let text):
             var value = text
-            if value.utf16.count > XLSXWriter.maxCellCharacters {
+            // A string has no more UTF-16 units than UTF-8 bytes, and its UTF-8 count is free.
+            if value.utf8.count > XLSXWriter.maxCellCharacters && value.utf16.count > XLSXWriter.maxCellCharacters {
                 switch overlongText {
                 case .fail:
                     throw XLSXWriteError(
@@ -401,9 +402,7 @@ public final class XLSXWriter {
             let quoted = value.utf8.first.map { [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains($0) } ?? false
             let styleID = quoted ? (bold ? Style.boldQuoted : Style.quoted) : (bold ? Style.bold : Style.plain)
             appendCellStart(column: column, row: row, style: styleID, type: "inlineStr")
-            let ends = value.unicodeScalars
-            let preserve =
-                (ends.first.map(XLSXWriter.isSpace) ?? false) || (ends.last.map(XLSXWriter.isSpace) ?? false)
+            let preserve = XLSXWriter.hasSpaceAtAnEnd(value)
             append(preserve ? "<is><t xml:space=\"preserve\">" : "<is><t>")
             appendEscaped(value)
             append("</t></is></c>")
@@ -536,6 +535,17 @@ public final class XLSXWriter {
 
     private static func isSpace(_ s: Unicode.Scalar) -> Bool {
         s == " " || s == "\t" || s == "\n" || s == "\r" || s.properties.isWhitespace
+    }
+
+    /// Whether text starts or ends with white space (which `xml:space="preserve"` must keep);
+    /// ASCII ends are judged from their bytes, without Unicode property lookups.
+    private static func hasSpaceAtAnEnd(_ text: String) -> Bool {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return false }
+        if first < 0x80 && last < 0x80 {
+            return first == 0x20 || (first >= 0x09 && first <= 0x0D) || last == 0x20 || (last >= 0x09 && last <= 0x0D)
+        }
+        let scalars = text.unicodeScalars
+        return (scalars.first.map(isSpace) ?? false) || (scalars.last.map(isSpace) ?? false)
     }
 
     /// Cuts text to at most ``maxCellCharacters`` UTF-16 code units, never inside a character (a flag or

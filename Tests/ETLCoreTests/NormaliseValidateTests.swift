@@ -358,4 +358,23 @@ struct NormaliseValidateTests {
         #expect(!RecordValidator.isHTTPURL("https://@x.example/"))
         #expect(!RecordValidator.isHTTPURL("https://?q"))
     }
+
+    @Test func numbersAreSentAsValidJSONText() throws {
+        var p = FieldSpec(name: "price")
+        p.from = ["Price"]
+        p.type = .number
+        p.decimalComma = true
+        for (input, sent) in [
+            ("262.49", "262.49"), ("-3", "-3"), ("0", "0"), ("1.50", "1.50"), ("007", "7"), ("00.5", "0.5"),
+            (".5", "0.5"), ("1 234,5", "1234.5"), ("49,90", "49.9"), ("12345678901234567890", "12345678901234567890"),
+        ] {
+            let (out, issues, _) = try normalise([p], record([("Price", .text(input))]))
+            #expect(out["price"] == .number(sent), "\(input)")
+            #expect(issues.isEmpty, "\(input)")
+        }
+        #expect(RecordNormaliser.isPlainJSONNumber("1.") == false)
+        #expect(RecordNormaliser.isPlainJSONNumber("-") == false)
+        #expect(RecordNormaliser.isPlainJSONNumber("") == false)
+        #expect(RecordNormaliser.isPlainJSONNumber("1e5") == false)
+    }
 }

@@ -57,6 +57,8 @@ public final class RecordNormaliser {
     private var unusedIndices: [Int] = []
     /// Where the read stage's key column is in the current column layout (exact header first, then folded).
     private var keyIndex: Int?
+    /// Which field spec (if any) is named like `unmapped: into:` names its object.
+    private let unmappedFieldIndex: Int?
     /// The field specs, addressed in place so `convert` borrows each one instead of copying its
     /// dozen members (a copy per field per row was 6% of a dry run).
     private let specs: UnsafeMutableBufferPointer<FieldSpec>
@@ -78,6 +80,11 @@ public final class RecordNormaliser {
         self.stage = stage ?? NormaliseStage(fields: [], unmapped: .keep)
         self.keyColumn = keyColumn
         self.keyField = keyField
+        if case .into(let name) = self.stage.unmapped {
+            unmappedFieldIndex = self.stage.fields.firstIndex { $0.name == name }
+        } else {
+            unmappedFieldIndex = nil
+        }
         specs = .allocate(capacity: self.stage.fields.count)
         _ = specs.initialize(from: self.stage.fields)
         for f in self.stage.fields {
@@ -242,12 +249,13 @@ public final class RecordNormaliser {
             }
             switch stage.unmapped {
             case .into(let name):
+                // `fields` are the specs' fields in order, so where `name` is among them is fixed.
                 if !extra.isEmpty {
-                    if let idx = fields.firstIndex(where: { $0.key == name }),
-                        case .object(let existing) = fields[idx].value
-                    {
-                        fields[idx].value = .object(existing + extra)
-                    } else if !fields.contains(where: { $0.key == name }) {
+                    if let idx = unmappedFieldIndex {
+                        if case .object(let existing) = fields[idx].value {
+                            fields[idx].value = .object(existing + extra)
+                        }
+                    } else {
                         fields.append(JSONField(name, .object(extra)))
                     }
                 }
@@ -438,6 +446,8 @@ public final class RecordNormaliser {
             typeIssue("unparseable_number", "a whole number")
             return .string(s)
         case .number:
+            // A plain decimal (`262.49`, `-3`) is its own JSON text: no need to go through a Double.
+            if Self.isPlainJSONNumber(s) { return .number(s) }
             if let n = Self.parseNumber(s, decimalComma: sp.pointee.decimalComma) {
                 return .number(Self.numberText(s, n, decimalComma: sp.pointee.decimalComma))
             }
@@ -496,14 +506,33 @@ public final class RecordNormaliser {
 
     static func numberText(_ s: String, _ n: Double, decimalComma: Bool) -> String {
         let t = s.utf8.contains(0x20) ? s.replacingOccurrences(of: " ", with: "") : s
-        // Byte tests throughout: `String.contains(_:)` with a string goes through Foundation's CFStringFind.
-        let u = t.utf8
-        if !decimalComma || !u.contains(0x2C), u.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
-            u.first != 0x2E, u.last != 0x2E, !u.starts(with: [0x2D, 0x2E])
-        {
-            return t
-        }
+        if isPlainJSONNumber(t) { return t }
         return CellValue.canonicalNumber(n)
+    }
+
+    /// Whether `s` is `-?(0|[1-9][0-9]*)(\.[0-9]+)?` and under 300 digits: valid JSON number text
+    /// for a finite double, so it is sent exactly as written. (`007`, `1.`, `.5` and `1,5` are
+    /// not: they are sent as the parsed value's canonical text; `007` used to go out as invalid JSON.)
+    static func isPlainJSONNumber(_ s: String) -> Bool {
+        var copy = s
+        return copy.withUTF8 { u in
+            let n = u.count
+            var i = 0
+            if i < n && u[i] == 0x2D { i += 1 }
+            let intStart = i
+            while i < n && u[i] >= 0x30 && u[i] <= 0x39 { i += 1 }
+            let intDigits = i - intStart
+            guard intDigits > 0, intDigits == 1 || u[intStart] != 0x30 else { return false }
+            var fracDigits = 0
+            if i < n && u[i] == 0x2E {
+                i += 1
+                let fracStart = i
+                while i < n && u[i] >= 0x30 && u[i] <= 0x39 { i += 1 }
+                fracDigits = i - fracStart
+                guard fracDigits > 0 else { return false }
+            }
+            return i == n && intDigits + fracDigits < 300
+        }
     }
 
     /// Calls `body` with each part of `s` between separators, trimmed, skipping empty parts (what a

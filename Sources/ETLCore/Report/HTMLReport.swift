@@ -3,6 +3,10 @@
 public enum HTMLReport {
     /// Escapes text for HTML.
     public static func escape(_ s: String) -> String {
+        // Most texts have nothing to escape: one byte scan answers that.
+        if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) {
+            return s
+        }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {

@@ -136,6 +136,23 @@ public final class RecordValidator {
             case .object:
                 if case .object = field.pointee.value { return true }
                 return field.pointee.value.isEmpty
+            case .urlList:
+                switch field.pointee.value {
+                case .array(let items):
+                    return items.allSatisfy { item in
+                        if case .string(let s) = item { return isHTTPURL(s) }
+                        return false
+                    }
+                case .string(let s): return s.isEmpty || isHTTPURL(s)
+                case .null: return true
+                default: return false
+                }
+            case .oneOf(let options):
+                guard case .string(let s) = field.pointee.value else { return false }
+                return s.isEmpty || options.contains(s)
+            case .dateTime:
+                guard case .string(let s) = field.pointee.value else { return false }
+                return s.isEmpty || (s.utf8.count > 10 && DatePattern.parseISO(s) != nil)
             default: return false
             }
         }
