@@ -377,4 +377,14 @@ struct NormaliseValidateTests {
         #expect(RecordNormaliser.isPlainJSONNumber("") == false)
         #expect(RecordNormaliser.isPlainJSONNumber("1e5") == false)
     }
+
+    @Test func countsCodePointsLikeTheServices() {
+        for s in [
+            "", "a", "Crème brûlée", "🇫🇷 flag", "日本語のテキスト", String(repeating: "é", count: 37),
+            String(repeating: "ab🙂", count: 11) + "x", "\u{10FFFF}\u{7F}\u{80}",
+        ] {
+            #expect(RecordValidator.codePoints(s) == s.unicodeScalars.count, "\(s)")
+        }
+        #expect(RecordValidator.codePoints("🇫🇷") == 2)
+    }
 }

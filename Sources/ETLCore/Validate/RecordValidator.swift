@@ -185,7 +185,29 @@ public final class RecordValidator {
         uniquePositions = uniqueFields.map { record.index(of: $0) }
     }
 
-    static func codePoints(_ s: String) -> Int { s.unicodeScalars.count }
+    /// The number of Unicode code points: UTF-8 bytes that are not continuation bytes
+    /// (`10xxxxxx`), counted 8 at a time (walking the scalar view decoded each one).
+    static func codePoints(_ s: String) -> Int {
+        var copy = s
+        return copy.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return 0 }
+            let n = buf.count
+            let raw = UnsafeRawPointer(base)
+            var continuation = 0
+            var i = 0
+            while i + 8 <= n {
+                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                // High bit set and next-highest clear marks a continuation byte.
+                continuation += (x & ~(x << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+                i += 8
+            }
+            while i < n {
+                if base[i] & 0xC0 == 0x80 { continuation += 1 }
+                i += 1
+            }
+            return n - continuation
+        }
+    }
 
     /// The keys seen so far for one unique field, kept as 96-bit digests and the row that used
     /// each first: 16 bytes a key instead of the key's `String` (a 1,000,000-row catalog took
