@@ -178,6 +178,11 @@ public final class XLSXWriter {
             zip64Threshold: 0xFFFF_FFFF)
     }
 
+    /// zlib's fastest level: the workbooks catalog-etl writes (quarantines, reports) are made on
+    /// every run and read once. In a 1,000,000-row dry run (30,000 quarantined rows) deflate at
+    /// level 6 was 6% of all samples; at level 1 the two workbooks are 43% larger (3.7 and 4.4 MB).
+    static let compressionLevel: Int32 = 1
+
     /// Creates the workbook with a lowered ZIP64 threshold (tests exercise the ZIP64 path with it).
     init(
         path: String, creator: String, modified: Timestamp?, overlongText: OverlongText, zip64Threshold: UInt64
@@ -192,7 +197,7 @@ public final class XLSXWriter {
             timestamp: .init(
                 year: stamp.year, month: stamp.month, day: stamp.day, hour: stamp.hour, minute: stamp.minute,
                 second: stamp.second),
-            zip64Threshold: zip64Threshold)
+            compressionLevel: XLSXWriter.compressionLevel, zip64Threshold: zip64Threshold)
         xml.reserveCapacity(XLSXWriter.flushThreshold + 4096)
     }
 

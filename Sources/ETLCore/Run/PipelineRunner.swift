@@ -95,14 +95,16 @@ public enum PipelineRunner {
 
         let normalisedSink = try OutputSink(
             path: (dir as NSString).appendingPathComponent("normalised.jsonl"), background: true)
-        let issuesSink = try OutputSink(path: (dir as NSString).appendingPathComponent("issues.csv"))
+        // Every file the row loop writes is written on a thread of its own: the loop only fills buffers.
+        let issuesSink = try OutputSink(path: (dir as NSString).appendingPathComponent("issues.csv"), background: true)
         let issuesCSV = CSVWriter(sink: issuesSink)
         issuesCSV.escapeFormulas = true
         try issuesCSV.writeRow([
             "file", "sheet", "row", "column", "header", "field", "value", "rule", "severity", "message",
         ])
         let spool = try QuarantineSpool(directory: dir)
-        let quarantinedKeys = try OutputSink(path: (dir as NSString).appendingPathComponent(quarantinedKeysName))
+        let quarantinedKeys = try OutputSink(
+            path: (dir as NSString).appendingPathComponent(quarantinedKeysName), background: true)
         // Every valid record with its key and provenance, for the upload stage (spooled, never held in memory).
         let sendSink: OutputSink? =
             options.dryRun
@@ -238,7 +240,7 @@ final class QuarantineSpool {
 
     init(directory: String) throws {
         path = (directory as NSString).appendingPathComponent(".quarantine.spool.jsonl")
-        sink = try OutputSink(path: path)
+        sink = try OutputSink(path: path, background: true)
     }
 
     func add(_ record: Record, errors: String) throws {
@@ -262,7 +264,7 @@ final class QuarantineSpool {
         let known = Set(headers)
         headers += order.filter { !known.contains($0) }
         headers.append("_errors")
-        let out = try OutputSink(path: csvPath)
+        let out = try OutputSink(path: csvPath, background: true)
         let csv = CSVWriter(sink: out)
         try csv.writeRow(headers)
         let book: XLSXWriter
