@@ -97,13 +97,15 @@ public enum Converter {
                 if count & 0xFFFF == 0 { progress?(count) }
             }
         case .jsonl:
-            let writer = JSONLinesWriter(sink: sink)
             var cache = JSONKeyCache()
+            var out = WriteBuffer(capacity: OutputSink.chunkSize + (64 << 10))
             while let r = try reader.next() {
-                try writeJSON(r, provenance: provenance, writer, &cache)
+                writeJSON(r, provenance: provenance, to: &out, &cache)
+                if out.count >= OutputSink.chunkSize { try sink.flush(draining: out) }
                 count += 1
                 if count & 0xFFFF == 0 { progress?(count) }
             }
+            try sink.flush(draining: out)
         }
         try sink.close()
         return ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings)
@@ -164,7 +166,6 @@ public enum Converter {
         let csv = format == .csv
         let delimiter = UInt8(ascii: ",")
         let csvWriter = CSVWriter(sink: sink, delimiter: delimiter)
-        let jsonWriter = JSONLinesWriter(sink: sink)
         var cache = JSONKeyCache()
         var fields: [String] = []
         var columns: [Column] = []
@@ -188,13 +189,13 @@ public enum Converter {
             for entry in batch.entries {
                 switch entry {
                 case .record(let r):
-                    try sink.flush(draining: out)
                     if csv {
+                        try sink.flush(draining: out)
                         try writeCSV(r, columns: r.columns, union: false, provenance: provenance, csvWriter, &fields)
+                        try sink.flush()
                     } else {
-                        try writeJSON(r, provenance: provenance, jsonWriter, &cache)
+                        writeJSON(r, provenance: provenance, to: &out, &cache)
                     }
-                    try sink.flush()
                 case .cells(let row, let n, let recordColumns):
                     if !csv && recordColumns != columns {
                         columns = recordColumns
@@ -267,26 +268,45 @@ public enum Converter {
     private struct JSONKeyCache {
         var columns: [Column] = []
         var keys: [[UInt8]] = []
-        var texts: [String] = []
-        var pairs: [(String, JSONLinesWriter.Value)] = []
     }
 
-    /// One record as a JSON line, provenance last.
+    /// One record as a JSON line, provenance last, appended to `out` (cells read in place, strings
+    /// escaped straight from their UTF-8: no array of texts per row).
     private static func writeJSON(
-        _ r: Record, provenance: Bool, _ writer: JSONLinesWriter, _ cache: inout JSONKeyCache
-    ) throws {
-        cache.pairs.removeAll(keepingCapacity: true)
-        if provenance {
-            cache.pairs.append(("_file", .string(r.source.file)))
-            cache.pairs.append(("_sheet", r.source.sheet.map { .string($0) } ?? .null))
-            cache.pairs.append(("_row", .number(String(r.source.row))))
-        }
+        _ r: Record, provenance: Bool, to out: inout WriteBuffer, _ cache: inout JSONKeyCache
+    ) {
         if r.columns != cache.columns {
             cache.columns = r.columns
             cache.keys = r.columns.map { JSONLinesWriter.keyPrefix($0.header) }
         }
-        cache.texts.removeAll(keepingCapacity: true)
-        for v in r.values { cache.texts.append(v.canonicalText) }
-        try writer.writeStrings(keys: cache.keys, values: cache.texts, extra: cache.pairs)
+        out.append(UInt8(ascii: "{"))
+        let n = min(cache.keys.count, r.values.count)
+        r.values.withUnsafeBufferPointer { values in
+            guard let base = values.baseAddress else { return }
+            for i in 0..<n {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(cache.keys[i])
+                if case .text(let t) = (base + i).pointee {
+                    JSONLinesWriter.appendString(t, to: &out)
+                } else {
+                    JSONLinesWriter.appendString((base + i).pointee.canonicalText, to: &out)
+                }
+            }
+        }
+        if provenance {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            out.append("\"_file\":")
+            JSONLinesWriter.appendString(r.source.file, to: &out)
+            out.append(",\"_sheet\":")
+            if let sheet = r.source.sheet {
+                JSONLinesWriter.appendString(sheet, to: &out)
+            } else {
+                out.append("null")
+            }
+            out.append(",\"_row\":")
+            out.append(String(r.source.row))
+        }
+        out.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "\n"))
     }
 }

@@ -43,28 +43,6 @@ public final class JSONLinesWriter {
         return out
     }
 
-    /// Writes one object of string values whose keys were escaped with ``keyPrefix(_:)``.
-    public func writeStrings(keys: [[UInt8]], values: [String], extra: [(String, Value)] = []) throws {
-        sink.buffer.append(UInt8(ascii: "{"))
-        for i in 0..<min(keys.count, values.count) {
-            if i > 0 { sink.buffer.append(UInt8(ascii: ",")) }
-            sink.buffer.append(contentsOf: keys[i])
-            Self.appendString(values[i], to: &sink.buffer)
-        }
-        for (i, (k, v)) in extra.enumerated() {
-            if i > 0 || !keys.isEmpty { sink.buffer.append(UInt8(ascii: ",")) }
-            Self.appendString(k, to: &sink.buffer)
-            sink.buffer.append(UInt8(ascii: ":"))
-            switch v {
-            case .string(let s): Self.appendString(s, to: &sink.buffer)
-            case .number(let n), .raw(let n): sink.buffer.append(contentsOf: n.utf8)
-            case .null: sink.buffer.append(contentsOf: "null".utf8)
-            }
-        }
-        sink.buffer.append(contentsOf: "}\n".utf8)
-        try sink.flushIfNeeded()
-    }
-
     /// Appends `s` as a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
     public static func appendString<Out: ByteAppender>(_ s: String, to out: inout Out) {
         var s = s
