@@ -26,13 +26,16 @@ final class RowPipeline: @unchecked Sendable {
 
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let slots: Int
+    /// Batches the producer may queue ahead: `initialSlots` until the first ``take()``, then `steadySlots`.
+    private var slots: Int
+    private let steadySlots: Int
     private var items: [Item] = []
     private var head = 0
     private var cancelled = false
 
-    private init(slots: Int) {
-        self.slots = max(1, slots)
+    private init(slots: Int, initialSlots: Int) {
+        steadySlots = max(1, slots)
+        self.slots = max(steadySlots, initialSlots)
         pthread_mutex_init(lock, nil)
         pthread_cond_init(changed, nil)
     }
@@ -45,9 +48,13 @@ final class RowPipeline: @unchecked Sendable {
     }
 
     /// Starts `producer` on its own thread.
+    /// - Parameters:
+    ///   - slots: batches queued ahead in steady state.
+    ///   - initialSlots: batches queued ahead before the reader takes its first, while the workbook
+    ///     loads its shared strings on the reader's thread (the sheet is parsed meanwhile).
     /// - Returns: the pipeline, or nil when no thread could be started (the caller then reads inline).
-    static func start(_ producer: SheetRowProducer, slots: Int = 4) -> RowPipeline? {
-        let pipeline = RowPipeline(slots: slots)
+    static func start(_ producer: SheetRowProducer, slots: Int = 4, initialSlots: Int = 4) -> RowPipeline? {
+        let pipeline = RowPipeline(slots: slots, initialSlots: initialSlots)
         let job = Job(producer: producer, pipeline: pipeline)
         let arg = Unmanaged.passRetained(job).toOpaque()
         #if canImport(Glibc)
@@ -96,6 +103,7 @@ final class RowPipeline: @unchecked Sendable {
     func take() -> Item {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
+        slots = steadySlots
         while items.count == head { pthread_cond_wait(changed, lock) }
         let item = items[head]
         head += 1

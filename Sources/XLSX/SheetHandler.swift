@@ -8,12 +8,8 @@ final class SheetHandler: SAXHandler {
     /// The sheet's `<dimension ref>`, once seen.
     var dimension: String?
 
-    private let sharedStrings: [String]
     private let dateStyles: [Bool]
     private let maxCellBytes: Int
-    private let sharedStringsBudget: Int64
-    /// Shared-string text materialised so far (the table's own size to start with).
-    private var materialised: Int64
 
     private enum Kind {
         case number, shared, inline, formulaString, bool, error, isoDate
@@ -32,12 +28,11 @@ final class SheetHandler: SAXHandler {
     private var phonetic = 0
     private let buffer = ScratchBuffer()
 
-    init(sharedStrings: [String], sharedStringsBytes: Int64, dateStyles: [Bool], limits: XLSXLimits, fileSize: Int64) {
-        self.sharedStrings = sharedStrings
+    /// The shared-strings table is not needed here: cells carry its indices, which the reader checks
+    /// and looks up (so the sheet can be parsed while the table is still loading).
+    init(dateStyles: [Bool], limits: XLSXLimits) {
         self.dateStyles = dateStyles
         self.maxCellBytes = limits.maxCellBytes
-        self.sharedStringsBudget = limits.sharedStringsBudget(fileSize: fileSize)
-        self.materialised = sharedStringsBytes
     }
 
     override func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
@@ -202,18 +197,10 @@ final class SheetHandler: SAXHandler {
             }
             value = style < dateStyles.count && dateStyles[style] ? .dateSerial(d) : .number(d)
         case .shared:
-            guard let i = CellText.integer(buffer.bytes), i < sharedStrings.count else {
+            guard let i = CellText.integer(buffer.bytes), i >= 0, i <= Int(Int32.max) else {
                 fail(
                     .invalidValue,
-                    "cell \(reference) refers to shared string \"\(preview)\", but the table has \(sharedStrings.count); the workbook is corrupt"
-                )
-                return
-            }
-            materialised += Int64(sharedStrings[i].utf8.count)
-            if materialised > sharedStringsBudget {
-                fail(
-                    .limitExceeded,
-                    "cells have materialised more than \(sharedStringsBudget) bytes of shared-string text, the limit for a file of this size; raise maxSharedStringsExpansion if the file is legitimate"
+                    "cell \(reference) refers to shared string \"\(preview)\", which is not an index; the workbook is corrupt"
                 )
                 return
             }

@@ -163,12 +163,13 @@ public final class XLSXWorkbook {
                 message: "sheet \"\(sheet.name)\" has no relationship to a part; the workbook is damaged, so re-save it"
             )
         }
-        let (strings, bytes) = try sharedStrings()
-        let handler = SheetHandler(
-            sharedStrings: strings, sharedStringsBytes: bytes, dateStyles: try dateStyles(), limits: limits,
-            fileSize: archive.file.size)
+        let handler = SheetHandler(dateStyles: try dateStyles(), limits: limits)
         let producer = try SheetRowProducer(entry: entry, archive: archive, handler: handler)
-        return XLSXSheetReader(sheet: sheet, producer: producer, sharedStrings: strings, background: background)
+        // The sheet's cells carry shared-string indices, so its parsing starts before the table
+        // is loaded (the reader looks the indices up): the two overlap on two cores.
+        return try XLSXSheetReader(
+            sheet: sheet, producer: producer, background: background, file: path, part: entry.name,
+            budget: limits.sharedStringsBudget(fileSize: archive.file.size), loadSharedStrings: sharedStrings)
     }
 
     private func sheetEntry(_ sheet: XLSXSheet) throws -> ZipEntry? {

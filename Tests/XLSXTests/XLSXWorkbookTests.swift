@@ -169,4 +169,68 @@ struct XLSXSheetReaderThreadTests {
         #expect(error?.message.hasPrefix("cell A4 holds \"12abc\", which is not a number") == true)
         #expect(try reader.nextRow() == nil)
     }
+
+    /// The sheet is parsed before the shared strings are loaded, so an index past the table is
+    /// caught by the reader: after the rows before it, naming the cell.
+    @Test(arguments: [true, false])
+    func sharedStringIndexPastTheTableNamesTheCell(background: Bool) throws {
+        let folder = try WriterTestFolder()
+        let path = folder.path("bad-index.xlsx")
+        let zip = try ZipWriter(path: path, timestamp: ZipWriterTests.stamp)
+        try zip.addEntry(
+            "[Content_Types].xml",
+            contents: """
+                <?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+                <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+                <Default Extension="xml" ContentType="application/xml"/>\
+                <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+                </Types>
+                """)
+        try zip.addEntry(
+            "_rels/.rels",
+            contents: """
+                <?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
+                </Relationships>
+                """)
+        try zip.addEntry(
+            "xl/workbook.xml",
+            contents: """
+                <?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+                xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\
+                <sheet name="Products" sheetId="1" r:id="rId1"/></sheets></workbook>
+                """)
+        try zip.addEntry(
+            "xl/_rels/workbook.xml.rels",
+            contents: """
+                <?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
+                <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>\
+                </Relationships>
+                """)
+        try zip.addEntry(
+            "xl/sharedStrings.xml",
+            contents: """
+                <?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2">\
+                <si><t>SKU</t></si><si><t>A-1</t></si></sst>
+                """)
+        try zip.addEntry(
+            "xl/worksheets/sheet1.xml",
+            contents: """
+                <?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>\
+                <row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>\
+                <row r="3"><c r="B3" t="s"><v>7</v></c></row></sheetData></worksheet>
+                """)
+        try zip.finish()
+        let wb = try XLSXWorkbook(path: path)
+        let reader = try wb.rows(of: wb.sheets[0], background: background)
+        var texts: [XLSXValue] = []
+        let error = #expect(throws: XLSXError.self) {
+            while let r = try reader.nextRow() { texts += r.cells.map(\.value) }
+        }
+        #expect(texts == [.text("SKU"), .text("A-1")])
+        #expect(error?.code == .invalidValue)
+        #expect(error?.message.hasPrefix("cell B3 refers to shared string 7, but the table has 2") == true)
+        #expect(try reader.nextRow() == nil)
+    }
 }
