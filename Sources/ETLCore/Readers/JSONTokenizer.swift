@@ -155,7 +155,7 @@ struct JSONTokenizer {
         while true {
             guard try nextByte() == 0x22 else { throw syntax("expected a key in quotes") }
             let keyStart = o.keyBytes.count
-            o.keyBytes.append(contentsOf: o.prefix)
+            if !o.prefix.isEmpty { o.keyBytes.append(contentsOf: o.prefix) }
             try appendStringContent(to: &o.keyBytes)
             guard try nextByte() == UInt8(ascii: ":") else { throw syntax("expected \":\" after the key") }
             i += 1
