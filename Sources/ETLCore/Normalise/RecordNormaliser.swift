@@ -55,6 +55,10 @@ public final class RecordNormaliser {
     private var usedColumns: Set<Int> = []
     /// The columns no field reads, in order (what `unmapped` keeps), for the current column layout.
     private var unusedIndices: [Int] = []
+    /// For the current column layout, the source column of each field spec (nil for constants,
+    /// templates and absent columns), and the same with a nil for an appended unmapped object.
+    private var layoutFieldColumns: [Column?] = []
+    private var layoutFieldColumnsAndObject: [Column?] = [nil]
     /// Where the read stage's key column is in the current column layout (exact header first, then folded).
     private var keyIndex: Int?
     /// Which field spec (if any) is named like `unmapped: into:` names its object.
@@ -167,6 +171,13 @@ public final class RecordNormaliser {
         if let keyIndex { usedColumns.insert(keyIndex) }
         for (i, c) in columns.enumerated() where c.header == "_errors" { usedColumns.insert(i) }
         unusedIndices = columns.indices.filter { !usedColumns.contains($0) }
+        layoutFieldColumns = stage.fields.indices.map { fi in
+            guard let i = resolved[fi], stage.fields[fi].constant == nil, stage.fields[fi].template == nil else {
+                return nil
+            }
+            return columns[i]
+        }
+        layoutFieldColumnsAndObject = layoutFieldColumns + [nil]
     }
 
     /// The columns no field reads (for `check`-style messages and tests).
@@ -204,8 +215,8 @@ public final class RecordNormaliser {
         if record.columns != cachedColumns { resolve(record.columns) }
         var fields: [JSONField] = []
         fields.reserveCapacity(stage.fields.count + 1)
-        var fieldColumns: [Column?] = []
-        fieldColumns.reserveCapacity(stage.fields.count + 1)
+        // The same for every record of a layout: shared, not rebuilt (a retain instead of an array).
+        var fieldColumns = layoutFieldColumns
         guard let first = specs.baseAddress else { return finish(record, &fields, &fieldColumns) }
         record.values.withUnsafeBufferPointer { values in
             for fi in 0..<specs.count {
@@ -214,12 +225,11 @@ public final class RecordNormaliser {
                 // The cell is likewise passed in place, not copied out of the record.
                 let spec = first + fi
                 let value: JSONValue
-                var column: Column? = nil
                 if let i = resolved[fi], i < values.count, spec.pointee.constant == nil, spec.pointee.template == nil,
                     let cell = values.baseAddress.map({ $0 + i })
                 {
-                    column = record.columns[i]
-                    value = convert(cell, spec: spec, index: fi, record: record, column: column, issues: &issues)
+                    value = convert(
+                        cell, spec: spec, index: fi, record: record, column: record.columns[i], issues: &issues)
                 } else {
                     var cell = CellValue.empty
                     if let c = spec.pointee.constant {
@@ -232,7 +242,6 @@ public final class RecordNormaliser {
                     }
                 }
                 fields.append(JSONField(spec.pointee.name, value))
-                fieldColumns.append(column)
             }
         }
         return finish(record, &fields, &fieldColumns)
@@ -272,6 +281,9 @@ public final class RecordNormaliser {
             key = v.plainText
         }
         if key?.isEmpty == true { key = nil }
+        if fields.count == fieldColumns.count + 1 && layoutFieldColumnsAndObject.count == fields.count {
+            fieldColumns = layoutFieldColumnsAndObject
+        }
         while fieldColumns.count < fields.count { fieldColumns.append(nil) }
         return NormalisedRecord(source: record.source, fields: fields, fieldColumns: fieldColumns, key: key)
     }
@@ -421,6 +433,7 @@ public final class RecordNormaliser {
                 return .string(parts.joined(separator: j))
             } else {
                 var items: [JSONValue] = []
+                items.reserveCapacity(4)
                 Self.forEachPart(of: s, on: sep) { items.append(.string($0)) }
                 return .array(items)
             }
