@@ -169,7 +169,9 @@ public enum Converter {
         var cache = JSONKeyCache()
         var fields: [String] = []
         var columns: [Column] = []
-        var keys: [[UInt8]] = []
+        // The escaped `"key":` prefixes of the current columns, back to back, and where each ends.
+        var keyBytes: [UInt8] = []
+        var keyEnds: [Int] = []
         var fileText: [UInt8] = []
         if csv {
             Array(file.utf8).withUnsafeBufferPointer {
@@ -186,6 +188,7 @@ public enum Converter {
             var cell = 0
             var start = 0
             let bytes = batch.bytes.bytes
+            let cellEnds = batch.cellEnds
             for entry in batch.entries {
                 switch entry {
                 case .record(let r):
@@ -199,22 +202,39 @@ public enum Converter {
                 case .cells(let row, let n, let recordColumns):
                     if !csv && recordColumns != columns {
                         columns = recordColumns
-                        keys = columns.map { JSONLinesWriter.keyPrefix($0.header) }
+                        keyBytes = []
+                        keyEnds = []
+                        for c in columns {
+                            keyBytes += JSONLinesWriter.keyPrefix(c.header)
+                            keyEnds.append(keyBytes.count)
+                        }
                     }
                     if !csv { out.append(UInt8(ascii: "{")) }
-                    for k in 0..<n {
-                        let end = batch.cellEnds[cell]
-                        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                        if csv {
-                            if k > 0 { out.append(delimiter) }
-                            CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
-                        } else {
-                            if k > 0 { out.append(UInt8(ascii: ",")) }
-                            out.append(keys[k])
-                            JSONLinesWriter.appendString(bytes: text, to: &out)
+                    // Cell ends and keys are read through pointers: indexing the batch's array (a
+                    // class property) or an array of key arrays retained and released per cell.
+                    cellEnds.withUnsafeBufferPointer { ends in
+                        keyBytes.withUnsafeBufferPointer { keyText in
+                            keyEnds.withUnsafeBufferPointer { keyEnd in
+                                for k in 0..<n {
+                                    let end = ends[cell]
+                                    let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                                    if csv {
+                                        if k > 0 { out.append(delimiter) }
+                                        CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
+                                    } else {
+                                        if k > 0 { out.append(UInt8(ascii: ",")) }
+                                        if k < keyEnd.count {
+                                            let from = k == 0 ? 0 : keyEnd[k - 1]
+                                            out.append(
+                                                contentsOf: UnsafeBufferPointer(rebasing: keyText[from..<keyEnd[k]]))
+                                        }
+                                        JSONLinesWriter.appendString(bytes: text, to: &out)
+                                    }
+                                    start = end
+                                    cell += 1
+                                }
+                            }
                         }
-                        start = end
-                        cell += 1
                     }
                     if provenance {
                         if csv {
