@@ -115,35 +115,6 @@ struct CSVRecordReaderTests {
         }
     }
 
-    @Test func deliversRecordsBeforeAnErrorWhenParsingAhead() throws {
-        let reader = try CSVRecordReader(
-            path: try Self.fixture("unterminated.csv"), options: ReadOptions(), chunkSize: 1 << 20, parseAhead: true)
-        let first = try #require(try reader.next())
-        #expect(Self.texts(first) == ["A-1", "Dress"])
-        #expect {
-            _ = try reader.next()
-        } throws: { error in
-            (error as? ReadError)?.code == .malformed && (error as? ReadError)?.line == 3
-        }
-    }
-
-    @Test func stopsParsingAheadWhenTheReaderIsDroppedEarly() throws {
-        var text = "SKU,Name\n"
-        for i in 0..<5000 { text += "S-\(i),name \(i)\n" }
-        let path = try Self.temporaryFile(Array(text.utf8), ext: "csv")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        for _ in 0..<20 {
-            let reader = try CSVRecordReader(path: path, options: ReadOptions(), chunkSize: 4096, parseAhead: true)
-            let first = try #require(try reader.next())
-            #expect(first.source.row == 2)
-        }
-        let reader = try CSVRecordReader(path: path, options: ReadOptions(), chunkSize: 4096, parseAhead: true)
-        var count = 0
-        while try reader.next() != nil { count += 1 }
-        #expect(count == 5000)
-        #expect(reader.columns.map(\.header) == ["SKU", "Name"])
-    }
-
     @Test func keepsABareQuoteInsideAnUnquotedFieldWithAWarning() throws {
         let (reader, records) = try Self.read("bare-quote.csv")
         #expect(Self.texts(records[0]) == ["TV-1", "55\" TV", "499"])
@@ -281,9 +252,8 @@ struct CSVRecordReaderTests {
         bytes += [UInt8(ascii: "Z"), UInt8(ascii: ","), 0xE9, UInt8(ascii: ","), UInt8(ascii: "x")]
         let path = try Self.temporaryFile(bytes, ext: "csv")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        func all(_ chunk: Int, parseAhead: Bool = false) throws -> ([[String]], [Int], Int) {
-            let reader = try CSVRecordReader(
-                path: path, options: ReadOptions(), chunkSize: chunk, parseAhead: parseAhead)
+        func all(_ chunk: Int) throws -> ([[String]], [Int], Int) {
+            let reader = try CSVRecordReader(path: path, options: ReadOptions(), chunkSize: chunk)
             var rows: [[String]] = []
             var lines: [Int] = []
             while let r = try reader.next() {
@@ -294,10 +264,8 @@ struct CSVRecordReaderTests {
         }
         let big = try all(1 << 20)
         let small = try all(16)
-        let ahead = try all(16, parseAhead: true)
         #expect(big.0.count == 201)
-        #expect(big.0 == ahead.0 && big.1 == ahead.1 && ahead.2 == 1)
-        #expect(big.0 == small.0)
+        #expect(big.0 == small.0 && big.1 == small.1 && small.2 == 1)
         #expect(big.1 == small.1)
         #expect(big.2 == 1 && small.2 == 1)
         #expect(big.0[1] == ["S-1", "word1 \"q\"\r\nsecond line 1", "plain 1"])

@@ -17,12 +17,12 @@ struct JSONRecordReaderTests {
 
     /// Reads every record of a file.
     static func read(
-        path: String, chunkSize: Int = 1 << 20, parseAhead: Bool = false,
+        path: String, chunkSize: Int = 1 << 20,
         _ configure: (inout ReadOptions) -> Void = { _ in }
     ) throws -> (reader: JSONRecordReader, records: [Record]) {
         var options = ReadOptions()
         configure(&options)
-        let reader = try JSONRecordReader(path: path, options: options, chunkSize: chunkSize, parseAhead: parseAhead)
+        let reader = try JSONRecordReader(path: path, options: options, chunkSize: chunkSize)
         var records: [Record] = []
         while let r = try reader.next() { records.append(r) }
         return (reader, records)
@@ -97,16 +97,6 @@ struct JSONRecordReaderTests {
         #expect(e.column == "14")
         #expect(e.message.contains("record 3"))
         #expect(e.message.contains("line 3"))
-    }
-
-    @Test func deliversRecordsBeforeASyntaxErrorWhenParsingAhead() throws {
-        let reader = try JSONRecordReader(
-            path: try Self.fixture("syntax-error.jsonl"), options: ReadOptions(), chunkSize: 1 << 20, parseAhead: true)
-        #expect(try reader.next()?.values == [.text("A-1")])
-        #expect(try reader.next()?.values == [.text("A-2")])
-        let e = try #require(Self.readError { _ = try reader.next() })
-        #expect(e.code == .malformed && e.line == 3)
-        #expect(reader.columns.map(\.header) == ["sku"])
     }
 
     @Test func streamsToTheArrayAtRecordsPath() throws {
@@ -243,8 +233,8 @@ struct JSONRecordReaderTests {
             try? FileManager.default.removeItem(atPath: jsonl)
             try? FileManager.default.removeItem(atPath: json)
         }
-        func all(_ path: String, _ chunk: Int, parseAhead: Bool = false) throws -> [[String]] {
-            let (_, records) = try Self.read(path: path, chunkSize: chunk, parseAhead: parseAhead) {
+        func all(_ path: String, _ chunk: Int) throws -> [[String]] {
+            let (_, records) = try Self.read(path: path, chunkSize: chunk) {
                 $0.recordsPath = path == json ? "data.items" : nil
             }
             return records.map { r in
@@ -254,10 +244,8 @@ struct JSONRecordReaderTests {
         for path in [jsonl, json] {
             let big = try all(path, 1 << 20)
             let small = try all(path, 16)
-            let ahead = try all(path, 16, parseAhead: true)
             #expect(big.count == 150)
             #expect(big == small)
-            #expect(big == ahead)
             #expect(
                 big[2].dropFirst() == [
                     "sku=S-2", "price=2.50", "meta.n=2", "meta.ok=TRUE", "tags=[\"a\",2]",

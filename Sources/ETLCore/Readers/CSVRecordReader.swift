@@ -10,14 +10,8 @@
 /// Row numbers are the line on which a record starts, as an editor shows it; entirely empty rows
 /// are skipped. All records share one `columns` array.
 ///
-/// The file is read in 1 MiB chunks and parsed in place, so memory is one record plus the buffer
-/// (with `CATALOG_ETL_PARSE_AHEAD=1`, parsed on a second thread a few hundred records ahead).
+/// The file is read in 1 MiB chunks and parsed in place, so memory is one record plus the buffer.
 public final class CSVRecordReader: RecordReader {
-    private enum Source {
-        case direct(CSVRecordParser)
-        case ahead(CSVAndJSONPrefetcher)
-    }
-
     /// The file as the user named it.
     public let file: String
     /// Always nil: CSV files have no sheets.
@@ -26,24 +20,14 @@ public final class CSVRecordReader: RecordReader {
     public let delimiter: UInt8
     /// The line of the header row; nil when reading without one.
     public let headerLine: Int?
-    private let source: Source
+    private let parser: CSVRecordParser
 
     /// The header row's columns (or the column letters without a header), plus any columns that
     /// padded ragged rows added.
-    public var columns: [Column] {
-        switch source {
-        case .direct(let p): return p.columns
-        case .ahead(let a): return a.columns
-        }
-    }
+    public var columns: [Column] { parser.columns }
 
     /// Warnings recovered from so far.
-    public var warnings: WarningLog {
-        switch source {
-        case .direct(let p): return p.warnings
-        case .ahead(let a): return a.warnings
-        }
-    }
+    public var warnings: WarningLog { parser.warnings }
 
     /// Opens a CSV file and reads up to its header row.
     /// - Parameters:
@@ -52,31 +36,24 @@ public final class CSVRecordReader: RecordReader {
     /// - Throws: ``ReadError``: `unreadable`, `encoding`, `malformed`, `badHeader`, or `usage` when the
     ///   header row is beyond the data.
     public convenience init(path: String, options: ReadOptions) throws {
-        try self.init(path: path, options: options, chunkSize: 1 << 20, parseAhead: nil)
+        try self.init(path: path, options: options, chunkSize: 1 << 20)
     }
 
     /// Opens a CSV file reading `chunkSize` bytes at a time (tests use tiny chunks to cross
-    /// boundaries); `parseAhead` nil decides by the file's size.
-    init(path: String, options: ReadOptions, chunkSize: Int, parseAhead: Bool? = false) throws {
+    /// boundaries).
+    init(path: String, options: ReadOptions, chunkSize: Int) throws {
         let parser = try CSVRecordParser(path: path, options: options, chunkSize: chunkSize)
         file = path
         delimiter = parser.delimiter
         headerLine = parser.headerLine
-        if parseAhead ?? CSVAndJSONPrefetcher.worthIt(path: path) {
-            source = .ahead(CSVAndJSONPrefetcher(parser))
-        } else {
-            source = .direct(parser)
-        }
+        self.parser = parser
     }
 
     /// The next record, or nil at the end of the file.
     /// - Throws: ``ReadError``: `malformed` (a quote never closed), `encoding` (with `encoding: utf-8`),
     ///   `raggedRow` (with `ragged_rows: error`).
     public func next() throws -> Record? {
-        switch source {
-        case .direct(let p): return try p.next()
-        case .ahead(let a): return try a.next()
-        }
+        try parser.next()
     }
 
     /// The most consistent of `, ; \t |` over the first lines (outside quotes); `,` when none occurs.

@@ -9,37 +9,21 @@
 /// object. Syntax errors name the line and column (and the record for JSON Lines). Each record
 /// carries its own columns (its keys in order); ``columns`` is every key seen so far.
 ///
-/// Memory is one record plus a 1 MiB buffer (with `CATALOG_ETL_PARSE_AHEAD=1`, parsed on a second
-/// thread a few hundred records ahead).
+/// Memory is one record plus a 1 MiB buffer.
 public final class JSONRecordReader: RecordReader {
-    private enum Source {
-        case direct(JSONRecordParser)
-        case ahead(CSVAndJSONPrefetcher)
-    }
-
     /// The file as the user named it.
     public let file: String
     /// Always nil: JSON files have no sheets.
     public var sheet: String? { nil }
     /// Whether the file is read as JSON Lines.
     public let isJSONLines: Bool
-    private let source: Source
+    private let parser: JSONRecordParser
 
     /// Every key seen so far, in first-seen order.
-    public var columns: [Column] {
-        switch source {
-        case .direct(let p): return p.columns
-        case .ahead(let a): return a.columns
-        }
-    }
+    public var columns: [Column] { parser.columns }
 
     /// Warnings recovered from so far.
-    public var warnings: WarningLog {
-        switch source {
-        case .direct(let p): return p.warnings
-        case .ahead(let a): return a.warnings
-        }
-    }
+    public var warnings: WarningLog { parser.warnings }
 
     /// Opens a JSON or JSON Lines file and walks to its first record.
     /// - Parameters:
@@ -48,29 +32,22 @@ public final class JSONRecordReader: RecordReader {
     /// - Throws: ``ReadError``: `unreadable`, `malformed` (syntax, or a top level that is not an array),
     ///   `encoding`, `notFound` (a `records_path` that is not there), `usage`.
     public convenience init(path: String, options: ReadOptions) throws {
-        try self.init(path: path, options: options, chunkSize: 1 << 20, parseAhead: nil)
+        try self.init(path: path, options: options, chunkSize: 1 << 20)
     }
 
     /// Opens a JSON file reading `chunkSize` bytes at a time (tests use tiny chunks to cross
-    /// boundaries); `parseAhead` nil decides by the file's size.
-    init(path: String, options: ReadOptions, chunkSize: Int, parseAhead: Bool? = false) throws {
+    /// boundaries).
+    init(path: String, options: ReadOptions, chunkSize: Int) throws {
         let parser = try JSONRecordParser(path: path, options: options, chunkSize: chunkSize)
         file = path
         isJSONLines = parser.isJSONLines
-        if parseAhead ?? CSVAndJSONPrefetcher.worthIt(path: path) {
-            source = .ahead(CSVAndJSONPrefetcher(parser))
-        } else {
-            source = .direct(parser)
-        }
+        self.parser = parser
     }
 
     /// The next record, or nil at the end of the input.
     /// - Throws: ``ReadError``: `malformed` (syntax, a duplicate key, a record that is not an object),
     ///   `encoding`, `unsafe` (nesting deeper than 512 levels).
     public func next() throws -> Record? {
-        switch source {
-        case .direct(let p): return try p.next()
-        case .ahead(let a): return try a.next()
-        }
+        try parser.next()
     }
 }
