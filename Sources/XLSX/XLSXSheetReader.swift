@@ -39,8 +39,8 @@ public final class XLSXSheetReader {
         self.file = file
         self.part = part
         sharedStringsBudget = budget
-        // Up to 128 batches (about 16 MiB of sheet XML) may be parsed ahead while the table loads.
-        if background, let pipeline = RowPipeline.start(producer, initialSlots: 128) {
+        // Up to 256 batches (about 32 MiB of sheet XML) may be parsed ahead while the table loads.
+        if background, let pipeline = RowPipeline.start(producer, initialSlots: 256) {
             source = .background(pipeline)
         } else {
             source = .inline(producer)
