@@ -200,10 +200,10 @@ public actor Pacer {
     /// - Parameters:
     ///   - ratePerSecond: Requests per second (e.g. 1000/3600 for 1,000 an hour).
     ///   - concurrency: The most requests in flight.
-    public init(ratePerSecond: Double, concurrency: Int) {
-        // 2% slower than the limit: request arrival jitters by milliseconds, and a sliding-window limiter
-        // counts arrivals, not our start times.
-        interval = ratePerSecond > 0 ? 1.02 / ratePerSecond : 0
+    ///   - margin: How much slower than the limit to go (default 2%): request arrival jitters by
+    ///     milliseconds, and a sliding-window limiter counts arrivals, not our start times.
+    public init(ratePerSecond: Double, concurrency: Int, margin: Double = 0.02) {
+        interval = ratePerSecond > 0 ? (1 + max(0, margin)) / ratePerSecond : 0
         concurrencyLimit = max(1, concurrency)
         nextStart = ContinuousClock.now
     }
