@@ -271,4 +271,34 @@ struct JSONRecordReaderTests {
 
                 """)
     }
+
+    /// Keys written as the previous record's are taken by one comparison; anything else (an escape,
+    /// a longer key, another order, a repeat) must still be parsed in full.
+    @Test func keysLikeThePreviousRecordsAreReadTheSameAsOthers() throws {
+        let lines = [
+            #"{"a":1,"b":"x","c":{"d":2}}"#,
+            #"{"a":1,"b":"y","c":{"d":3}}"#,
+            #"{"a":1,"b\"q":"z","c":{"d":4}}"#,
+            #"{"a":1,"bb":"w","c":{"d":5}}"#,
+            #"{"b":"v","a":1}"#,
+            #"{"a\\":1}"#,
+            #"{"a\\":2}"#,
+            #"{"a":1,"a":2}"#,
+        ].joined(separator: "\n")
+        let path = try Self.temporaryFile(lines, ext: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for chunk in [1 << 20, 16, 7] {
+            let reader = try JSONRecordReader(path: path, options: ReadOptions(), chunkSize: chunk)
+            var keys: [[String]] = []
+            let error = Self.readError {
+                while let r = try reader.next() { keys.append(r.columns.map(\.header)) }
+            }
+            #expect(
+                keys == [
+                    ["a", "b", "c.d"], ["a", "b", "c.d"], ["a", "b\"q", "c.d"], ["a", "bb", "c.d"], ["b", "a"],
+                    ["a\\"], ["a\\"],
+                ], "chunk \(chunk)")
+            #expect(error?.message.contains("\"a\"") == true, "chunk \(chunk): \(error?.message ?? "no error")")
+        }
+    }
 }

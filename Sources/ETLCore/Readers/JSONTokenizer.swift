@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The byte-level JSON scanner behind ``JSONRecordReader``.
 ///
 /// It works on a window of a ``ByteChunkReader`` buffer and parses one record at a time into
@@ -61,6 +67,12 @@ struct JSONTokenizer {
         var prefix: [UInt8] = []
         var scratch: [UInt8] = []
         var scratch2: [UInt8] = []
+        /// The previous record's keys (`keyBytes` and `keyEnds` as they were), when none of them
+        /// holds a byte a JSON string would escape: then a key written exactly as the previous
+        /// record's key at the same place is taken by one comparison instead of being scanned.
+        var hintBytes: [UInt8] = []
+        var hintEnds: [Int] = []
+        var hintUsable = false
     }
 
     /// One value of a record, not yet a `String`.
@@ -130,6 +142,14 @@ struct JSONTokenizer {
     /// Parses the object at `i` (which must be `{`) into `keyBytes`, `keyEnds` and `values`.
     /// - Throws: ``NeedMore`` or ``ReadError``.
     mutating func parseRecord(into o: inout Parts) throws {
+        // The keys parsed last become the hint (a record parsed again after a refill hints with its
+        // own first keys, which are still right).
+        swap(&o.hintBytes, &o.keyBytes)
+        swap(&o.hintEnds, &o.keyEnds)
+        o.hintUsable = o.hintBytes.withUnsafeBufferPointer { h in
+            guard let base = h.baseAddress else { return false }
+            return ByteScan.firstJSONSpecial(base, from: 0, to: h.count) == h.count
+        }
         o.keyBytes.removeAll(keepingCapacity: true)
         o.keyEnds.removeAll(keepingCapacity: true)
         o.leaves.removeAll(keepingCapacity: true)
@@ -155,8 +175,12 @@ struct JSONTokenizer {
         while true {
             guard try nextByte() == 0x22 else { throw syntax("expected a key in quotes") }
             let keyStart = o.keyBytes.count
-            if !o.prefix.isEmpty { o.keyBytes.append(contentsOf: o.prefix) }
-            try appendStringContent(to: &o.keyBytes)
+            if !o.prefix.isEmpty {
+                o.keyBytes.append(contentsOf: o.prefix)
+                try appendStringContent(to: &o.keyBytes)
+            } else if !takeHintedKey(&o) {
+                try appendStringContent(to: &o.keyBytes)
+            }
             guard try nextByte() == UInt8(ascii: ":") else { throw syntax("expected \":\" after the key") }
             i += 1
             guard let v = try nextByte() else { throw syntax("expected a value") }
@@ -194,6 +218,28 @@ struct JSONTokenizer {
             }
             throw syntax("expected \",\" or \"}\" after a value")
         }
+    }
+
+    /// Takes the key at `i` (an opening quote) when its bytes are exactly the previous record's key
+    /// at this position followed by a closing quote; the hint holds no quote, backslash or control
+    /// byte, so those bytes are the whole string with nothing to unescape or check. In UTF-8 mode
+    /// only (Windows-1252 keys are transcoded, so their bytes differ from the hint's).
+    @inline(__always)
+    private mutating func takeHintedKey(_ o: inout Parts) -> Bool {
+        let k = o.keyEnds.count
+        guard o.hintUsable, decoding == .utf8, k < o.hintEnds.count else { return false }
+        let from = k == 0 ? 0 : o.hintEnds[k - 1]
+        let n = o.hintEnds[k] - from
+        guard n > 0, i + n + 2 <= end, p[i + n + 1] == 0x22 else { return false }
+        let start = i + 1
+        let same = o.hintBytes.withUnsafeBufferPointer { h in
+            guard let base = h.baseAddress else { return false }
+            return memcmp(p + start, base + from, n) == 0
+        }
+        guard same else { return false }
+        o.keyBytes.append(contentsOf: UnsafeBufferPointer(start: UnsafePointer(p + start), count: n))
+        i = start + n + 1
+        return true
     }
 
     /// A value that is not an object.
