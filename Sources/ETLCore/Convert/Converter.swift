@@ -168,10 +168,6 @@ public enum Converter {
         let csvWriter = CSVWriter(sink: sink, delimiter: delimiter)
         var cache = JSONKeyCache()
         var fields: [String] = []
-        var columns: [Column] = []
-        // The escaped `"key":` prefixes of the current columns, back to back, and where each ends.
-        var keyBytes: [UInt8] = []
-        var keyEnds: [Int] = []
         var fileText: [UInt8] = []
         if csv {
             Array(file.utf8).withUnsafeBufferPointer {
@@ -200,39 +196,27 @@ public enum Converter {
                         writeJSON(r, provenance: provenance, to: &out, &cache)
                     }
                 case .cells(let row, let n, let recordColumns):
-                    if !csv && recordColumns != columns {
-                        columns = recordColumns
-                        keyBytes = []
-                        keyEnds = []
-                        for c in columns {
-                            keyBytes += JSONLinesWriter.keyPrefix(c.header)
-                            keyEnds.append(keyBytes.count)
-                        }
+                    if !csv {
+                        cache.use(recordColumns)
+                        out.append(UInt8(ascii: "{"))
                     }
-                    if !csv { out.append(UInt8(ascii: "{")) }
-                    // Cell ends and keys are read through pointers: indexing the batch's array (a
-                    // class property) or an array of key arrays retained and released per cell.
+                    // Cell ends are read through a pointer: indexing the batch's array (a class
+                    // property) retained and released it per cell.
                     cellEnds.withUnsafeBufferPointer { ends in
-                        keyBytes.withUnsafeBufferPointer { keyText in
-                            keyEnds.withUnsafeBufferPointer { keyEnd in
-                                for k in 0..<n {
-                                    let end = ends[cell]
-                                    let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                                    if csv {
-                                        if k > 0 { out.append(delimiter) }
-                                        CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
-                                    } else {
-                                        if k > 0 { out.append(UInt8(ascii: ",")) }
-                                        if k < keyEnd.count {
-                                            let from = k == 0 ? 0 : keyEnd[k - 1]
-                                            out.append(
-                                                contentsOf: UnsafeBufferPointer(rebasing: keyText[from..<keyEnd[k]]))
-                                        }
-                                        JSONLinesWriter.appendString(bytes: text, to: &out)
-                                    }
-                                    start = end
-                                    cell += 1
+                        cache.withPrefixes { keys in
+                            for k in 0..<n {
+                                let end = ends[cell]
+                                let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                                if csv {
+                                    if k > 0 { out.append(delimiter) }
+                                    CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
+                                } else {
+                                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                                    keys.append(k, to: &out)
+                                    JSONLinesWriter.appendString(bytes: text, to: &out)
                                 }
+                                start = end
+                                cell += 1
                             }
                         }
                     }
@@ -284,10 +268,46 @@ public enum Converter {
         try writer.writeRow(fields)
     }
 
-    /// The escaped `"key":` prefixes of the latest record's columns (records of one file share them).
+    /// The escaped `"key":` prefixes of the latest columns (records of one file share them), back
+    /// to back in one array, read through pointers: an array of key arrays cost a retain and a
+    /// release per cell. Serves the record path and the cell-text path alike.
     private struct JSONKeyCache {
-        var columns: [Column] = []
-        var keys: [[UInt8]] = []
+        private var columns: [Column] = []
+        private var bytes: [UInt8] = []
+        private var ends: [Int] = []
+
+        /// How many prefixes there are.
+        var count: Int { ends.count }
+
+        /// Makes the prefixes those of `columns` (nothing to do when they are the latest).
+        mutating func use(_ columns: [Column]) {
+            guard columns != self.columns else { return }
+            self.columns = columns
+            bytes = []
+            ends = []
+            for c in columns {
+                bytes += JSONLinesWriter.keyPrefix(c.header)
+                ends.append(bytes.count)
+            }
+        }
+
+        /// The prefixes as seen through pointers, valid inside ``withPrefixes(_:)``.
+        struct Prefixes {
+            let bytes: UnsafeBufferPointer<UInt8>
+            let ends: UnsafeBufferPointer<Int>
+
+            /// Appends the `k`th prefix (nothing past the last).
+            @inline(__always) func append(_ k: Int, to out: inout WriteBuffer) {
+                guard k < ends.count else { return }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(k == 0 ? 0 : ends[k - 1])..<ends[k]]))
+            }
+        }
+
+        /// Calls `body` with the prefixes.
+        func withPrefixes<R>(_ body: (Prefixes) -> R) -> R {
+            bytes.withUnsafeBufferPointer { b in ends.withUnsafeBufferPointer { e in body(Prefixes(bytes: b, ends: e)) }
+            }
+        }
     }
 
     /// One record as a JSON line, provenance last, appended to `out` (cells read in place, strings
@@ -295,21 +315,20 @@ public enum Converter {
     private static func writeJSON(
         _ r: Record, provenance: Bool, to out: inout WriteBuffer, _ cache: inout JSONKeyCache
     ) {
-        if r.columns != cache.columns {
-            cache.columns = r.columns
-            cache.keys = r.columns.map { JSONLinesWriter.keyPrefix($0.header) }
-        }
+        cache.use(r.columns)
         out.append(UInt8(ascii: "{"))
-        let n = min(cache.keys.count, r.values.count)
-        r.values.withUnsafeBufferPointer { values in
-            guard let base = values.baseAddress else { return }
-            for i in 0..<n {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(cache.keys[i])
-                if case .text(let t) = (base + i).pointee {
-                    JSONLinesWriter.appendString(t, to: &out)
-                } else {
-                    JSONLinesWriter.appendString((base + i).pointee.canonicalText, to: &out)
+        let n = min(cache.count, r.values.count)
+        cache.withPrefixes { keys in
+            r.values.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                for i in 0..<n {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    keys.append(i, to: &out)
+                    if case .text(let t) = (base + i).pointee {
+                        JSONLinesWriter.appendString(t, to: &out)
+                    } else {
+                        JSONLinesWriter.appendString((base + i).pointee.canonicalText, to: &out)
+                    }
                 }
             }
         }
