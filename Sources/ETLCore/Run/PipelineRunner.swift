@@ -112,8 +112,7 @@ public enum PipelineRunner {
         var sendLine: [UInt8] = []
         var reportIssues: [RecordIssue] = []
         var issues: [RecordIssue] = []
-        // Normalised records are serialised into these (`memcpy` appends) and drained into the sinks.
-        var line = WriteBuffer(capacity: 1 << 16)
+        // Normalised records are serialised into this (`memcpy` appends) and drained into the sink.
         var normalisedOut = WriteBuffer(capacity: OutputSink.chunkSize + (1 << 16))
         while let record = try reader.next() {
             summary.rowsRead += 1
@@ -156,28 +155,24 @@ public enum PipelineRunner {
                 try quarantinedKeys.flushIfNeeded()
             } else {
                 summary.rowsValid += 1
-                guard let sendSink else {
-                    normalised.json.append(to: &normalisedOut)
-                    normalisedOut.append(UInt8(ascii: "\n"))
-                    if normalisedOut.count >= OutputSink.chunkSize { try normalisedSink.flush(draining: normalisedOut) }
-                    continue
+                // Serialised once, into the normalised file's buffer; the send spool's line copies it from there.
+                let lineStart = normalisedOut.count
+                normalised.json.append(to: &normalisedOut)
+                if let sendSink {
+                    sendLine.removeAll(keepingCapacity: true)
+                    JSONValue.obj([
+                        ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
+                        ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
+                    ]).append(to: &sendLine)
+                    sendLine.removeLast()
+                    sendLine.append(contentsOf: ",\"record\":".utf8)
+                    sendLine.append(contentsOf: UnsafeBufferPointer(rebasing: normalisedOut.bytes[lineStart...]))
+                    sendLine.append(contentsOf: "}\n".utf8)
+                    sendSink.buffer.append(contentsOf: sendLine)
+                    try sendSink.flushIfNeeded()
                 }
-                line.removeAll()
-                normalised.json.append(to: &line)
-                normalisedOut.append(contentsOf: line.bytes)
                 normalisedOut.append(UInt8(ascii: "\n"))
                 if normalisedOut.count >= OutputSink.chunkSize { try normalisedSink.flush(draining: normalisedOut) }
-                sendLine.removeAll(keepingCapacity: true)
-                JSONValue.obj([
-                    ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
-                    ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
-                ]).append(to: &sendLine)
-                sendLine.removeLast()
-                sendLine.append(contentsOf: ",\"record\":".utf8)
-                sendLine.append(contentsOf: line.bytes)
-                sendLine.append(contentsOf: "}\n".utf8)
-                sendSink.buffer.append(contentsOf: sendLine)
-                try sendSink.flushIfNeeded()
             }
         }
         try normalisedSink.flush(draining: normalisedOut)
