@@ -16,9 +16,10 @@ struct CatalogETL: AsyncParsableCommand {
             Exit codes: 0 ok · 1 the data has problems (rows rejected, thresholds crossed) · \
             2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed.
             """,
+        version: BuildInfo.line,
         subcommands: [
             InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, ReconcileCommand.self,
-            StatusCommand.self, SandboxCommand.self,
+            StatusCommand.self, RunsCommand.self, SandboxCommand.self, VersionCommand.self,
         ])
 
     /// Runs the command and maps every failure to the documented exit codes.
