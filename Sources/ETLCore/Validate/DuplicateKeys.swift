@@ -18,6 +18,8 @@ public final class DuplicateKeys {
         public var rows: [Int?]
         /// The source column of the field, when it came from one.
         public var column: Column?
+        /// Whether the group is of the records' own keys (not of a unique field).
+        public var isRecordKey: Bool
     }
 
     private struct GroupKey: Hashable {
@@ -37,13 +39,10 @@ public final class DuplicateKeys {
     /// Whether no key repeats.
     public var isEmpty: Bool { groups.isEmpty }
 
-    /// How many records use a repeated key (each counted once).
-    public var recordCount: Int { byOrdinal.count }
-
     /// Notes that record `ordinal` (on `row`) uses the key whose first use was record `firstOrdinal`.
     func add(
         field: String, fieldIndex: Int, digest: (UInt64, UInt32), value: String, firstOrdinal: Int, ordinal: Int,
-        row: Int, column: Column?
+        row: Int, column: Column?, isRecordKey: Bool = false
     ) {
         let key = GroupKey(field: fieldIndex, a: digest.0, b: digest.1)
         let g: Int
@@ -55,14 +54,22 @@ public final class DuplicateKeys {
             g = groups.count
             index[key] = g
             groups.append(
-                Group(field: field, value: value, ordinals: [firstOrdinal, ordinal], rows: [nil, row], column: column))
+                Group(
+                    field: field, value: value, ordinals: [firstOrdinal, ordinal], rows: [nil, row], column: column,
+                    isRecordKey: isRecordKey))
             byOrdinal[firstOrdinal, default: []].append(g)
         }
         byOrdinal[ordinal, default: []].append(g)
     }
 
-    /// The groups record `ordinal` belongs to (usually none).
-    public func groups(of ordinal: Int) -> [Int] { byOrdinal[ordinal] ?? [] }
+    /// The groups record `ordinal` belongs to (usually none). A group of record keys with the same
+    /// records as a unique field's group says nothing more, and is left out.
+    public func groups(of ordinal: Int) -> [Int] {
+        guard let all = byOrdinal[ordinal] else { return [] }
+        return all.filter { g in
+            !groups[g].isRecordKey || !all.contains { $0 != g && groups[$0].ordinals == groups[g].ordinals }
+        }
+    }
 
     /// Notes the row of record `ordinal` in group `g`.
     public func noteRow(_ row: Int, ordinal: Int, group g: Int) {

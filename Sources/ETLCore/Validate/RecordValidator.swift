@@ -139,7 +139,8 @@ public final class RecordValidator {
             duplicates.add(
                 field: uniqueFields[u], fieldIndex: u, digest: (d.a, d.b), value: text, firstOrdinal: first,
                 ordinal: ordinal, row: record.source.row,
-                column: uniquePositions[u].flatMap { record.fieldColumns[$0] })
+                column: uniquePositions[u].flatMap { record.fieldColumns[$0] },
+                isRecordKey: checksRecordKey && u == uniqueFields.count - 1)
         }
     }
 
