@@ -80,7 +80,8 @@ struct KeyRuleTests {
         #expect(send.count == 1)
         #expect(send.first?.hasPrefix(#"{"key":"A","#) == true)
         let issues = try SmallRun.records(r.runDirectory + "/issues.csv")
-        #expect(issues.first?.values.map(\.canonicalText)[2...8] == ["3", "A", "SKU", "sku", "A\\u{0}B", "key", "error"])
+        #expect(
+            issues.first?.values.map(\.canonicalText)[2...8] == ["3", "A", "SKU", "sku", "A\\u{0}B", "key", "error"])
     }
 
     @Test func theLedgerRefusesAKeyItWouldTruncate() throws {
@@ -90,7 +91,8 @@ struct KeyRuleTests {
         #expect(throws: LedgerError.self) { try ledger.items(keys: ["A\u{0}B"]) }
         #expect(throws: LedgerError.self) { try ledger.markDone([("A\u{0}B", "h", "1")], runID: "r") }
         try ledger.beginRun(runID: "r", pipeline: "p", target: "sartiq", input: "f", startedAt: "t")
-        try ledger.markSending([SendItem(key: "A", file: "f", sheet: nil, row: 2, record: .null, hash: "h")], runID: "r")
+        try ledger.markSending(
+            [SendItem(key: "A", file: "f", sheet: nil, row: 2, record: .null, hash: "h")], runID: "r")
         #expect(try ledger.items(keys: ["A"]).count == 1)
     }
 }
@@ -119,7 +121,10 @@ struct DuplicateKeyTests {
         #expect(s.issuesByRule == ["unique": 5, "required": 1])
         #expect(r.exitCode == 1)
         let dir = r.runDirectory
-        #expect(try SmallRun.lines(dir + "/normalised.jsonl") == [#"{"sku":"C","name":"four","cover_image":"https://x.example/c.jpg"}"#])
+        #expect(
+            try SmallRun.lines(dir + "/normalised.jsonl") == [
+                #"{"sku":"C","name":"four","cover_image":"https://x.example/c.jpg"}"#
+            ])
         let send = try SmallRun.lines(dir + "/send.jsonl")
         #expect(send.count == 1)
         #expect(send.first?.hasPrefix(#"{"key":"C","file":"#) == true)
@@ -137,9 +142,10 @@ struct DuplicateKeyTests {
         #expect(keys.count == 5)
         #expect(keys.allSatisfy { $0.hasPrefix(#"{"key":"A""#) || $0.hasPrefix(#"{"key":"B""#) })
         let issues = try SmallRun.records(dir + "/issues.csv")
-        #expect(issues.filter { $0.values[7].canonicalText == "unique" }.map { $0.values[2].canonicalText } == [
-            "2", "3", "4", "6", "7",
-        ])
+        #expect(
+            issues.filter { $0.values[7].canonicalText == "unique" }.map { $0.values[2].canonicalText } == [
+                "2", "3", "4", "6", "7",
+            ])
         let summary =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
             as? [String: Any]
@@ -192,7 +198,8 @@ struct DuplicateKeyTests {
 
 @Suite("text that is not in the file's encoding")
 struct EncodingRuleTests {
-    static let bytes = Array("SKU,Style Name,Cover Image\nA,Caf".utf8) + [0xE9]
+    static let bytes =
+        Array("SKU,Style Name,Cover Image\nA,Caf".utf8) + [0xE9]
         + Array(",https://x.example/a.jpg\nB,Plain,https://x.example/b.jpg\n".utf8)
 
     @Test func quarantinesTheRowByDefault() throws {
@@ -221,7 +228,8 @@ struct EncodingRuleTests {
 @Suite("quarantine.csv round trip")
 struct QuarantineEscapeTests {
     @Test func escapesReversibly() {
-        for v in ["-5", "=SUM(A1)", "+1", "@me", "\tx", "\rx", "'a", "'=x", "''", "'", "plain", "", "a'b", "'\u{301}x"] {
+        for v in ["-5", "=SUM(A1)", "+1", "@me", "\tx", "\rx", "'a", "'=x", "''", "'", "plain", "", "a'b", "'\u{301}x"]
+        {
             #expect(FormulaGuard.unescaped(FormulaGuard.reversiblyEscaped(v)) == v, "\(v)")
         }
         #expect(FormulaGuard.reversiblyEscaped("=x") == "'=x")
@@ -305,7 +313,11 @@ struct NonRegularInputTests {
         let started = Date()
         for path in [fifo, dir] {
             #expect {
-                _ = try Readers.open(path, options: { var o = ReadOptions(); o.format = .csv; return o }())
+                _ = try Readers.open(
+                    path,
+                    options: {
+                        var o = ReadOptions(); o.format = .csv; return o
+                    }())
             } throws: { e in
                 (e as? ReadError)?.code == .unreadable && (e as? ReadError)?.exitCode == 3
                     && (e as? ReadError)?.message.hasPrefix("not a regular file") == true

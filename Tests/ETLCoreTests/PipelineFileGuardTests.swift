@@ -46,6 +46,7 @@ struct YAMLGuardTests {
             ("a: [1, *x]\n", 1, 8, true),
             ("a: {k: *x}\n", 1, 8, true),
             ("a: !!str &x v\n", 1, 10, false),
+            ("a: [!t,&x v]\n", 1, 8, false),
             ("<<: *base\n", 1, 5, true),
             ("--- &doc\na: 1\n", 1, 5, false),
             ("? *k\n: v\n", 1, 3, true),
@@ -135,12 +136,14 @@ struct EndpointTests {
         ] {
             #expect(!Endpoint.isLoopbackHost(host), "\(host)")
         }
-        #expect(try Endpoint.parse("http://[::1]:8089/sartiq").get() == Endpoint(scheme: "http", host: "::1", port: 8089))
+        #expect(
+            try Endpoint.parse("http://[::1]:8089/sartiq").get() == Endpoint(scheme: "http", host: "::1", port: 8089))
         #expect(try Endpoint.parse("https://api.sartiq.com").get().port == nil)
     }
 
     @Test func refusesPortsOutsideTheRange() throws {
-        for bad in ["http://127.0.0.1:0/", "http://127.0.0.1:65536/", "http://localhost:99999999999999999999/x",
+        for bad in [
+            "http://127.0.0.1:0/", "http://127.0.0.1:65536/", "http://localhost:99999999999999999999/x",
             "http://localhost:80a/", "http://localhost:/", "http://localhost:-1/",
         ] {
             guard case .failure(let p) = Endpoint.parse(bad) else {
@@ -170,9 +173,10 @@ struct EndpointTests {
                           target: sartiq
                           endpoint: http://127.0.0.1:70000/sartiq
                     """))
-        #expect(port.map(\.message) == [
-            "upload.endpoint \"http://127.0.0.1:70000/sartiq\" has the port \"70000\"; a port is a number from 1 to 65535"
-        ])
+        #expect(
+            port.map(\.message) == [
+                "upload.endpoint \"http://127.0.0.1:70000/sartiq\" has the port \"70000\"; a port is a number from 1 to 65535"
+            ])
         let ok = try PipelineText.diagnostics(
             PipelineText.sartiq(
                 upload: """
@@ -234,7 +238,8 @@ struct MaxQuarantinedTests {
         for (limit, exit) in [(nil, Int32(1)), (3, 1), (4, 0), (100, 0)] as [(Int?, Int32)] {
             let text =
                 limit.map {
-                    base.replacingOccurrences(of: "      unique: [sku]", with: "      unique: [sku]\n      max_quarantined: \($0)")
+                    base.replacingOccurrences(
+                        of: "      unique: [sku]", with: "      unique: [sku]\n      max_quarantined: \($0)")
                 } ?? base
             let p = try PipelineLoader.load(path: try PipelineText.write(text), environment: [:])
             #expect(p.validate?.maxQuarantined == limit ?? 0)
@@ -245,7 +250,8 @@ struct MaxQuarantinedTests {
             #expect(r.exitCode == exit, "max_quarantined \(limit ?? 0)")
         }
         let bad = try PipelineText.diagnostics(
-            base.replacingOccurrences(of: "      unique: [sku]", with: "      unique: [sku]\n      max_quarantined: -1"))
+            base.replacingOccurrences(of: "      unique: [sku]", with: "      unique: [sku]\n      max_quarantined: -1")
+        )
         #expect(bad.map(\.message) == ["validate.max_quarantined must be between 0 and \(Int.max); found -1"])
     }
 }

@@ -92,7 +92,8 @@ struct HostileInputCommandLineTests {
     @Test func refusesAnAliasBombAndAHugeFileInWellUnderASecond() throws {
         var lines = ["name: bomb", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
         for level in 1...8 {
-            lines.append("a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", "))]")
+            lines.append(
+                "a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", "))]")
         }
         lines.append("stages: [*a8]")
         let bomb = CLI.tempDirectory() + "/bomb.yaml"
@@ -136,7 +137,8 @@ struct HostileInputCommandLineTests {
         }
         let (check, _) = try CLI.run(within: 30, ["check", literal])
         #expect(check.status == 0, "\(check.stderr)")
-        #expect(check.stderr.contains("ss26-sartiq.yaml:59:17: warning: upload.password is written in the pipeline file"))
+        #expect(
+            check.stderr.contains("ss26-sartiq.yaml:59:17: warning: upload.password is written in the pipeline file"))
         #expect(!check.stderr.contains("hunter2"))
         let out = CLI.tempDirectory()
         let (run, _) = try CLI.run(within: 120, ["run", literal, "--dry-run", "--output", out])
@@ -165,7 +167,9 @@ struct HostileInputCommandLineTests {
         let out = CLI.tempDirectory()
         let (first, _) = try CLI.run(within: 120, ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", out])
         #expect(first.status == 1, "\(first.stderr)")
-        let firstDir = first.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }.map { String($0.dropFirst(8)) }
+        let firstDir = first.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }.map {
+            String($0.dropFirst(8))
+        }
         let quarantine = (firstDir ?? "") + "quarantine.csv"
         let (second, _) = try CLI.run(
             within: 120, ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", out, "--input", quarantine])
@@ -240,7 +244,8 @@ struct HostileInputCommandLineTests {
         data.replaceSubrange(range, with: Data("Sundr".utf8) + [0xE9] + Data("ss".utf8))
         try data.write(to: URL(fileURLWithPath: dir + "/cat.csv"))
         let (r, _) = try CLI.run(
-            within: 120, ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", dir, "--input", dir + "/cat.csv"])
+            within: 120,
+            ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", dir, "--input", dir + "/cat.csv"])
         #expect(r.status == 1)
         let issues = try CLI.csvRows(
             (r.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }.map { String($0.dropFirst(8)) } ?? "")

@@ -529,7 +529,9 @@ public final class Ledger: Sendable {
         for key in keys where key.utf8.contains(0) {
             throw LedgerError(
                 code: .write, path: path, operation: operation(),
-                reason: "the key \"\(KeyCheck.visible(key))\" holds a NUL character, which the ledger cannot store apart from the text before it")
+                reason:
+                    "the key \"\(KeyCheck.visible(key))\" holds a NUL character, which the ledger cannot store apart from the text before it"
+            )
         }
     }
 

@@ -30,7 +30,8 @@ enum PipelineFileGuard {
             throw refuse("cannot read the pipeline file (\(String(cString: strerror(errno))))")
         }
         guard st.st_mode & S_IFMT == S_IFREG else {
-            throw refuse("the pipeline file is not a regular file (\(InputFileCheck.kind(st.st_mode))); name a YAML file")
+            throw refuse(
+                "the pipeline file is not a regular file (\(InputFileCheck.kind(st.st_mode))); name a YAML file")
         }
         guard st.st_size <= maxBytes else {
             throw refuse(

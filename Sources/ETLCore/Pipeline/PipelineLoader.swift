@@ -209,7 +209,8 @@ public enum PipelineLoader {
         }
         let chosen = inputOverride ?? path.map { resolve($0, against: directory) } ?? ""
         return ReadStage(
-            path: chosen, options: o, key: ctx.string(m["key"], what: "read.key"), encodingExplicit: m["encoding"] != nil)
+            path: chosen, options: o, key: ctx.string(m["key"], what: "read.key"),
+            encodingExplicit: m["encoding"] != nil)
     }
 
     static func buildNormalise(_ node: ConfigNode, ctx: ConfigContext, directory: String) -> NormaliseStage? {

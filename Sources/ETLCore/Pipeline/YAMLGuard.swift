@@ -116,7 +116,10 @@ enum YAMLGuard {
                     } else if c == UInt8(ascii: ",") && flowDepth > 0 {
                         p += 1
                     } else if c == UInt8(ascii: "!") {
-                        while p < end && b[p] != space && b[p] != tab { p += 1 }
+                        // A tag; inside a flow collection it may end at a flow indicator.
+                        while p < end && b[p] != space && b[p] != tab && !(flowDepth > 0 && flowIndicator(b[p])) {
+                            p += 1
+                        }
                     } else if (c == UInt8(ascii: "|") || c == UInt8(ascii: ">")) && flowDepth == 0 {
                         block = (owner, nil)
                         break lineLoop

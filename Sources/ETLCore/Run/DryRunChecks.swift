@@ -134,7 +134,8 @@ extension PipelineRunner {
                     rule: "unique", severity: .error, message: message)
                 try pass.issues.writeRow([
                     issue.source.file, issue.source.sheet ?? "", String(issue.source.row),
-                    issue.column?.letter ?? "", issue.column?.header ?? "", issue.field, String(issue.value.prefix(200)),
+                    issue.column?.letter ?? "", issue.column?.header ?? "", issue.field,
+                    String(issue.value.prefix(200)),
                     issue.rule, issue.severity.rawValue, issue.message,
                 ])
                 if reportIssues.count < reportIssueLimit { reportIssues.append(issue) }

@@ -82,7 +82,8 @@ public struct RunSummary: Sendable {
             ("started_at", .string(startedAt)), ("seconds", .number(String(format3(seconds)))),
         ]
         if let failure {
-            pairs.append(("failure", .obj([("reason", .string(failure.reason)), ("exit_code", .int(Int(failure.exitCode)))])))
+            pairs.append(
+                ("failure", .obj([("reason", .string(failure.reason)), ("exit_code", .int(Int(failure.exitCode)))])))
         }
         pairs += sections
         return .obj(pairs)

@@ -101,6 +101,7 @@ public final class DuplicateKeys {
     public func firstDescription(file: String) -> String {
         guard let g = groups.first else { return "" }
         let again = g.rows.dropFirst().first.flatMap { $0 }.map { " (again on row \($0))" } ?? ""
-        return "\(file): \(g.field) \"\(g.value)\" is used by more than one row\(again); a key must be unique within the catalog"
+        return
+            "\(file): \(g.field) \"\(g.value)\" is used by more than one row\(again); a key must be unique within the catalog"
     }
 }
