@@ -41,6 +41,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        for w in pipeline.warnings { CatalogETL.printError(w.description) }
         var options = RunOptions()
         options.dryRun = dryRun || pipeline.upload == nil
         options.inputOverride = input
@@ -96,6 +97,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        for w in pipeline.warnings { CatalogETL.printError(w.description) }
         var options = RunOptions()
         options.inputOverride = input
         options.outputRoot = output

@@ -134,6 +134,13 @@ final class StageView: @unchecked Sendable {
         print(
             "read \(s.rowsRead) rows · normalised · \(issueText) · \(s.rowsValid) valid, \(s.rowsQuarantined) quarantined"
         )
+        if s.rowsQuarantined > 0 {
+            let rows = "\(s.rowsQuarantined) row\(s.rowsQuarantined == 1 ? "" : "s") quarantined"
+            print(
+                s.rowsQuarantined <= s.maxQuarantined
+                    ? "\(rows), within max_quarantined: \(s.maxQuarantined)"
+                    : "\(rows), more than max_quarantined: \(s.maxQuarantined)")
+        }
         if !quiet && s.readerWarnings.total > 0 { printWarnings(s.readerWarnings) }
         if let u = result.upload {
             print(

@@ -322,6 +322,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``.
     public func items(keys: [String]) throws -> [String: LedgerItem] {
         guard !keys.isEmpty else { return [:] }
+        try requireStorable(keys, "read \(keys.count) items")
         return try read("read \(keys.count) items") { db in
             var out: [String: LedgerItem] = [:]
             out.reserveCapacity(keys.count)
@@ -371,6 +372,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``; then nothing of the batch was written.
     public func markSending(_ items: [SendItem], runID: String) throws {
         guard !items.isEmpty else { return }
+        try requireStorable(items.lazy.map(\.key), "record the intent for \(items.count) items")
         let now = Self.now()
         try write("record the intent for \(items.count) item\(items.count == 1 ? "" : "s")") { db in
             let statement = try db.cachedStatement(
@@ -396,6 +398,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``; then nothing of the call was written.
     public func markDone(_ entries: [(key: String, hash: String, remoteID: String)], runID: String) throws {
         guard !entries.isEmpty else { return }
+        try requireStorable(entries.lazy.map(\.key), "record \(entries.count) results as done")
         let now = Self.now()
         try write("record \(entries.count) result\(entries.count == 1 ? "" : "s") as done") { db in
             let statement = try db.cachedStatement(
@@ -418,6 +421,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``; then nothing of the call was written.
     public func markFailed(_ entries: [(key: String, hash: String, error: String)], runID: String) throws {
         guard !entries.isEmpty else { return }
+        try requireStorable(entries.lazy.map(\.key), "record \(entries.count) results as failed")
         let now = Self.now()
         try write("record \(entries.count) result\(entries.count == 1 ? "" : "s") as failed") { db in
             let statement = try db.cachedStatement(
@@ -440,6 +444,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``.
     public func markPending(keys: [String]) throws {
         guard !keys.isEmpty else { return }
+        try requireStorable(keys, "set \(keys.count) items back to pending")
         let now = Self.now()
         try write("set \(keys.count) item\(keys.count == 1 ? "" : "s") back to pending") { db in
             var start = 0
@@ -515,6 +520,20 @@ public final class Ledger: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Refuses keys holding a NUL: SQLite (through GRDB) takes text up to its first NUL, so `A` and
+    /// `A\0B` would be stored, found and updated as one item. The dry run quarantines such keys
+    /// (rule `key`); this is the last line of defence.
+    private func requireStorable<C: Collection>(_ keys: C, _ operation: @autoclosure () -> String) throws
+    where C.Element == String {
+        for key in keys where key.utf8.contains(0) {
+            throw LedgerError(
+                code: .write, path: path, operation: operation(),
+                reason:
+                    "the key \"\(KeyCheck.visible(key))\" holds a NUL character, which the ledger cannot store apart from the text before it"
+            )
+        }
+    }
 
     private static let itemColumns =
         "key, hash, state, remote_id, attempts, last_error, file, sheet, row, run_id, updated_at"

@@ -14,8 +14,14 @@ extension PipelineRunner {
         opts.dryRun = false
         var result = try dryRun(pipeline, options: opts)
         guard let stage = pipeline.upload else { return result }
-        let connection = try await ServiceConnection.open(
-            pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        let connection: ServiceConnection
+        do {
+            connection = try await ServiceConnection.open(
+                pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        } catch {
+            recordFailure(error, summary: &result.summary, directory: result.runDirectory, readFinished: true)
+            throw error
+        }
         let ledger = connection.ledger
         let runID = result.summary.runID
         try ledger.beginRun(
@@ -41,6 +47,7 @@ extension PipelineRunner {
                 runID: runID, status: error is RemoteFailure ? "remote failure" : "failed", counts: [:],
                 finishedAt: ISO8601DateFormatter().string(from: Date()))
             await connection.close()
+            recordFailure(error, summary: &result.summary, directory: result.runDirectory, readFinished: true)
             throw error
         }
         await connection.close()
@@ -187,7 +194,9 @@ extension PipelineRunner {
         let remoteFailed = (result.upload?.failed ?? 0) - (result.upload?.rejected ?? 0)
         if remoteFailed > 0 {
             result.exitCode = 4
-        } else if result.summary.rowsQuarantined > 0 || (result.upload?.rejected ?? 0) > 0 || !result.crossed.isEmpty {
+        } else if result.summary.rowsQuarantined > result.summary.maxQuarantined || (result.upload?.rejected ?? 0) > 0
+            || !result.crossed.isEmpty
+        {
             result.exitCode = 1
         } else {
             result.exitCode = 0

@@ -34,6 +34,12 @@ public struct RunSummary: Sendable {
     public var seconds = 0.0
     /// Extra sections added by later stages (`upload`, `reconciliation`).
     public var sections: [(String, JSONValue)] = []
+    /// `ok`, or `failed` when the run stopped on an error (``failure`` says which).
+    public var status = "ok"
+    /// Why a failed run stopped, and its exit code.
+    public var failure: (reason: String, exitCode: Int32)?
+    /// The pipeline's `validate.max_quarantined`: more quarantined rows than this exit 1.
+    public var maxQuarantined = 0
 
     /// The summary as `summary.json`'s object.
     public var json: JSONValue {
@@ -49,6 +55,7 @@ public struct RunSummary: Sendable {
                 : ($0.key.field, $0.key.kind, $0.key.value) < ($1.key.field, $1.key.kind, $1.key.value)
         }
         var pairs: [(String, JSONValue)] = [
+            ("status", .string(status)),
             ("pipeline", .string(pipeline)), ("run_id", .string(runID)), ("dry_run", .bool(dryRun)),
             ("input", .string(input)), ("sheet", sheet.map { .string($0) } ?? .null),
             ("rows_read", .int(rowsRead)), ("rows_valid", .int(rowsValid)), ("rows_quarantined", .int(rowsQuarantined)),
@@ -71,8 +78,13 @@ public struct RunSummary: Sendable {
                     ("first", .array(readerWarnings.warnings.prefix(50).map { .string($0.description) })),
                 ])
             ),
+            ("max_quarantined", .int(maxQuarantined)),
             ("started_at", .string(startedAt)), ("seconds", .number(String(format3(seconds)))),
         ]
+        if let failure {
+            pairs.append(
+                ("failure", .obj([("reason", .string(failure.reason)), ("exit_code", .int(Int(failure.exitCode)))])))
+        }
         pairs += sections
         return .obj(pairs)
     }

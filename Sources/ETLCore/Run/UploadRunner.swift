@@ -189,8 +189,7 @@ public final class ServiceConnection: Sendable {
     /// (a loopback origin ending in `/scenario`); nil for a real service.
     static func sandboxRoot(sandbox: SandboxServer?, origin: String) -> String? {
         if let sandbox { return sandbox.rootURL }
-        guard let url = URL(string: origin), let host = url.host,
-            host == "127.0.0.1" || host == "localhost" || host == "::1", origin.hasSuffix("/scenario")
+        guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix("/scenario")
         else { return nil }
         return String(origin.dropLast("/scenario".count))
     }
