@@ -538,7 +538,15 @@ public enum UploadRunner {
             while !pending.isEmpty {
                 attempt += 1
                 do {
-                    let results = try await client.create(pending)
+                    let results: [String: ItemResult]
+                    do {
+                        results = try await client.create(pending)
+                    } catch let stopped as RunInterrupted where !stopped.requestInFlight {
+                        // The run stopped with no request of this create on its way: back to pending
+                        // (with its attempts, so the next run asks the service before sending again).
+                        try ledger.markPending(keys: pending.map(\.key))
+                        throw stopped
+                    }
                     var done: [(key: String, hash: String, remoteID: String)] = []
                     var rejected: [(SendItem, String)] = []
                     var unanswered: [SendItem] = []

@@ -78,9 +78,15 @@ public final class RunStop: @unchecked Sendable {
 public struct RunInterrupted: Error, Sendable, CustomStringConvertible {
     /// The signal that asked for the stop.
     public var signal: Int32
+    /// Whether a request was on its way when the stop came (cut at the end of the grace period, or
+    /// failed after the stop): the service may have acted on it. False when no request left.
+    public var requestInFlight: Bool
 
     /// Creates the error.
-    public init(signal: Int32) { self.signal = signal }
+    public init(signal: Int32, requestInFlight: Bool = false) {
+        self.signal = signal
+        self.requestInFlight = requestInFlight
+    }
 
     /// The message.
     public var description: String { "interrupted by \(RunStop.name(signal: signal))" }

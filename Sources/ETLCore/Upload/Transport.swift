@@ -588,7 +588,7 @@ public final class ServiceSession: @unchecked Sendable {
             counters.add(requests: 1)
             switch outcome {
             case .failure(let f):
-                try stop?.check()
+                if let signal = stop?.signal { throw RunInterrupted(signal: signal, requestInFlight: true) }
                 lastError = "\(what): \(f.description)"
                 if !f.notSent { unreachable = false }
                 if f.timedOut { try noteTimeout(lastError, upload: upload) }
