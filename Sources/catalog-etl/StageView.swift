@@ -92,6 +92,22 @@ final class StageView: @unchecked Sendable {
         }
     }
 
+    /// What must always be seen, even without `--verbose` (a long wait, a stop request), already
+    /// redacted: on standard error, as a warning line (text) or a JSON object.
+    func notice(_ message: String) {
+        lock.withLock {
+            if format == .json {
+                CatalogETL.printRaw(
+                    JSONValue.obj([
+                        ("time", .string(Self.now())), ("level", .string("warning")), ("event", .string(message)),
+                    ]).jsonText + "\n")
+            } else {
+                clearLine()
+                CatalogETL.printRaw(message + "\n")
+            }
+        }
+    }
+
     private func emit(stage: String, text: String, fields: [(String, JSONValue)]) {
         switch format {
         case .json:

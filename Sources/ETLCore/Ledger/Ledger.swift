@@ -252,6 +252,10 @@ public final class Ledger: Sendable {
                     );
                     """)
         }
+        m.registerMigration("v2: run pid") { db in
+            // The process that runs it, so `status` can tell a run still going from one whose process died.
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN pid INTEGER")
+        }
         return m
     }
 
@@ -551,7 +555,7 @@ public final class Ledger: Sendable {
             runID: row["run_id"], updatedAt: row["updated_at"])
     }
 
-    private func write<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)
         } catch let e as LedgerError {
@@ -561,7 +565,7 @@ public final class Ledger: Sendable {
         }
     }
 
-    private func read<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch let e as LedgerError {

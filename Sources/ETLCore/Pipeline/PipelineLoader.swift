@@ -18,7 +18,7 @@ public enum PipelineLoader {
     ]
     static let uploadKeys = [
         "target", "endpoint", "token", "username", "password", "api_key", "namespace", "key", "secret", "collection",
-        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "project_id", "bucket",
+        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "max_wait", "project_id", "bucket",
     ]
 
     /// Loads and checks a pipeline file.
@@ -505,7 +505,23 @@ public enum PipelineLoader {
             batchSize: ctx.int(m["batch_size"], what: "upload.batch_size", range: 1...100_000), rate: rate,
             concurrency: ctx.int(m["concurrency"], what: "upload.concurrency", range: 1...64),
             maxAttempts: ctx.int(m["max_attempts"], what: "upload.max_attempts", range: 1...100),
-            timeoutSeconds: ctx.string(m["timeout"], what: "upload.timeout").flatMap(parseDuration))
+            timeoutSeconds: uploadDuration(m["timeout"], "timeout", range: 0.1...86_400, ctx: ctx),
+            maxWaitSeconds: uploadDuration(m["max_wait"], "max_wait", range: 0...604_800, ctx: ctx))
+    }
+
+    /// An upload-stage duration (`timeout: 30s`, `max_wait: 10m`) in seconds; an error when it is not a
+    /// duration or lies outside `range`.
+    static func uploadDuration(
+        _ node: ConfigNode?, _ key: String, range: ClosedRange<Double>, ctx: ConfigContext
+    ) -> Double? {
+        guard let node, let text = ctx.string(node, what: "upload.\(key)") else { return nil }
+        guard let seconds = parseDuration(text), seconds.isFinite, range.contains(seconds) else {
+            ctx.error(
+                "upload.\(key) \"\(text)\" is not a duration from \(Int(range.lowerBound)) s to \(Int(range.upperBound / 3600)) h; write e.g. 30s, 10m or 1h",
+                at: node)
+            return nil
+        }
+        return seconds
     }
 
     /// The upload keys that hold a secret.

@@ -291,8 +291,11 @@ public struct UploadStage: Sendable {
     public var concurrency: Int?
     /// Attempts per request before an item fails.
     public var maxAttempts: Int?
-    /// Per-request timeout in seconds.
+    /// The whole-request deadline in seconds (`timeout:`, default 60 s), reading the answer included.
     public var timeoutSeconds: Double?
+    /// The longest `Retry-After` waited, in seconds (`max_wait:`, default 10 min); a longer one ends
+    /// the upload to this service (exit 4).
+    public var maxWaitSeconds: Double?
 }
 
 /// `export:` — what to fetch back from the service.

@@ -227,7 +227,7 @@ extension PipelineRunner {
             let p = (directory as NSString).appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: p) { try? FileManager.default.removeItem(atPath: p) }
         }
-        summary.status = "failed"
+        summary.status = RunSummary.failed
         summary.failure = (String(describing: error), exitCode(for: error))
         if let started = ISO8601DateFormatter().date(from: summary.startedAt) {
             summary.seconds = max(0, Date().timeIntervalSince(started))

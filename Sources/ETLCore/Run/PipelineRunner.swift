@@ -33,6 +33,8 @@ public struct RunResult: Sendable {
     public var reconciliation: Reconciliation?
     /// Reconcile thresholds crossed: class, count, limit.
     public var crossed: [(String, Int, Int)] = []
+    /// The signal that stopped the run (SIGINT, SIGTERM), when it was interrupted.
+    public var interruptedBy: Int32?
 }
 
 /// Runs a pipeline's read → normalise → validate stages and writes the dry run's files.
