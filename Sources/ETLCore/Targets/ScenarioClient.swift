@@ -89,6 +89,23 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         lock.withLock { collectionID = id }
     }
 
+    /// Reuses the saved collection, else finds it by name; never creates one (a missing collection
+    /// holds nothing).
+    /// - Throws: ``RemoteError``: `.fatal` when the credentials are refused.
+    public func prepareReadOnly(state: [String: String]) async throws {
+        if let saved = state["collection_id"], !saved.isEmpty {
+            let path = "/v1/collections/\(FormEncoding.escape(saved))"
+            let response = try await send("GET", path, nil, idempotent: true)
+            if response.status == 200, response.json?["collection"]?["id"]?.stringValue == saved {
+                lock.withLock { collectionID = saved }
+                return
+            }
+            guard response.status == 404 else { throw failure("GET \(path)", response) }
+        }
+        let id = try await findCollection()?["id"]?.stringValue
+        lock.withLock { collectionID = id }
+    }
+
     /// Creates one asset per item, already in the collection.
     /// - Throws: ``RemoteError``: `.ambiguous` when an answer was lost.
     public func create(_ items: [SendItem]) async throws -> [String: ItemResult] {
