@@ -17,7 +17,8 @@ struct CatalogETL: AsyncParsableCommand {
             2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed.
             """,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, PlanCommand.self, ReconcileCommand.self,
+            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, PlanCommand.self,
+            ReconcileCommand.self,
             StatusCommand.self, SandboxCommand.self,
         ])
 

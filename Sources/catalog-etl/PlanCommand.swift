@@ -43,9 +43,13 @@ struct PlanCommand: AsyncParsableCommand {
         } else {
             let s = result.summary
             print("read \(s.rowsRead) rows · \(s.rowsValid) valid, \(s.rowsQuarantined) quarantined")
-            let shown = PlanResult.actions.filter { $0 != "not_updatable" && $0 != "refused" || result.counts[$0] ?? 0 > 0 }
-            print("plan: " + shown.map { "\(result.counts[$0] ?? 0) \($0.replacingOccurrences(of: "_", with: " "))" }
-                .joined(separator: " · "))
+            let shown = PlanResult.actions.filter {
+                $0 != "not_updatable" && $0 != "refused" || result.counts[$0] ?? 0 > 0
+            }
+            print(
+                "plan: "
+                    + shown.map { "\(result.counts[$0] ?? 0) \($0.replacingOccurrences(of: "_", with: " "))" }
+                    .joined(separator: " · "))
             if !result.scopeKnown, let listed = result.listed {
                 print(
                     "  the ledger has no record of this service, account and collection: it holds \(listed) items there, which a run adopts before its first create"

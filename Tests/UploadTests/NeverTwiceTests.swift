@@ -106,7 +106,8 @@ struct NeverTwiceTests {
         let plan = try await Binary.run(
             ["plan", "pipelines/ss26-\(target).yaml", "--output", out, "--input", input, "--json"], environment: env)
         let p = jsonObject(plan.stdout)
-        #expect(int(p, "create") == refused, "only what the service refused is created again: \(plan.stdout)\(plan.stderr)")
+        #expect(
+            int(p, "create") == refused, "only what the service refused is created again: \(plan.stdout)\(plan.stderr)")
         #expect(int(p, "adopt") == created)
         #expect(int(p, "update") == 0)
         #expect((p["scope_known"] as? Bool) == false)
@@ -280,7 +281,8 @@ struct NeverTwiceTests {
         #expect(notInInput > 0, "\(second.stdout)\n\(second.stderr)")
         #expect(Binary.count(s2, "reconciliation", "unexpected") == 1, "only the planted extra")
         #expect(
-            notInInput + Binary.count(s2, "reconciliation", "matched") + Binary.count(s2, "reconciliation", "mismatched")
+            notInInput + Binary.count(s2, "reconciliation", "matched")
+                + Binary.count(s2, "reconciliation", "mismatched")
                 == created)
         let rows = try csvRows(Binary.runDirectory(second) + "reconciliation.csv")
         #expect(rows.filter { $0["class"] == "not_in_input" }.count == notInInput)
@@ -316,7 +318,9 @@ struct NeverTwiceTests {
                 ("create", "created"), ("update", "updated"), ("unchanged", "unchanged"), ("adopt", "adopted"),
                 ("not_updatable", "not_updatable"),
             ] {
-                #expect(int(p, action) == Binary.count(s, "upload", counted), "\(step): \(action)\n\(plan.stdout)\n\(run.stdout)")
+                #expect(
+                    int(p, action) == Binary.count(s, "upload", counted),
+                    "\(step): \(action)\n\(plan.stdout)\n\(run.stdout)")
             }
             #expect(int(p, "quarantined") == (s["rows_quarantined"] as? NSNumber)?.intValue)
             return (p, s, p["plan_csv"] as? String ?? "")

@@ -213,8 +213,7 @@ final class Adoption: @unchecked Sendable {
     /// The values the client stored in the ledger (``ServiceClient/state``) for this scope: none when
     /// the ledger records another scope (its collection ids are another service's, account's or
     /// collection's); `otherScope` says so.
-    static func clientState(ledger: Ledger, scope: LedgerScope) throws -> (values: [String: String], otherScope: Bool)
-    {
+    static func clientState(ledger: Ledger, scope: LedgerScope) throws -> (values: [String: String], otherScope: Bool) {
         let recorded = try ledger.currentScope()
         if let recorded, recorded != scope.text { return ([:], true) }
         return (try ledger.allValues(), false)

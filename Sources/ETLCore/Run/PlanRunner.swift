@@ -79,7 +79,8 @@ extension PipelineRunner {
                 do {
                     current = Adoption.index(try await client.export(into: listingDirectory))
                 } catch let e as RemoteError {
-                    throw RemoteFailure(description: "listing what \(client.service.displayName) holds: \(e.description)")
+                    throw RemoteFailure(
+                        description: "listing what \(client.service.displayName) holds: \(e.description)")
                 }
             }
             let writer = try PlanWriter(path: planPath, quarantined: dir)
