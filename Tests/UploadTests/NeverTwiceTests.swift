@@ -289,6 +289,16 @@ struct NeverTwiceTests {
         let unexpected = rows.filter { $0["class"] == "unexpected" }
         #expect(unexpected.count == 1 && unexpected.first?["key"]?.hasPrefix("PLANTED-EXTRA") == true)
         #expect(second.stdout.contains("\(notInInput) not_in_input"))
+
+        // With the ledger deleted, the run lists the service first and adopts every key it holds, the
+        // planted one too: all of it is then known, none of it unexpected.
+        deleteLedger(Ledger.path(outputRoot: out, pipeline: "ss26-sartiq"))
+        let third = try await Binary.run(
+            ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", quarantine], environment: env)
+        let s3 = Binary.summary(third)
+        #expect(Binary.count(s3, "reconciliation", "not_in_input") == notInInput + 1, "\(third.stdout)")
+        #expect(Binary.count(s3, "reconciliation", "unexpected") == 0)
+        #expect(Binary.count(s3, "upload", "created") == 0)
         #expect(statsCount(try await sandboxStats(server, .sartiq), "duplicate_keys") == 0)
     }
 

@@ -138,8 +138,9 @@ final class Adoption: @unchecked Sendable {
             let unverified = try ledger.unverifiedKeys()
             needed = try !unverified.isEmpty && spoolHolds(spoolPath) { unverified.contains($0) }
         } else {
-            // Nothing to send, nothing to create twice: the listing waits for a run with rows.
-            needed = try spoolHolds(spoolPath) { _ in true }
+            // Also with no row to send: what the service holds is then known to the ledger, so that
+            // reconcile counts it not_in_input rather than unexpected.
+            needed = true
         }
         guard needed else {
             return Adoption(scope: scope, scopeKnown: known, listing: nil, listed: 0, compare: compare, overlay: [:])
