@@ -55,8 +55,8 @@ private func runBinary(_ arguments: [String], environment: [String: String], in 
         stderr: (try? String(contentsOfFile: capture + ".err", encoding: .utf8)) ?? "")
 }
 
-/// The rows of a CSV file the tool wrote (no embedded line breaks in the cells read here).
-private func csvRows(_ path: String) throws -> [[String: String]] {
+/// The rows of a CSV file the tool wrote, as dictionaries by header.
+func csvRows(_ path: String) throws -> [[String: String]] {
     var o = ReadOptions()
     o.format = .csv
     let reader = try Readers.open(path, options: o)
@@ -156,6 +156,19 @@ struct NeverTwiceTests {
         #expect(Binary.count(s2, "upload", "created") == 0, "\(emptied.stdout)\n\(emptied.stderr)")
         #expect(Binary.count(s2, "upload", "adopted") == created)
         #expect(Binary.count(s2, "reconciliation", "matched") == created)
+
+        // Emptied with SQL (every table's rows deleted, where the sqlite3 tool is installed).
+        let sqlite = "/usr/bin/sqlite3"
+        if FileManager.default.isExecutableFile(atPath: sqlite) {
+            let p = try Process.run(
+                URL(fileURLWithPath: sqlite),
+                arguments: [ledger, "DELETE FROM items; DELETE FROM runs; DELETE FROM client_values;"])
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            let cleared = try await Binary.run(args, environment: env)
+            #expect(Binary.count(Binary.summary(cleared), "upload", "created") == 0, "\(cleared.stdout)")
+            #expect(Binary.count(Binary.summary(cleared), "upload", "adopted") == created)
+        }
 
         let elsewhere = Binary.tempDirectory()
         let moved = try await runBinary(

@@ -132,7 +132,8 @@ final class Adoption: @unchecked Sendable {
         scope: LedgerScope, client: any ServiceClient, ledger: Ledger, spoolPath: String, listingDirectory: String,
         compare: [(field: String, how: Comparison)], runID: String, apply: Bool
     ) async throws -> Adoption {
-        let known = try ledger.currentScope() == scope.text
+        // A ledger whose items were all deleted (its tables emptied) knows nothing, whatever scope it names.
+        let known = try ledger.currentScope() == scope.text && ledger.counts().values.reduce(0, +) > 0
         let needed: Bool
         if known {
             let unverified = try ledger.unverifiedKeys()
