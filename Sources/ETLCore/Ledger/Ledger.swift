@@ -252,7 +252,7 @@ public final class Ledger: Sendable {
                     );
                     """)
         }
-        m.registerMigration("v2: scopes") { db in
+        m.registerMigration("v3: scopes") { db in
             // The (target, origin, account, collection) scopes this ledger's items were checked against;
             // the newest row is the one the items describe now (see ``currentScope()``).
             try db.execute(
