@@ -1,5 +1,6 @@
 # One entry point for the common tasks.
-.PHONY: demo test bench lint build samples format
+PREFIX ?= /usr/local
+.PHONY: demo test bench lint build samples format release install
 
 demo:       ## the main job: the demo pipeline over samples/ against the built-in sandbox
 	scripts/demo
@@ -15,7 +16,14 @@ lint:       ## swift format lint, strict
 	swift format lint --strict --recursive Package.swift Sources Tests
 
 build:
+	scripts/build-info
 	swift build
+
+release:    ## dist/catalog-etl-<version>-linux-<arch>.tar.gz: static Swift runtime, completions, docs
+	scripts/release
+
+install:    ## install the release binary and shell completions under PREFIX (default /usr/local)
+	PREFIX="$(PREFIX)" scripts/install
 
 samples:    ## regenerate samples/ (needs openpyxl)
 	python3 scripts/make-samples.py

@@ -37,6 +37,7 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         .target(name: "XLSX", dependencies: ["CZlib", "CLibXML2"], swiftSettings: hot),
         .target(name: "CPrefetch"),
+        .target(name: "CBuildInfo"),
         .target(
             name: "ETLCore",
             dependencies: [
@@ -62,6 +63,7 @@ let package = Package(
             dependencies: [
                 "ETLCore",
                 "Sandbox",
+                "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

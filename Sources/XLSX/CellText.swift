@@ -151,7 +151,17 @@ enum CellText {
         }
     }
 
-    @inline(__always) private static func isSpace(_ c: UInt8) -> Bool {
+    /// `raw` without leading and trailing XML whitespace.
+    static func trimmed(_ raw: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = raw.count
+        while start < end && isSpace(raw[start]) { start += 1 }
+        while end > start && isSpace(raw[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: raw[start..<end])
+    }
+
+    /// Whether `c` is XML whitespace: space, tab, LF or CR.
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool {
         c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D
     }
 

@@ -16,8 +16,8 @@
 final class RowPipeline: @unchecked Sendable {
     /// What the producer hands over.
     enum Item: Sendable {
-        /// The next rows, in sheet order.
-        case rows([XLSXRow])
+        /// The next rows, in sheet order, and the warnings met while parsing them.
+        case rows([XLSXRow], [XLSXWarning])
         /// The producer failed; nothing follows.
         case failure(XLSXError)
         /// The sheet ended; nothing follows.
@@ -138,11 +138,11 @@ final class RowPipeline: @unchecked Sendable {
         func run() {
             while true {
                 do {
-                    guard let rows = try producer.nextBatch() else {
+                    guard let batch = try producer.nextBatch() else {
                         _ = pipeline.put(.end)
                         return
                     }
-                    if !pipeline.put(.rows(rows)) { return }
+                    if !pipeline.put(.rows(batch.rows, batch.warnings)) { return }
                 } catch let e as XLSXError {
                     _ = pipeline.put(.failure(e))
                     return

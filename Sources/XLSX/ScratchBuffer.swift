@@ -37,6 +37,17 @@ final class ScratchBuffer {
         capacity = c
     }
 
+    /// Drops trailing XML whitespace (space, tab, CR, LF), never below `floor` bytes.
+    @inline(__always) func dropTrailingSpace(downTo floor: Int) {
+        while count > floor && CellText.isSpace(base[count - 1]) { count -= 1 }
+    }
+
+    /// Whether the bytes are all XML whitespace (true when empty).
+    func isAllSpace() -> Bool {
+        for i in 0..<count where !CellText.isSpace(base[i]) { return false }
+        return true
+    }
+
     /// Whether the bytes equal `s`.
     func equals(_ s: StaticString) -> Bool {
         guard count == s.utf8CodeUnitCount else { return false }

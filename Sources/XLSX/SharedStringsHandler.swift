@@ -1,8 +1,9 @@
 /// SAX events of `xl/sharedStrings.xml` → the shared-strings table.
 ///
 /// Each `<si>` is one string: its `<t>`, or the concatenation of its rich-text runs' `<r><t>`;
-/// phonetic runs (`<rPh>`) are left out; whitespace is kept as stored whatever `xml:space` says;
-/// `_xHHHH_` escapes are decoded. The table's total size is bounded by the shared-strings budget.
+/// phonetic runs (`<rPh>`) are left out; each `<t>` follows Excel's whitespace rule (``TextElement``:
+/// trimmed unless `xml:space="preserve"`); `_xHHHH_` escapes are decoded after that. The table's total
+/// size is bounded by the shared-strings budget.
 final class SharedStringsHandler: SAXHandler {
     /// The strings, by index.
     private(set) var strings: [String] = []
@@ -14,6 +15,7 @@ final class SharedStringsHandler: SAXHandler {
     private var inItem = false
     private var collecting = false
     private var phonetic = 0
+    private var text = TextElement()
     private let buffer = ScratchBuffer()
 
     init(limits: XLSXLimits, fileSize: Int64) {
@@ -23,10 +25,14 @@ final class SharedStringsHandler: SAXHandler {
 
     override func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
         if nameIs(name, "t") {
-            if inItem && phonetic == 0 { collecting = true }
+            if inItem && phonetic == 0 {
+                collecting = true
+                text.begin(attributes, at: buffer.count)
+            }
         } else if nameIs(name, "si") {
             inItem = true
             phonetic = 0
+            text.reset()
             buffer.removeAll()
         } else if nameIs(name, "rPh") {
             phonetic += 1
@@ -44,9 +50,11 @@ final class SharedStringsHandler: SAXHandler {
     override func endElement(_ name: UnsafePointer<UInt8>) {
         if nameIs(name, "t") {
             collecting = false
+            text.end(buffer)
         } else if nameIs(name, "si") {
             inItem = false
             collecting = false
+            text.end(buffer)
             let s = CellText.string(buffer.bytes)
             totalBytes += Int64(s.utf8.count)
             if totalBytes > budget {
@@ -64,6 +72,8 @@ final class SharedStringsHandler: SAXHandler {
 
     override func characters(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
         guard collecting else { return }
+        let (bytes, count) = text.admit(bytes, count)
+        if count == 0 { return }
         if buffer.count + count > maxCellBytes {
             collecting = false
             fail(

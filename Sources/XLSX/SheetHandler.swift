@@ -1,10 +1,16 @@
 /// SAX events of a worksheet part → finished rows in a small queue.
 ///
 /// Works on the bytes libxml2 hands over: names are compared byte by byte, numbers parsed from bytes,
-/// shared strings looked up by index; a `String` is made only for a final text value.
+/// shared strings looked up by index; a `String` is made only for a final text value. An inline
+/// string's `<t>` follows Excel's whitespace rule (``TextElement``). A shared-string cell whose `<v>` is
+/// empty is read as an empty cell with a warning, as Excel opens it.
 final class SheetHandler: SAXHandler {
     /// Rows finished since the queue was last drained (rows with no cell are not queued).
     var queue: [XLSXRow] = []
+    /// Warnings since the queue was last drained (at most ``maxWarnings`` per sheet, then one summary).
+    var warnings: [XLSXWarning] = []
+    /// The most warnings one sheet reports one by one.
+    static let maxWarnings = 100
     /// The sheet's `<dimension ref>`, once seen.
     var dimension: String?
 
@@ -26,13 +32,18 @@ final class SheetHandler: SAXHandler {
     private var collecting = false
     private var inInline = false
     private var phonetic = 0
+    private var text = TextElement()
+    private var warned = 0
+    private var unreported = 0
+    private let part: String
     private let buffer = ScratchBuffer()
 
     /// The shared-strings table is not needed here: cells carry its indices, which the reader checks
     /// and looks up (so the sheet can be parsed while the table is still loading).
-    init(dateStyles: [Bool], limits: XLSXLimits) {
+    init(dateStyles: [Bool], limits: XLSXLimits, part: String) {
         self.dateStyles = dateStyles
         self.maxCellBytes = limits.maxCellBytes
+        self.part = part
     }
 
     override func startElement(_ name: UnsafePointer<UInt8>, _ attributes: SAXAttributes) {
@@ -52,7 +63,10 @@ final class SheetHandler: SAXHandler {
                 phonetic += 1
             }
         case 0x74:  // t
-            if name[1] == 0 && inInline && phonetic == 0 { collecting = true }
+            if name[1] == 0 && inInline && phonetic == 0 {
+                collecting = true
+                text.begin(attributes, at: buffer.count)
+            }
         case 0x69:  // is
             if nameIs(name, "is") && inCell {
                 buffer.removeAll()
@@ -81,7 +95,10 @@ final class SheetHandler: SAXHandler {
         case 0x76:  // v
             if name[1] == 0 { collecting = false }
         case 0x74:  // t
-            if name[1] == 0 && inInline { collecting = false }
+            if name[1] == 0 && inInline {
+                collecting = false
+                text.end(buffer)
+            }
         case 0x72:
             if nameIs(name, "row") {
                 endRow()
@@ -92,15 +109,21 @@ final class SheetHandler: SAXHandler {
             if nameIs(name, "is") {
                 inInline = false
                 collecting = false
+                text.end(buffer)
             }
         case 0x73:
-            if nameIs(name, "sheetData") { inSheetData = false }
+            if nameIs(name, "sheetData") {
+                inSheetData = false
+                summariseWarnings()
+            }
         default: break
         }
     }
 
     override func characters(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
         guard collecting else { return }
+        let (bytes, count) = text.admit(bytes, count)
+        if count == 0 { return }
         if buffer.count + count > maxCellBytes {
             collecting = false
             fail(
@@ -139,6 +162,7 @@ final class SheetHandler: SAXHandler {
         collecting = false
         inInline = false
         phonetic = 0
+        text.reset()
         kind = .number
         style = 0
         var col = column + 1
@@ -197,7 +221,13 @@ final class SheetHandler: SAXHandler {
             }
             value = style < dateStyles.count && dateStyles[style] ? .dateSerial(d) : .number(d)
         case .shared:
-            guard let i = CellText.integer(buffer.bytes), i >= 0, i <= Int(Int32.max) else {
+            if buffer.isAllSpace() {
+                // Excel and calamine open such a cell as empty; say so rather than refuse the workbook.
+                warn("cell \(reference) is typed as a shared string but its <v> is empty; read as an empty cell")
+                return
+            }
+            // XML Schema's unsignedInt allows whitespace around the digits.
+            guard let i = CellText.integer(CellText.trimmed(buffer.bytes)), i >= 0, i <= Int(Int32.max) else {
                 fail(
                     .invalidValue,
                     "cell \(reference) refers to shared string \"\(preview)\", which is not an index; the workbook is corrupt"
@@ -216,6 +246,10 @@ final class SheetHandler: SAXHandler {
         case .inline, .formulaString, .isoDate:
             value = .text(CellText.string(buffer.bytes))
         case .bool:
+            if buffer.isAllSpace() {
+                warn("cell \(reference) is typed as a boolean but its <v> is empty; read as an empty cell")
+                return
+            }
             if buffer.equals("1") || buffer.equals("true") {
                 value = .bool(true)
             } else if buffer.equals("0") || buffer.equals("false") {
@@ -232,6 +266,28 @@ final class SheetHandler: SAXHandler {
             return
         }
         cells.append(XLSXCell(column: column, value: value))
+    }
+
+    /// Records a warning about the current cell (one by one up to ``maxWarnings``, then only counted).
+    private func warn(_ message: String) {
+        if warned < Self.maxWarnings {
+            warned += 1
+            warnings.append(XLSXWarning(part: part, row: rowNumber, column: max(column, 0), message: message))
+        } else {
+            unreported += 1
+        }
+    }
+
+    /// At the end of the sheet's data: one warning for those beyond ``maxWarnings``.
+    private func summariseWarnings() {
+        guard unreported > 0 else { return }
+        warnings.append(
+            XLSXWarning(
+                part: part,
+                message:
+                    "\(unreported) more cell\(unreported == 1 ? "" : "s") of this sheet had the same kinds of problems as the \(Self.maxWarnings) reported"
+            ))
+        unreported = 0
     }
 
     private var reference: String { CellText.letters(max(column, 0)) + String(rowNumber) }

@@ -9,6 +9,9 @@
 public final class XLSXSheetReader {
     /// The sheet being read.
     public let sheet: XLSXSheet
+    /// Problems recovered from so far (cells read as empty), in sheet order; they arrive with the
+    /// batch of rows they were met in, so they may run a little ahead of the rows returned.
+    public private(set) var warnings: [XLSXWarning] = []
 
     private enum Source {
         case inline(SheetRowProducer)
@@ -140,14 +143,18 @@ public final class XLSXSheetReader {
             switch source {
             case .inline(let producer):
                 do {
-                    next = try producer.nextBatch()
+                    let batch = try producer.nextBatch()
+                    if let batch, !batch.warnings.isEmpty { warnings += batch.warnings }
+                    next = batch?.rows
                 } catch {
                     finished = true
                     throw error
                 }
             case .background(let pipeline):
                 switch pipeline.take() {
-                case .rows(let rows): next = rows
+                case .rows(let rows, let found):
+                    if !found.isEmpty { warnings += found }
+                    next = rows
                 case .failure(let error):
                     finished = true
                     throw error
@@ -192,9 +199,10 @@ final class SheetRowProducer {
         parser = try XMLPushParser(handler: handler, file: archive.file.path, part: entry.name)
     }
 
-    /// The rows finished by the next chunk (non-empty), or nil at the end of the sheet.
+    /// The rows finished by the next chunk and the warnings met (not both empty), or nil at the end
+    /// of the sheet.
     /// - Throws: ``XLSXError``, after the rows parsed before it were returned.
-    func nextBatch() throws -> [XLSXRow]? {
+    func nextBatch() throws -> (rows: [XLSXRow], warnings: [XLSXWarning])? {
         while true {
             if let e = pendingError {
                 pendingError = nil
@@ -214,11 +222,13 @@ final class SheetRowProducer {
             } catch {
                 pendingError = XLSXError(.unreadable, file: parser.file, part: parser.part, message: "\(error)")
             }
-            if !handler.queue.isEmpty {
+            if !handler.queue.isEmpty || !handler.warnings.isEmpty {
                 let rows = handler.queue
                 handler.queue = []
                 handler.queue.reserveCapacity(rows.count)
-                return rows
+                let warnings = handler.warnings
+                if !warnings.isEmpty { handler.warnings = [] }
+                return (rows, warnings)
             }
         }
     }

@@ -3,8 +3,9 @@
 /// Opening reads only the zip central directory and the small package parts: `[Content_Types].xml`,
 /// `_rels/.rels` → the office-document part, its relationships → sheets, shared strings and styles, and
 /// the workbook part (sheet names, visibility, `date1904`). Every part is found through the
-/// relationships, never by guessing a path. Shared strings and styles are read once, when the first
-/// sheet is opened.
+/// relationships, never by guessing a path, with one exception Excel makes too: a package without
+/// `_rels/.rels` is read from the workbook part `[Content_Types].xml` declares (else `xl/workbook.xml`),
+/// with a warning. Shared strings and styles are read once, when the first sheet is opened.
 ///
 /// Not `Sendable`: it owns a file descriptor and caches; use it from one task at a time.
 public final class XLSXWorkbook {
@@ -18,6 +19,8 @@ public final class XLSXWorkbook {
     public let date1904: Bool
     /// The workbook part (`xl/workbook.xml`).
     public let workbookPart: String
+    /// Damage the workbook was opened in spite of (a missing `_rels/.rels`).
+    public private(set) var warnings: [XLSXWarning] = []
 
     let archive: ZipArchive
     private let sharedStringsPart: String?
@@ -56,18 +59,33 @@ public final class XLSXWorkbook {
                 return nil
             })
 
-        guard let packageRels = try PackageRelationships.read(for: "", in: archive) else {
-            throw XLSXError(
-                .missingPart, file: path, part: "_rels/.rels",
-                message: "the package relationships are missing, so the workbook part cannot be found; re-save the file"
-            )
-        }
-        guard let main = packageRels.first(where: { $0.isType("officeDocument") }), let mainPart = main.part else {
-            throw XLSXError(
-                .missingPart, file: path, part: "_rels/.rels",
-                message:
-                    "no relationship points at an office document, so the workbook part cannot be found; re-save the file"
-            )
+        var opened: [XLSXWarning] = []
+        let mainPart: String
+        if let packageRels = try PackageRelationships.read(for: "", in: archive) {
+            guard let main = packageRels.first(where: { $0.isType("officeDocument") }), let part = main.part else {
+                throw XLSXError(
+                    .missingPart, file: path, part: "_rels/.rels",
+                    message:
+                        "no relationship points at an office document, so the workbook part cannot be found; re-save the file"
+                )
+            }
+            mainPart = part
+        } else {
+            // Excel opens a package that lost its relationships part from the workbook part alone.
+            guard let part = Self.declaredWorkbookPart(overrides: overrides, in: archive) else {
+                throw XLSXError(
+                    .missingPart, file: path, part: "_rels/.rels",
+                    message:
+                        "the package relationships are missing and there is no xl/workbook.xml, so the workbook part cannot be found; re-save the file"
+                )
+            }
+            mainPart = part
+            opened.append(
+                XLSXWarning(
+                    part: "_rels/.rels",
+                    message:
+                        "the package relationships (_rels/.rels) are missing, so the workbook was read from \(part) and its own relationships; re-save the file to repair it"
+                ))
         }
         let mainKey = ZipArchive.asciiLowercased(mainPart)
         let ext = mainKey.split(separator: ".").last.map(String.init) ?? ""
@@ -124,6 +142,21 @@ public final class XLSXWorkbook {
         }
         sharedStringsPart = rels.first { $0.isType("sharedStrings") }?.part
         stylesPart = rels.first { $0.isType("styles") }?.part
+        warnings = opened
+    }
+
+    /// The workbook part of a package without `_rels/.rels`: the part `[Content_Types].xml` declares as
+    /// a workbook (`xl/workbook.xml` first when several are), else `xl/workbook.xml`; nil when the archive
+    /// holds neither.
+    private static func declaredWorkbookPart(overrides: [String: String], in archive: ZipArchive) -> String? {
+        let declared = overrides.filter { key, type in
+            (type.contains("spreadsheetml.sheet.main") || type.contains("spreadsheetml.template.main")
+                || type.contains("ms-excel.sheet.macroEnabled.main") || type.contains("ms-excel.template.macroEnabled.main"))
+                && archive.entry(named: key) != nil
+        }.keys.sorted()
+        if declared.contains("xl/workbook.xml") { return archive.entry(named: "xl/workbook.xml")?.name }
+        if let first = declared.first { return archive.entry(named: first)?.name }
+        return archive.entry(named: "xl/workbook.xml")?.name
     }
 
     /// The sheet named `name` (exact match first, then case-insensitive as Excel compares names), or nil.
@@ -163,7 +196,7 @@ public final class XLSXWorkbook {
                 message: "sheet \"\(sheet.name)\" has no relationship to a part; the workbook is damaged, so re-save it"
             )
         }
-        let handler = SheetHandler(dateStyles: try dateStyles(), limits: limits)
+        let handler = SheetHandler(dateStyles: try dateStyles(), limits: limits, part: entry.name)
         let producer = try SheetRowProducer(entry: entry, archive: archive, handler: handler)
         // The sheet's cells carry shared-string indices, so its parsing starts before the table
         // is loaded (the reader looks the indices up): the two overlap on two cores.

@@ -14,12 +14,13 @@ struct CatalogETL: AsyncParsableCommand {
         abstract: "Batch ETL for seasonal fashion catalogs into product-AI platforms.",
         discussion: """
             Exit codes: 0 ok · 1 the data has problems (rows rejected, thresholds crossed) · \
-            2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed.
+            2 usage or pipeline-file error · 3 input unreadable or unsafe · 4 a remote system failed · \
+            130/143 stopped by SIGINT/SIGTERM (run the same command again to resume).
             """,
+        version: BuildInfo.line,
         subcommands: [
             InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, PlanCommand.self,
-            ReconcileCommand.self,
-            StatusCommand.self, SandboxCommand.self,
+            ReconcileCommand.self, StatusCommand.self, RunsCommand.self, SandboxCommand.self, VersionCommand.self,
         ])
 
     /// Runs the command and maps every failure to the documented exit codes.

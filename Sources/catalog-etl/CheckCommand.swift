@@ -25,6 +25,7 @@ struct CheckCommand: ParsableCommand {
                 print(
                     "\(file): ok (\(p.name): \(stages.joined(separator: " → "))\(p.target.map { "; target \($0.rawValue)" } ?? ""))"
                 )
+                for w in p.warnings { CatalogETL.printError(w.description) }
             } catch let e as ConfigError {
                 failed += 1
                 CatalogETL.printError(e.description)

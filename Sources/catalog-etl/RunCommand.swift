@@ -41,6 +41,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        for w in pipeline.warnings { CatalogETL.printError(w.description) }
         var options = RunOptions()
         options.dryRun = dryRun || pipeline.upload == nil
         options.inputOverride = input
@@ -55,6 +56,9 @@ struct RunCommand: AsyncParsableCommand {
             upload.fullRefresh = fullRefresh
             upload.progress = { p in view.progress(p) }
             upload.event = { e in view.event(e) }
+            upload.notice = { e in view.notice(e) }
+            let trap = SignalTrap { e in view.notice(e) }
+            upload.stop = trap.stop
             do {
                 result = try await PipelineRunner.run(pipeline, options: options, upload: upload)
             } catch let e as ReadError {
@@ -69,6 +73,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         view.finish()
         view.report(result)
+        if result.interruptedBy != nil {
+            throw CommandFailure(message: SignalTrap.interruptedMessage(result), exitCode: result.exitCode)
+        }
         if result.exitCode != 0 { throw CommandFailure(message: "", exitCode: result.exitCode) }
     }
 }
@@ -96,6 +103,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        for w in pipeline.warnings { CatalogETL.printError(w.description) }
         var options = RunOptions()
         options.inputOverride = input
         options.outputRoot = output
@@ -104,9 +112,15 @@ struct ReconcileCommand: AsyncParsableCommand {
         var upload = UploadOptions()
         upload.progress = { p in view.progress(p) }
         upload.event = { e in view.event(e) }
+        upload.notice = { e in view.notice(e) }
+        let trap = SignalTrap { e in view.notice(e) }
+        upload.stop = trap.stop
         let result = try await PipelineRunner.reconcile(pipeline, options: options, upload: upload)
         view.finish()
         view.report(result)
+        if result.interruptedBy != nil {
+            throw CommandFailure(message: SignalTrap.interruptedMessage(result), exitCode: result.exitCode)
+        }
         if result.exitCode != 0 { throw CommandFailure(message: "", exitCode: result.exitCode) }
     }
 }

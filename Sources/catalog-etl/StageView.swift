@@ -92,6 +92,22 @@ final class StageView: @unchecked Sendable {
         }
     }
 
+    /// What must always be seen, even without `--verbose` (a long wait, a stop request), already
+    /// redacted: on standard error, as a warning line (text) or a JSON object.
+    func notice(_ message: String) {
+        lock.withLock {
+            if format == .json {
+                CatalogETL.printRaw(
+                    JSONValue.obj([
+                        ("time", .string(Self.now())), ("level", .string("warning")), ("event", .string(message)),
+                    ]).jsonText + "\n")
+            } else {
+                clearLine()
+                CatalogETL.printRaw(message + "\n")
+            }
+        }
+    }
+
     private func emit(stage: String, text: String, fields: [(String, JSONValue)]) {
         switch format {
         case .json:
@@ -134,6 +150,13 @@ final class StageView: @unchecked Sendable {
         print(
             "read \(s.rowsRead) rows · normalised · \(issueText) · \(s.rowsValid) valid, \(s.rowsQuarantined) quarantined"
         )
+        if s.rowsQuarantined > 0 {
+            let rows = "\(s.rowsQuarantined) row\(s.rowsQuarantined == 1 ? "" : "s") quarantined"
+            print(
+                s.rowsQuarantined <= s.maxQuarantined
+                    ? "\(rows), within max_quarantined: \(s.maxQuarantined)"
+                    : "\(rows), more than max_quarantined: \(s.maxQuarantined)")
+        }
         if !quiet && s.readerWarnings.total > 0 { printWarnings(s.readerWarnings) }
         if let u = result.upload {
             print(

@@ -38,33 +38,54 @@ struct StatusCommand: ParsableCommand {
         let counts: [LedgerState: Int]
         let lastRun: LedgerRun?
         let failures: [LedgerItem]
+        var alive = true
         do {
             let ledger = try Ledger(path: path)
             counts = try ledger.counts()
             lastRun = try ledger.runs(limit: 1).first
+            if let run = lastRun, run.status == RunStatus.running.rawValue {
+                alive = try ledger.runIsAlive(runID: run.runID)
+            }
             failures = try ledger.items(in: .failed)
         } catch let e as LedgerError {
             throw CommandFailure(message: e.description, exitCode: 3)
         }
         if json {
             print(
-                Self.jsonReport(path: path, counts: counts, lastRun: lastRun, failures: failures).prettyText,
+                Self.jsonReport(path: path, counts: counts, lastRun: lastRun, alive: alive, failures: failures)
+                    .prettyText,
                 terminator: "")
         } else {
-            print(Self.textReport(path: path, counts: counts, lastRun: lastRun, failures: failures), terminator: "")
+            print(
+                Self.textReport(path: path, counts: counts, lastRun: lastRun, alive: alive, failures: failures),
+                terminator: "")
         }
     }
 
     /// The states in the order the summary line shows them.
     static let stateOrder: [LedgerState] = [.done, .sending, .pending, .failed]
 
+    /// The run's status as `status` shows it, and the ledger's own words when they say more.
+    static func shownStatus(_ run: LedgerRun, alive: Bool) -> (status: RunStatus, detail: String) {
+        let status = RunStatus(recorded: run.status, alive: alive)
+        if run.status == RunStatus.running.rawValue && !alive {
+            return (status, "its process is gone (killed, or the machine stopped) before the run finished")
+        }
+        return (status, run.status)
+    }
+
     static func textReport(
-        path: String, counts: [LedgerState: Int], lastRun: LedgerRun?, failures: [LedgerItem]
+        path: String, counts: [LedgerState: Int], lastRun: LedgerRun?, alive: Bool = true, failures: [LedgerItem]
     ) -> String {
         var out = "ledger: \(path)\n"
         out += "items: " + stateOrder.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: " · ") + "\n"
         if let run = lastRun {
-            out += "last run: \(run.runID) → \(run.target), \(run.status)\n"
+            let shown = shownStatus(run, alive: alive)
+            out += "last run: \(run.runID) → \(run.target), \(shown.status.rawValue)"
+            out += shown.detail == shown.status.rawValue ? "\n" : " (\(shown.detail))\n"
+            if shown.status == .interrupted {
+                out += "  run the same command again to resume: nothing confirmed is sent twice\n"
+            }
             out += "  input: \(run.input)\n"
             out += "  started \(run.startedAt), "
             out += run.finishedAt.map { "finished \($0)\n" } ?? "not finished\n"
@@ -95,7 +116,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     static func jsonReport(
-        path: String, counts: [LedgerState: Int], lastRun: LedgerRun?, failures: [LedgerItem]
+        path: String, counts: [LedgerState: Int], lastRun: LedgerRun?, alive: Bool = true, failures: [LedgerItem]
     ) -> JSONValue {
         let countsValue = JSONValue.obj(stateOrder.map { ($0.rawValue, .int(counts[$0] ?? 0)) })
         let runValue: JSONValue =
@@ -105,7 +126,8 @@ struct StatusCommand: ParsableCommand {
                     ("target", .string(run.target)), ("input", .string(run.input)),
                     ("started_at", .string(run.startedAt)),
                     ("finished_at", run.finishedAt.map { .string($0) } ?? .null),
-                    ("status", .string(run.status)),
+                    ("status", .string(shownStatus(run, alive: alive).status.rawValue)),
+                    ("detail", .string(shownStatus(run, alive: alive).detail)),
                     ("counts", .obj(run.counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
                 ])
             } ?? .null

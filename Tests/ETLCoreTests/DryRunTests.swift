@@ -24,17 +24,26 @@ struct DryRunTests {
         let result = try run(Fixture.path("pipelines/tiny-sartiq.yaml"))
         let s = result.summary
         #expect(s.rowsRead == 4)
-        #expect(s.rowsValid == 1)
-        #expect(s.rowsQuarantined == 3)
-        #expect(s.errors == 8)
+        // A-1 on row 2 is valid by itself, but row 5 uses its key too: both are quarantined.
+        #expect(s.rowsValid == 0)
+        #expect(s.rowsQuarantined == 4)
+        #expect(s.errors == 9)
         #expect(s.warnings == 1)
-        #expect(s.issuesByRule == ["required": 2, "type": 2, "url": 2, "unique": 1, "unmapped_value": 1, "integer": 1])
+        #expect(s.issuesByRule == ["required": 2, "type": 2, "url": 2, "unique": 2, "unmapped_value": 1, "integer": 1])
         #expect(result.exitCode == 1)
         let dir = result.runDirectory
         for f in ["summary.json", "issues.csv", "quarantine.csv", "normalised.jsonl", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "missing \(f)")
         }
-        let normalised = try String(contentsOfFile: dir + "/normalised.jsonl", encoding: .utf8)
+        #expect(try String(contentsOfFile: dir + "/normalised.jsonl", encoding: .utf8).isEmpty)
+        // Without the repeat, row 2 goes through every transform into normalised.jsonl.
+        let tiny = try String(contentsOfFile: Fixture.path("pipeline-data/tiny.csv"), encoding: .utf8)
+        let single = Fixture.tempDirectory() + "/tiny-single.csv"
+        try (tiny.split(separator: "\n").dropLast().joined(separator: "\n") + "\n").write(
+            toFile: single, atomically: true, encoding: .utf8)
+        let alone = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: single)
+        #expect(alone.summary.rowsValid == 1)
+        let normalised = try String(contentsOfFile: alone.runDirectory + "/normalised.jsonl", encoding: .utf8)
         #expect(
             normalised
                 == #"{"sku":"A-1","name":"Linen Dress","brand":"Maison Aurel","gender":"FEMALE","colour":"Olive Green","season":"SS26","in_store_date":"2026-03-01T00:00:00","year":2026,"cover_image":"https://cdn.example.com/a1.jpg","reference_images":["https://cdn.example.com/a1-1.jpg","https://cdn.example.com/a1-2.jpg"],"style_code":"DR","description":"Riviera Linen Dress","category":"Dresses","pattern":"Stripe and Floral","brand_metadata":{"Price":"49.90"}}"#
@@ -43,11 +52,11 @@ struct DryRunTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
             as? [String: Any]
         #expect(summary?["dry_run"] as? Bool == true)
-        #expect(summary?["rows_quarantined"] as? Int == 3)
-        #expect((summary?["issues"] as? [String: Int]) == ["error": 8, "warning": 1])
+        #expect(summary?["rows_quarantined"] as? Int == 4)
+        #expect((summary?["issues"] as? [String: Int]) == ["error": 9, "warning": 1])
         #expect((summary?["issues_by_field"] as? [String: Int])?["cover_image"] == 2)
         let issues = try csvRows(dir + "/issues.csv")
-        #expect(issues.count == 9)
+        #expect(issues.count == 10)
         let first = issues[0]
         #expect(
             first.values.map(\.canonicalText).prefix(9) == [
@@ -64,19 +73,20 @@ struct DryRunTests {
         let first = try run(Fixture.path("pipelines/tiny-sartiq.yaml"))
         let quarantine = first.runDirectory + "/quarantine.csv"
         let rows = try csvRows(quarantine)
-        #expect(rows.count == 3)
+        #expect(rows.count == 4)
         #expect(rows[0].columns.map(\.header).last == "_errors")
         #expect(
             Array(rows[0].columns.map(\.header).dropLast()) == [
                 "SKU", "Style Name", "Brand Line", "Gender", "Colour", "Season", "In Store Date", "Year", "Cover Image",
                 "Gallery", "Style Code", "Category", "Pattern", "Price",
             ])
-        #expect(rows.map(\.values[0].canonicalText) == ["A-2", "A-3", "A-1"])
-        #expect(rows[0].values.last?.canonicalText.contains("Gender: gender: \"X\" is not in the value map") == true)
-        // Fed back unchanged, the same rows fail for the same reasons (the duplicate now stands alone).
+        #expect(rows.map(\.values[0].canonicalText) == ["A-1", "A-2", "A-3", "A-1"])
+        #expect(rows[1].values.last?.canonicalText.contains("Gender: gender: \"X\" is not in the value map") == true)
+        #expect(rows[0].values.last?.canonicalText.contains("sku \"A-1\" is also used by row 5 of tiny.csv") == true)
+        // Fed back unchanged, the same rows fail for the same reasons (both rows of A-1 again).
         let again = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: quarantine)
-        #expect(again.summary.rowsRead == 3)
-        #expect(again.summary.rowsQuarantined == 3)
+        #expect(again.summary.rowsRead == 4)
+        #expect(again.summary.rowsQuarantined == 4)
         // Fixed, they pass.
         var text = try String(contentsOfFile: quarantine, encoding: .utf8)
         text = text.replacingOccurrences(of: "A-2,Silk Skirt,Riviera,X", with: "A-2,Silk Skirt,Riviera,W")
@@ -90,7 +100,7 @@ struct DryRunTests {
         try text.write(toFile: fixed, atomically: true, encoding: .utf8)
         let third = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: fixed)
         #expect(third.summary.rowsQuarantined == 0)
-        #expect(third.summary.rowsValid == 3)
+        #expect(third.summary.rowsValid == 4)
         #expect(third.exitCode == 0)
     }
 
@@ -107,11 +117,12 @@ struct DryRunTests {
     }
 
     @Test(arguments: [
-        ("sartiq", 310, 10, ["required": 5, "max_length": 4, "unique": 1]),
-        ("pixyle", 316, 4, ["required": 3, "unique": 1]),
-        ("mixpeek", 316, 4, ["required": 3, "unique": 1]),
-        ("wickson", 319, 1, ["unique": 1]),
-        ("scenario", 316, 4, ["required": 3, "unique": 1]),
+        // The sample's one repeated key quarantines both of its rows.
+        ("sartiq", 309, 11, ["required": 5, "max_length": 4, "unique": 2]),
+        ("pixyle", 315, 5, ["required": 3, "unique": 2]),
+        ("mixpeek", 315, 5, ["required": 3, "unique": 2]),
+        ("wickson", 318, 2, ["unique": 2]),
+        ("scenario", 315, 5, ["required": 3, "unique": 2]),
     ])
     func samplePipelinesGiveTheDocumentedCounts(target: String, valid: Int, quarantined: Int, rules: [String: Int])
         throws

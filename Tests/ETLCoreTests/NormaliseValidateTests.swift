@@ -230,20 +230,28 @@ struct NormaliseValidateTests {
                 == ["sku"])
     }
 
-    @Test func flagsRepeatedKeysNamingTheFirstRow() {
+    @Test func collectsEveryRecordOfARepeatedKey() {
         let v = RecordValidator(
             stage: ValidateStage(ruleSets: [], unique: ["sku"], rules: [], onError: .quarantine), keyField: nil)
         var issues: [RecordIssue] = []
-        for row in [2, 3, 4] {
+        for row in [2, 3, 4, 5] {
             let sku = row == 3 ? "B" : "A"
             v.validate(
                 NormalisedRecord(
                     source: RowSource(file: "t", row: row), fields: [JSONField("sku", .string(sku))], origins: [:],
                     key: sku), issues: &issues)
         }
-        #expect(issues.count == 1)
-        #expect(issues.first?.source.row == 4)
-        #expect(issues.first?.message == "sku \"A\" is already used by row 2; keys must be unique within the catalog")
+        // Nothing is decided row by row: the run quarantines every record of the key once the file is read.
+        #expect(issues.isEmpty)
+        #expect(v.duplicates.groups.count == 1)
+        #expect(v.duplicates.groups.first?.ordinals == [1, 3, 4])
+        #expect(v.duplicates.groups.first?.rows == [nil, 4, 5])
+        #expect(v.duplicates.groups(of: 2).isEmpty)
+        v.duplicates.noteRow(2, ordinal: 1, group: 0)
+        #expect(
+            v.duplicates.message(group: 0, for: 3, file: "dir/t.csv")
+                == "sku \"A\" is also used by rows 2, 5 of t.csv; a key must be unique within the catalog, so none of its 3 rows is sent: keep one and fix the others"
+        )
     }
 
     @Test func recognisesAbsoluteHTTPURLs() {

@@ -185,7 +185,8 @@ func sandboxStats(_ server: SandboxProcess, _ service: SandboxService) async thr
 
 @Suite("upload runs against the sandbox")
 struct UploadRunTests {
-    static let valid: [String: Int] = ["sartiq": 310, "pixyle": 316, "mixpeek": 316, "wickson": 319, "scenario": 316]
+    /// Valid rows of the sample per target (both rows of its one repeated key are quarantined).
+    static let valid: [String: Int] = ["sartiq": 309, "pixyle": 315, "mixpeek": 315, "wickson": 318, "scenario": 315]
     /// Rows the service itself refuses when they are sent: the sample's three images under /missing/
     /// answer 404, and Mixpeek and Scenario fetch images as they take them (Pixyle fetches later, while
     /// processing, so its refusals show in reconcile; Sartiq and Wickson take the URL as text).
@@ -240,11 +241,11 @@ struct UploadRunTests {
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.csv"],
             environment: sandboxEnvironment(server, .sartiq))
         let s = Binary.summary(r)
-        #expect(Binary.count(s, "upload", "created") == 310, "\(r.stdout)\n\(r.stderr)")
+        #expect(Binary.count(s, "upload", "created") == 309, "\(r.stdout)\n\(r.stderr)")
         #expect(Binary.count(s, "upload", "failed") == 0)
         #expect(Binary.count(s, "upload", "retries") > 0)
         let stats = try await sandboxStats(server, .sartiq)
-        #expect(statsCount(stats, "items") == 310)
+        #expect(statsCount(stats, "items") == 309)
         #expect(statsCount(stats, "duplicate_keys") == 0)
         #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
         #expect(Binary.count(s, "reconciliation", "missing") == 0)
@@ -286,9 +287,9 @@ struct UploadRunTests {
         #expect(Binary.count(s, "reconciliation", "missing") == 0)
         #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
         #expect(
-            Binary.count(s, "reconciliation", "matched") + Binary.count(s, "reconciliation", "mismatched") == 310)
+            Binary.count(s, "reconciliation", "matched") + Binary.count(s, "reconciliation", "mismatched") == 309)
         let stats = try await sandboxStats(server, .sartiq)
-        #expect(statsCount(stats, "items") == 310)
+        #expect(statsCount(stats, "items") == 309)
         #expect(statsCount(stats, "duplicate_keys") == 0)
     }
 

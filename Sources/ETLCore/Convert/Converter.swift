@@ -29,9 +29,17 @@ public struct ConversionResult: Sendable {
 public enum Converter {
     /// Converts `input` to `output`.
     ///
-    /// For CSV output of inputs whose columns are not fixed by a header row (JSON, `header_row: 0`,
-    /// padded ragged rows) the input is read twice: once to learn every column, once to write, so
-    /// memory stays flat.
+    /// The output is written whole or not at all: to a temporary file beside it, renamed over it
+    /// once the whole input was read (``OutputSink/init(replacing:)``); on any failure the temporary
+    /// file is removed and an existing output stays as it was. Standard output (`-`), pipes and
+    /// devices are written in place.
+    ///
+    /// Both formats hold every column of the header for every record, `""` where a record has none.
+    /// When the columns are not fixed by a header row (JSON, `header_row: 0`, padded ragged rows)
+    /// they are learnt from the whole input: CSV output reads the input twice (once for the columns,
+    /// once to write), so memory stays flat; JSON Lines output is written as the keys come and
+    /// written again, with the final keys, in the rare case a record was written before a key
+    /// appeared (read twice up front when the output cannot start over, as standard output).
     /// - Parameters:
     ///   - input: the input path.
     ///   - output: the output path, `-` for standard output.
@@ -45,46 +53,74 @@ public enum Converter {
         progress: ((Int) -> Void)? = nil
     ) throws -> ConversionResult {
         let inputFormat = try Readers.format(of: input, options: options)
-        let dynamicColumns =
-            inputFormat == .json || inputFormat == .jsonl || options.headerRow == 0
-            || options.raggedRows == .pad
+        let isJSON = inputFormat == .json || inputFormat == .jsonl
+        let dynamicColumns = isJSON || options.headerRow == 0 || options.raggedRows == .pad
         var unionColumns: [Column]? = nil
         if format == .csv && dynamicColumns {
-            let first = try Readers.open(input, options: options)
-            var order: [String] = []
-            var seen = Set<String>()
-            var byHeader: [String: Column] = [:]
-            while let r = try first.next() {
-                for c in r.columns where !seen.contains(c.header) {
-                    seen.insert(c.header)
-                    order.append(c.header)
-                    byHeader[c.header] = c
-                }
-            }
-            for c in first.columns where !seen.contains(c.header) {
-                seen.insert(c.header)
-                order.append(c.header)
-                byHeader[c.header] = c
-            }
-            unionColumns = order.compactMap { byHeader[$0] }
+            unionColumns = try allColumns(of: input, isJSON: isJSON, options: options)
         }
-        // Each path opens its input before the output, so an unreadable input never truncates it.
-        if unionColumns == nil, let parser = try Readers.csvParser(input, options: options) {
-            let sink = try OutputSink(path: output)
-            let count = try convertRaw(parser, sink: sink, format: format, provenance: provenance, progress: progress)
-            try sink.close()
-            return ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings)
+        let sink = try OutputSink(replacing: output)
+        do {
+            var known: [Column]? = nil
+            if format == .jsonl && dynamicColumns && !sink.canRestart {
+                known = try allColumns(of: input, isJSON: isJSON, options: options)
+            }
+            var (result, keys) = try write(
+                input, isJSON: isJSON, to: sink, format: format, options: options, provenance: provenance,
+                union: unionColumns, known: known, progress: progress)
+            if let keys, known == nil, keys.needsAnotherPass(final: result.columns) {
+                try sink.restart()
+                (result, _) = try write(
+                    input, isJSON: isJSON, to: sink, format: format, options: options, provenance: provenance,
+                    union: nil, known: result.columns, progress: progress)
+            }
+            try sink.commit()
+            return result
+        } catch {
+            sink.discard()
+            throw error
         }
-        if format == .jsonl && (inputFormat == .json || inputFormat == .jsonl) {
+    }
+
+    /// Every column of the input, in the readers' first-seen order (one read to the end).
+    private static func allColumns(of input: String, isJSON: Bool, options: ReadOptions) throws -> [Column] {
+        if isJSON {
+            // Keys only: the values are neither decoded nor copied.
             let parser = try JSONRecordParser(path: input, options: options, chunkSize: 1 << 20)
-            let sink = try OutputSink(path: output)
-            let count = try convertRaw(parser, sink: sink, provenance: provenance, progress: progress)
-            try sink.close()
-            return ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings)
+            while try parser.nextRaw() != nil {}
+            return parser.columns
         }
         let reader = try Readers.open(input, options: options)
-        let sink = try OutputSink(path: output)
+        while try reader.next() != nil {}
+        return reader.columns
+    }
+
+    /// One pass of ``convert(input:output:format:options:provenance:progress:)``: reads the input and
+    /// writes every record to `sink`. Returns what was written and, for JSON Lines, the keys the
+    /// records got (nil for CSV).
+    /// - Parameters:
+    ///   - union: the columns of CSV output learnt beforehand (nil when the header fixes them).
+    ///   - known: the keys of JSON Lines output when they are known before writing, else nil (they
+    ///     grow as records bring them).
+    private static func write(
+        _ input: String, isJSON: Bool, to sink: OutputSink, format: OutputFormat, options: ReadOptions,
+        provenance: Bool, union unionColumns: [Column]?, known: [Column]?, progress: ((Int) -> Void)?
+    ) throws -> (ConversionResult, JSONLinesKeys?) {
+        if unionColumns == nil, let parser = try Readers.csvParser(input, options: options) {
+            var keys = format == .jsonl ? JSONLinesKeys(known ?? parser.columns) : nil
+            let count = try convertRaw(
+                parser, sink: sink, format: format, provenance: provenance, keys: &keys, progress: progress)
+            return (ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings), keys)
+        }
+        if format == .jsonl && isJSON {
+            let parser = try JSONRecordParser(path: input, options: options, chunkSize: 1 << 20)
+            var keys = JSONLinesKeys(known ?? parser.columns)
+            let count = try convertRaw(parser, sink: sink, provenance: provenance, keys: &keys, progress: progress)
+            return (ConversionResult(records: count, columns: parser.columns, warnings: parser.warnings), keys)
+        }
+        let reader = try Readers.open(input, options: options)
         var count = 0
+        var keys: JSONLinesKeys? = nil
         switch format {
         case .csv:
             let writer = CSVWriter(sink: sink)
@@ -97,18 +133,19 @@ public enum Converter {
                 if count & 0xFFFF == 0 { progress?(count) }
             }
         case .jsonl:
+            var layout = JSONLinesKeys(known ?? reader.columns)
             var cache = JSONKeyCache()
             var out = WriteBuffer(capacity: OutputSink.chunkSize + (64 << 10))
             while let r = try reader.next() {
-                writeJSON(r, provenance: provenance, to: &out, &cache)
+                writeJSON(r, provenance: provenance, keys: &layout, to: &out, &cache)
                 if out.count >= OutputSink.chunkSize { try sink.flush(draining: out) }
                 count += 1
                 if count & 0xFFFF == 0 { progress?(count) }
             }
             try sink.flush(draining: out)
+            keys = layout
         }
-        try sink.close()
-        return ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings)
+        return (ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings), keys)
     }
 
     /// CSV input: each cell's text goes from the read buffer into a batch on the parsing thread,
@@ -116,7 +153,7 @@ public enum Converter {
     /// need fitting (ragged rows) come whole and take the record path.
     private static func convertRaw(
         _ parser: CSVRecordParser, sink: OutputSink, format: OutputFormat, provenance: Bool,
-        progress: ((Int) -> Void)?
+        keys: inout JSONLinesKeys?, progress: ((Int) -> Void)?
     ) throws -> Int {
         if format == .csv {
             try CSVWriter(sink: sink).writeRow(header(parser.columns, provenance: provenance))
@@ -136,14 +173,16 @@ public enum Converter {
             return true
         }
         return try writeCells(
-            pipeline, sink: sink, format: format, provenance: provenance, file: parser.file, progress: progress)
+            pipeline, sink: sink, format: format, provenance: provenance, file: parser.file, keys: &keys,
+            progress: progress)
     }
 
     /// JSON input to JSON Lines: each value's text goes from the read buffer into a batch on the
     /// parsing thread (strings without escapes are not decoded), and from there, escaped, into the
     /// output on this one; no `String` per value.
     private static func convertRaw(
-        _ parser: JSONRecordParser, sink: OutputSink, provenance: Bool, progress: ((Int) -> Void)?
+        _ parser: JSONRecordParser, sink: OutputSink, provenance: Bool, keys: inout JSONLinesKeys,
+        progress: ((Int) -> Void)?
     ) throws -> Int {
         let pipeline = CellTextPipeline { batch in
             while !batch.isFull {
@@ -153,17 +192,26 @@ public enum Converter {
             }
             return true
         }
-        return try writeCells(
-            pipeline, sink: sink, format: .jsonl, provenance: provenance, file: parser.file, progress: progress)
+        var layout: JSONLinesKeys? = keys
+        let count = try writeCells(
+            pipeline, sink: sink, format: .jsonl, provenance: provenance, file: parser.file, keys: &layout,
+            progress: progress)
+        if let layout { keys = layout }
+        return count
     }
 
     /// The writing stage: escapes each batch's cell texts into CSV or JSON Lines, appending to a
-    /// local buffer (not the sink's, a class property) that goes to the sink in chunks.
+    /// local buffer (not the sink's, a class property) that goes to the sink in chunks. JSON Lines
+    /// objects get every key of `keys` (non-nil for JSON Lines), in its order.
     private static func writeCells(
         _ pipeline: CellTextPipeline, sink: OutputSink, format: OutputFormat, provenance: Bool, file: String,
-        progress: ((Int) -> Void)?
+        keys: inout JSONLinesKeys?, progress: ((Int) -> Void)?
     ) throws -> Int {
         let csv = format == .csv
+        var layout = keys ?? JSONLinesKeys([])
+        defer { if keys != nil { keys = layout } }
+        /// For a record whose keys are out of the header's order: the record's cell in each header slot.
+        var cellOf: [Int] = []
         let delimiter = UInt8(ascii: ",")
         let csvWriter = CSVWriter(sink: sink, delimiter: delimiter)
         var cache = JSONKeyCache()
@@ -193,37 +241,76 @@ public enum Converter {
                         try writeCSV(r, columns: r.columns, union: false, provenance: provenance, csvWriter, &fields)
                         try sink.flush()
                     } else {
-                        writeJSON(r, provenance: provenance, to: &out, &cache)
+                        writeJSON(r, provenance: provenance, keys: &layout, to: &out, &cache)
                     }
                 case .cells(let row, let n, let recordColumns):
-                    if !csv {
-                        cache.use(recordColumns)
-                        out.append(UInt8(ascii: "{"))
-                    }
+                    var written = n
                     // Cell ends are read through a pointer: indexing the batch's array (a class
                     // property) retained and released it per cell.
-                    cellEnds.withUnsafeBufferPointer { ends in
-                        cache.withPrefixes { keys in
+                    if csv {
+                        cellEnds.withUnsafeBufferPointer { ends in
                             for k in 0..<n {
                                 let end = ends[cell]
-                                let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                                if csv {
-                                    if k > 0 { out.append(delimiter) }
-                                    CSVWriter.appendField(bytes: text, delimiter: delimiter, to: &out)
-                                } else {
-                                    if k > 0 { out.append(UInt8(ascii: ",")) }
-                                    keys.append(k, to: &out)
-                                    JSONLinesWriter.appendString(bytes: text, to: &out)
-                                }
+                                if k > 0 { out.append(delimiter) }
+                                CSVWriter.appendField(
+                                    bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]), delimiter: delimiter,
+                                    to: &out)
                                 start = end
                                 cell += 1
                             }
                         }
+                    } else {
+                        let inOrder = layout.layout(recordColumns)
+                        cache.use(layout.columns)
+                        out.append(UInt8(ascii: "{"))
+                        let first = cell
+                        let recordStart = start
+                        cellEnds.withUnsafeBufferPointer { ends in
+                            cache.withPrefixes { keys in
+                                written = keys.count
+                                if inOrder {
+                                    for k in 0..<keys.count {
+                                        if k > 0 { out.append(UInt8(ascii: ",")) }
+                                        keys.append(k, to: &out)
+                                        if k < n {
+                                            let end = ends[cell]
+                                            JSONLinesWriter.appendString(
+                                                bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &out)
+                                            start = end
+                                            cell += 1
+                                        } else {
+                                            out.append(0x22)
+                                            out.append(0x22)
+                                        }
+                                    }
+                                } else {
+                                    cellOf.removeAll(keepingCapacity: true)
+                                    cellOf.append(contentsOf: repeatElement(-1, count: keys.count))
+                                    for k in 0..<n { cellOf[layout.slot(k)] = first + k }
+                                    for u in 0..<keys.count {
+                                        if u > 0 { out.append(UInt8(ascii: ",")) }
+                                        keys.append(u, to: &out)
+                                        let c = cellOf[u]
+                                        if c >= 0 {
+                                            let from = c == first ? recordStart : ends[c - 1]
+                                            JSONLinesWriter.appendString(
+                                                bytes: UnsafeBufferPointer(rebasing: bytes[from..<ends[c]]), to: &out)
+                                        } else {
+                                            out.append(0x22)
+                                            out.append(0x22)
+                                        }
+                                    }
+                                    if n > 0 { start = ends[first + n - 1] }
+                                    cell = first + n
+                                }
+                            }
+                        }
+                        layout.recordWritten()
                     }
                     if provenance {
                         if csv {
                             out.append(delimiter)
-                        } else if n > 0 {
+                        } else if written > 0 {
                             out.append(UInt8(ascii: ","))
                         }
                         if !csv { out.append("\"_file\":") }
@@ -296,6 +383,9 @@ public enum Converter {
             let bytes: UnsafeBufferPointer<UInt8>
             let ends: UnsafeBufferPointer<Int>
 
+            /// How many prefixes there are.
+            var count: Int { ends.count }
+
             /// Appends the `k`th prefix (nothing past the last).
             @inline(__always) func append(_ k: Int, to out: inout WriteBuffer) {
                 guard k < ends.count else { return }
@@ -310,30 +400,42 @@ public enum Converter {
         }
     }
 
-    /// One record as a JSON line, provenance last, appended to `out` (cells read in place, strings
-    /// escaped straight from their UTF-8: no array of texts per row).
+    /// One record as a JSON line under every key of `keys`, provenance last, appended to `out`
+    /// (cells read in place, strings escaped straight from their UTF-8: no array of texts per row).
     private static func writeJSON(
-        _ r: Record, provenance: Bool, to out: inout WriteBuffer, _ cache: inout JSONKeyCache
+        _ r: Record, provenance: Bool, keys layout: inout JSONLinesKeys, to out: inout WriteBuffer,
+        _ cache: inout JSONKeyCache
     ) {
-        cache.use(r.columns)
+        let inOrder = layout.layout(r.columns)
+        cache.use(layout.columns)
         out.append(UInt8(ascii: "{"))
-        let n = min(cache.count, r.values.count)
+        let n = min(r.columns.count, r.values.count)
+        let count = cache.count
         cache.withPrefixes { keys in
             r.values.withUnsafeBufferPointer { values in
-                guard let base = values.baseAddress else { return }
-                for i in 0..<n {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    keys.append(i, to: &out)
-                    if case .text(let t) = (base + i).pointee {
+                var byKey: [Int] = []
+                if !inOrder {
+                    byKey = [Int](repeating: -1, count: count)
+                    for i in 0..<n { byKey[layout.slot(i)] = i }
+                }
+                for u in 0..<count {
+                    if u > 0 { out.append(UInt8(ascii: ",")) }
+                    keys.append(u, to: &out)
+                    let i = inOrder ? (u < n ? u : -1) : byKey[u]
+                    if i < 0 {
+                        out.append(0x22)
+                        out.append(0x22)
+                    } else if case .text(let t) = values[i] {
                         JSONLinesWriter.appendString(t, to: &out)
                     } else {
-                        JSONLinesWriter.appendString((base + i).pointee.canonicalText, to: &out)
+                        JSONLinesWriter.appendString(values[i].canonicalText, to: &out)
                     }
                 }
             }
         }
+        layout.recordWritten()
         if provenance {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
+            if count > 0 { out.append(UInt8(ascii: ",")) }
             out.append("\"_file\":")
             JSONLinesWriter.appendString(r.source.file, to: &out)
             out.append(",\"_sheet\":")

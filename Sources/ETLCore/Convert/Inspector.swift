@@ -16,9 +16,14 @@ public struct Inspection: Sendable {
     public var warnings: WarningLog
 
     /// Reads the first `rowLimit` records of `path` and guesses column types from them.
+    ///
+    /// The text cells of CSV and JSON files are guessed by their text (``kind(of:readsText:)``):
+    /// `42` is an integer, `-19.99` a number, `2026-03-01` a date. A workbook's text cells stay
+    /// text, since the spreadsheet keeps numbers and dates as such.
     /// - Throws: ``ReadError``.
     public init(path: String, options: ReadOptions, rowLimit: Int) throws {
         sheets = try Readers.sheets(of: path, options: options)
+        let readsText = try Readers.format(of: path, options: options) != .xlsx
         let reader = try Readers.open(path, options: options)
         sheet = reader.sheet
         var rows: [Record] = []
@@ -34,7 +39,7 @@ public struct Inspection: Sendable {
                     seen.insert(c.header)
                     order.append(c)
                 }
-                let k = Self.kind(of: v)
+                let k = Self.kind(of: v, readsText: readsText)
                 if k != "empty" { kinds[c.header, default: []].insert(k) }
             }
         }
@@ -50,7 +55,12 @@ public struct Inspection: Sendable {
         warnings = reader.warnings
     }
 
-    static func kind(of v: CellValue) -> String {
+    /// The guessed kind of one cell: `empty`, `boolean`, `date`, `error`, `integer`, `number`, `url` or
+    /// `text`. With `readsText` (CSV and JSON text) a text that is a plain decimal number is an
+    /// `integer` or a `number` (an optional `-`, digits without thousands separators and without a
+    /// leading zero, an optional fraction: `2026`, `-3`, `19.99`, `0.5`; not `007`, `1,234`, `1e5`),
+    /// and an ISO 8601 date (`2026-03-01`, `2026-03-01T09:30:00`) a `date`.
+    static func kind(of v: CellValue, readsText: Bool = false) -> String {
         switch v {
         case .empty: return "empty"
         case .bool: return "boolean"
@@ -61,8 +71,52 @@ public struct Inspection: Sendable {
         case .text(let s):
             if s.isEmpty { return "empty" }
             if s.hasPrefix("http://") || s.hasPrefix("https://") { return "url" }
+            if readsText {
+                if let number = numberKind(s) { return number }
+                if isISODate(s) { return "date" }
+            }
             return "text"
         }
+    }
+
+    /// `integer` or `number` when `s` is a plain decimal number (see ``kind(of:readsText:)``), else nil.
+    static func numberKind(_ s: String) -> String? {
+        var u = s.utf8[...]
+        if u.first == UInt8(ascii: "-") { u = u.dropFirst() }
+        let digits = u.prefix { $0 >= 0x30 && $0 <= 0x39 }
+        guard !digits.isEmpty, digits.count == 1 || digits.first != 0x30 else { return nil }
+        u = u.dropFirst(digits.count)
+        if u.isEmpty { return "integer" }
+        guard u.first == UInt8(ascii: "."), u.count > 1, u.dropFirst().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
+        return "number"
+    }
+
+    /// Whether `s` is an ISO 8601 calendar date, alone or with a time of day (`2026-03-01`,
+    /// `2026-03-01T09:30`, `2026-03-01T09:30:00.5`).
+    static func isISODate(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func digits(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= b.count else { return nil }
+            var n = 0
+            for i in range {
+                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard b.count >= 10, digits(0..<4) != nil, b[4] == 0x2D, let month = digits(5..<7), b[7] == 0x2D,
+            let day = digits(8..<10), (1...12).contains(month), (1...31).contains(day)
+        else { return false }
+        if b.count == 10 { return true }
+        guard b.count >= 16, b[10] == UInt8(ascii: "T") || b[10] == 0x20, let hour = digits(11..<13), b[13] == 0x3A,
+            let minute = digits(14..<16), hour < 24, minute < 60
+        else { return false }
+        if b.count == 16 { return true }
+        guard b.count >= 19, b[16] == 0x3A, let second = digits(17..<19), second < 61 else { return false }
+        if b.count == 19 { return true }
+        return b[19] == 0x2E && b.count > 20 && digits(20..<b.count) != nil
     }
 
     /// The inspection as text: sheets, then an aligned table of header, types and rows.

@@ -252,6 +252,10 @@ public final class Ledger: Sendable {
                     );
                     """)
         }
+        m.registerMigration("v2: run pid") { db in
+            // The process that runs it, so `status` can tell a run still going from one whose process died.
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN pid INTEGER")
+        }
         m.registerMigration("v3: scopes") { db in
             // The (target, origin, account, collection) scopes this ledger's items were checked against;
             // the newest row is the one the items describe now (see ``currentScope()``).
@@ -335,6 +339,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``.
     public func items(keys: [String]) throws -> [String: LedgerItem] {
         guard !keys.isEmpty else { return [:] }
+        try requireStorable(keys, "read \(keys.count) items")
         return try read("read \(keys.count) items") { db in
             var out: [String: LedgerItem] = [:]
             out.reserveCapacity(keys.count)
@@ -384,6 +389,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``; then nothing of the batch was written.
     public func markSending(_ items: [SendItem], runID: String) throws {
         guard !items.isEmpty else { return }
+        try requireStorable(items.lazy.map(\.key), "record the intent for \(items.count) items")
         let now = Self.now()
         try write("record the intent for \(items.count) item\(items.count == 1 ? "" : "s")") { db in
             let statement = try db.cachedStatement(
@@ -409,6 +415,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``; then nothing of the call was written.
     public func markDone(_ entries: [(key: String, hash: String, remoteID: String)], runID: String) throws {
         guard !entries.isEmpty else { return }
+        try requireStorable(entries.lazy.map(\.key), "record \(entries.count) results as done")
         let now = Self.now()
         try write("record \(entries.count) result\(entries.count == 1 ? "" : "s") as done") { db in
             let statement = try db.cachedStatement(
@@ -431,6 +438,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``; then nothing of the call was written.
     public func markFailed(_ entries: [(key: String, hash: String, error: String)], runID: String) throws {
         guard !entries.isEmpty else { return }
+        try requireStorable(entries.lazy.map(\.key), "record \(entries.count) results as failed")
         let now = Self.now()
         try write("record \(entries.count) result\(entries.count == 1 ? "" : "s") as failed") { db in
             let statement = try db.cachedStatement(
@@ -453,6 +461,7 @@ public final class Ledger: Sendable {
     /// - Throws: ``LedgerError``.
     public func markPending(keys: [String]) throws {
         guard !keys.isEmpty else { return }
+        try requireStorable(keys, "set \(keys.count) items back to pending")
         let now = Self.now()
         try write("set \(keys.count) item\(keys.count == 1 ? "" : "s") back to pending") { db in
             var start = 0
@@ -582,6 +591,20 @@ public final class Ledger: Sendable {
 
     // MARK: Helpers
 
+    /// Refuses keys holding a NUL: SQLite (through GRDB) takes text up to its first NUL, so `A` and
+    /// `A\0B` would be stored, found and updated as one item. The dry run quarantines such keys
+    /// (rule `key`); this is the last line of defence.
+    private func requireStorable<C: Collection>(_ keys: C, _ operation: @autoclosure () -> String) throws
+    where C.Element == String {
+        for key in keys where key.utf8.contains(0) {
+            throw LedgerError(
+                code: .write, path: path, operation: operation(),
+                reason:
+                    "the key \"\(KeyCheck.visible(key))\" holds a NUL character, which the ledger cannot store apart from the text before it"
+            )
+        }
+    }
+
     private static let itemColumns =
         "key, hash, state, remote_id, attempts, last_error, file, sheet, row, run_id, updated_at"
 
@@ -598,7 +621,7 @@ public final class Ledger: Sendable {
             runID: row["run_id"], updatedAt: row["updated_at"])
     }
 
-    private func write<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)
         } catch let e as LedgerError {
@@ -608,7 +631,7 @@ public final class Ledger: Sendable {
         }
     }
 
-    private func read<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch let e as LedgerError {

@@ -117,3 +117,20 @@ public struct WarningLog: Sendable {
         if warnings.count < limit { warnings.append(w) }
     }
 }
+
+/// A field whose bytes are not valid in the file's encoding (UTF-8), read by the fallback instead.
+public struct TextEncodingProblem: Sendable, Hashable {
+    /// The 0-based column.
+    public var column: Int
+    /// The line on which the field starts.
+    public var line: Int
+    /// The first byte that is not UTF-8.
+    public var byte: UInt8
+
+    /// Creates a problem.
+    public init(column: Int, line: Int, byte: UInt8) {
+        self.column = column
+        self.line = line
+        self.byte = byte
+    }
+}

@@ -21,6 +21,8 @@ public struct ConfigNode: Sendable {
     public var column: Int
     /// Whether an environment variable was interpolated into this scalar (it may hold a secret).
     public var fromEnvironment: Bool
+    /// Whether a `${VAR:-default}` in this scalar fell back to its default (a literal in the file).
+    public var usedDefault = false
 
     /// The scalar text, or nil for mappings and sequences.
     public var scalar: String? {
@@ -56,6 +58,12 @@ public final class ConfigContext {
     public let environment: [String: String]
     /// Everything found wrong so far.
     public private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// Things that work but should be changed (a secret written in the file); `check` and `run` print them.
+    public private(set) var warnings: [ConfigDiagnostic] = []
+    /// How many more nodes the tree may have: a bound on the composed tree (twice the text's bytes),
+    /// so a tree that shares nodes (an alias the text scan missed) is never expanded far.
+    private var nodesLeft = Int.max
+    private var warnedNodeBudget = false
 
     /// Creates a context for a file's text.
     public init(file: String, text: String, environment: [String: String]) {
@@ -73,6 +81,13 @@ public final class ConfigContext {
     /// Records an error at a node.
     public func error(_ message: String, at node: ConfigNode) {
         error(message, line: node.line, column: node.column)
+    }
+
+    /// Records a warning at a node: `file:line:column: warning: …`, without the line itself (the
+    /// warnings are about secrets written there, which are never printed).
+    public func warning(_ message: String, at node: ConfigNode) {
+        warnings.append(
+            ConfigDiagnostic(file: file, line: node.line, column: node.column, message: "warning: " + message))
     }
 
     /// Parses the YAML text into a located, interpolated tree.
@@ -103,19 +118,31 @@ public final class ConfigContext {
             error("the file is empty; a pipeline needs a name and stages", line: 1, column: 1)
             return nil
         }
+        nodesLeft = 2 * text.utf8.count + 64
         return convert(root)
     }
 
     private func convert(_ node: Node) -> ConfigNode {
         let line = node.mark?.line ?? 0
         let column = node.mark?.column ?? 0
+        nodesLeft -= 1
+        if nodesLeft < 0 {
+            if !warnedNodeBudget {
+                warnedNodeBudget = true
+                error(
+                    "the YAML expands to more values than its text holds (aliases?); pipeline files may not share nodes",
+                    line: line, column: column)
+            }
+            return ConfigNode(value: .scalar("", quoted: true), line: line, column: column, fromEnvironment: false)
+        }
         switch node {
         case .scalar(let s):
             let quoted = s.style == .singleQuoted || s.style == .doubleQuoted
             do {
-                let (text, used) = try Interpolation.expand(s.string, environment: environment)
+                let e = try Interpolation.expandNoting(s.string, environment: environment)
                 return ConfigNode(
-                    value: .scalar(text, quoted: quoted || used), line: line, column: column, fromEnvironment: used)
+                    value: .scalar(e.text, quoted: quoted || e.usedVariable), line: line, column: column,
+                    fromEnvironment: e.usedVariable, usedDefault: e.usedDefault)
             } catch let f as Interpolation.Failure {
                 error(f.message, line: line, column: column + f.offset + (quoted ? 1 : 0))
                 return ConfigNode(value: .scalar("", quoted: true), line: line, column: column, fromEnvironment: true)

@@ -22,9 +22,27 @@ public enum Interpolation {
     /// - Returns: the expanded text and whether any variable was used.
     /// - Throws: ``Failure``.
     public static func expand(_ text: String, environment: [String: String]) throws -> (String, Bool) {
-        guard text.contains("$") else { return (text, false) }
+        let e = try expandNoting(text, environment: environment)
+        return (e.text, e.usedVariable)
+    }
+
+    /// What ``expandNoting(_:environment:)`` found.
+    public struct Expansion: Sendable, Equatable {
+        /// The expanded text.
+        public var text: String
+        /// Whether any `${…}` reference was written.
+        public var usedVariable: Bool
+        /// Whether a `${VAR:-default}` fell back to its default, a literal written in the file.
+        public var usedDefault: Bool
+    }
+
+    /// Expands every reference in `text`, noting whether a default was used.
+    /// - Throws: ``Failure``.
+    public static func expandNoting(_ text: String, environment: [String: String]) throws -> Expansion {
+        guard text.contains("$") else { return Expansion(text: text, usedVariable: false, usedDefault: false) }
         var out = ""
         var used = false
+        var usedDefault = false
         let chars = Array(text)
         var i = 0
         while i < chars.count {
@@ -62,6 +80,7 @@ public enum Interpolation {
                 out += v
             } else if op == ":-" {
                 out += arg
+                usedDefault = true
             } else if op == ":?" {
                 throw Failure(
                     variable: name,
@@ -75,6 +94,6 @@ public enum Interpolation {
             }
             i = close + 1
         }
-        return (out, used)
+        return Expansion(text: out, usedVariable: used, usedDefault: usedDefault)
     }
 }

@@ -18,7 +18,7 @@ public enum PipelineLoader {
     ]
     static let uploadKeys = [
         "target", "endpoint", "token", "username", "password", "api_key", "namespace", "key", "secret", "collection",
-        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "project_id", "bucket",
+        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "max_wait", "project_id", "bucket",
     ]
 
     /// Loads and checks a pipeline file.
@@ -32,22 +32,24 @@ public enum PipelineLoader {
         path: String, environment: [String: String]? = nil, inputOverride: String? = nil
     ) throws -> Pipeline {
         let environment = environment ?? ProcessInfo.processInfo.environment
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError([
-                ConfigDiagnostic(
-                    file: path, line: nil, column: nil, message: "cannot read the pipeline file; check the path")
-            ])
-        }
+        let data = try PipelineFileGuard.contents(of: path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError([
                 ConfigDiagnostic(file: path, line: nil, column: nil, message: "the pipeline file is not UTF-8 text")
             ])
         }
         let ctx = ConfigContext(file: path, text: text, environment: environment)
+        if let found = YAMLGuard.firstAnchorOrAlias(in: text) {
+            ctx.error(
+                "YAML \(found.isAlias ? "aliases (*name)" : "anchors (&name)") are not allowed in pipeline files (a few lines of them can expand to gigabytes); repeat the value instead",
+                line: found.line, column: found.column)
+            throw ConfigError(ctx.diagnostics)
+        }
         let directory = (path as NSString).deletingLastPathComponent
         guard let root = ctx.parse(text) else { throw ConfigError(ctx.diagnostics) }
-        let pipeline = build(
+        var pipeline = build(
             root, ctx: ctx, file: path, directory: directory.isEmpty ? "." : directory, inputOverride: inputOverride)
+        pipeline?.warnings = ctx.warnings
         if !ctx.diagnostics.isEmpty || pipeline == nil {
             throw ConfigError(
                 ctx.diagnostics.isEmpty
@@ -206,7 +208,9 @@ public enum PipelineLoader {
             o.raggedRows = RaggedRowPolicy(rawValue: s) ?? .error
         }
         let chosen = inputOverride ?? path.map { resolve($0, against: directory) } ?? ""
-        return ReadStage(path: chosen, options: o, key: ctx.string(m["key"], what: "read.key"))
+        return ReadStage(
+            path: chosen, options: o, key: ctx.string(m["key"], what: "read.key"),
+            encodingExplicit: m["encoding"] != nil)
     }
 
     static func buildNormalise(_ node: ConfigNode, ctx: ConfigContext, directory: String) -> NormaliseStage? {
@@ -374,7 +378,10 @@ public enum PipelineLoader {
     }
 
     static func buildValidate(_ node: ConfigNode, ctx: ConfigContext) -> ValidateStage? {
-        guard let m = ctx.mapping(node, allowed: ["against", "unique", "rules", "on_error"], what: "validate") else {
+        guard
+            let m = ctx.mapping(
+                node, allowed: ["against", "unique", "rules", "on_error", "max_quarantined"], what: "validate")
+        else {
             return nil
         }
         var sets: [RuleSetName] = []
@@ -400,7 +407,8 @@ public enum PipelineLoader {
                 ErrorPolicy.init(rawValue:)) ?? .quarantine
         return ValidateStage(
             ruleSets: sets, unique: ctx.stringList(m["unique"], what: "validate.unique") ?? [], rules: rules,
-            onError: onError)
+            onError: onError,
+            maxQuarantined: ctx.int(m["max_quarantined"], what: "validate.max_quarantined", range: 0...Int.max) ?? 0)
     }
 
     static func buildRules(_ node: ConfigNode, ctx: ConfigContext) -> [UserRule] {
@@ -468,24 +476,23 @@ public enum PipelineLoader {
             return nil
         }
         let endpoint = ctx.string(m["endpoint"], what: "upload.endpoint") ?? "sandbox"
-        if endpoint != "sandbox" {
-            if let url = URL(string: endpoint), let scheme = url.scheme, let host = url.host {
-                let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
-                if scheme != "https" && !(scheme == "http" && loopback) {
-                    ctx.error(
-                        "upload.endpoint \"\(endpoint)\" must use https (plain http only for loopback)",
-                        at: m["endpoint"]!)
-                }
-            } else {
+        if endpoint != "sandbox", let node = m["endpoint"] {
+            // An endpoint with credentials in it is not repeated in the message.
+            let shown = endpoint.contains("@") ? "" : " \"\(endpoint)\""
+            switch Endpoint.parse(endpoint) {
+            case .failure(let problem): ctx.error("upload.endpoint\(shown) \(problem.message)", at: node)
+            case .success(let e) where e.scheme != "https" && !e.isLoopback:
                 ctx.error(
-                    "upload.endpoint \"\(endpoint)\" is not a URL; write sandbox or the service origin, e.g. https://api.sartiq.com",
-                    at: m["endpoint"]!)
+                    "upload.endpoint\(shown) must use https: plain http goes only to this machine (localhost, 127.0.0.0/8 or [::1]), and \"\(e.host)\" is not",
+                    at: node)
+            case .success: break
             }
         }
         var creds: [String: String] = [:]
         for k in ["token", "username", "password", "api_key", "namespace", "key", "secret", "project_id"] {
             if let v = ctx.string(m[k], what: "upload.\(k)") { creds[k] = v }
         }
+        warnLiteralSecrets(m, endpoint: endpoint, ctx: ctx)
         var rate: Double? = nil
         if let r = m["rate"], let s = ctx.string(r, what: "upload.rate") {
             rate = parseRate(s)
@@ -498,7 +505,53 @@ public enum PipelineLoader {
             batchSize: ctx.int(m["batch_size"], what: "upload.batch_size", range: 1...100_000), rate: rate,
             concurrency: ctx.int(m["concurrency"], what: "upload.concurrency", range: 1...64),
             maxAttempts: ctx.int(m["max_attempts"], what: "upload.max_attempts", range: 1...100),
-            timeoutSeconds: ctx.string(m["timeout"], what: "upload.timeout").flatMap(parseDuration))
+            timeoutSeconds: uploadDuration(m["timeout"], "timeout", range: 0.1...86_400, ctx: ctx),
+            maxWaitSeconds: uploadDuration(m["max_wait"], "max_wait", range: 0...604_800, ctx: ctx))
+    }
+
+    /// An upload-stage duration (`timeout: 30s`, `max_wait: 10m`) in seconds; an error when it is not a
+    /// duration or lies outside `range`.
+    static func uploadDuration(
+        _ node: ConfigNode?, _ key: String, range: ClosedRange<Double>, ctx: ConfigContext
+    ) -> Double? {
+        guard let node, let text = ctx.string(node, what: "upload.\(key)") else { return nil }
+        guard let seconds = parseDuration(text), seconds.isFinite, range.contains(seconds) else {
+            ctx.error(
+                "upload.\(key) \"\(text)\" is not a duration from \(Int(range.lowerBound)) s to \(Int(range.upperBound / 3600)) h; write e.g. 30s, 10m or 1h",
+                at: node)
+            return nil
+        }
+        return seconds
+    }
+
+    /// The upload keys that hold a secret.
+    static let secretKeys = ["password", "token", "api_key", "key", "secret"]
+
+    /// Warns about a secret written in the file: a value with no `${VAR}` at all, or a
+    /// `${VAR:-default}` whose literal default was used while the endpoint is a real service (the
+    /// sandbox, built in or on loopback, accepts only its documented demo credentials, so defaults
+    /// such as `${SARTIQ_PASSWORD:-sandbox}` are fine there).
+    static func warnLiteralSecrets(_ m: [String: ConfigNode], endpoint: String, ctx: ConfigContext) {
+        let sandbox: Bool
+        if endpoint == "sandbox" {
+            sandbox = true
+        } else if case .success(let e) = Endpoint.parse(endpoint) {
+            sandbox = e.isLoopback
+        } else {
+            sandbox = false
+        }
+        for k in secretKeys {
+            guard let node = m[k], let value = node.scalar, !value.isEmpty else { continue }
+            if !node.fromEnvironment {
+                ctx.warning(
+                    "upload.\(k) is written in the pipeline file; a secret belongs in the environment: write \(k): ${NAME} and export NAME",
+                    at: node)
+            } else if node.usedDefault && !sandbox {
+                ctx.warning(
+                    "upload.\(k) comes from the default written in the pipeline file (${NAME:-…}) while the endpoint is a real service; export the variable, or remove the default",
+                    at: node)
+            }
+        }
     }
 
     /// Parses `5/s`, `60/min`, `1000/h` into requests per second.

@@ -18,6 +18,8 @@ public struct Pipeline: Sendable {
     public var export: ExportStage?
     /// The reconcile stage.
     public var reconcile: ReconcileStage?
+    /// Warnings about the file (a secret written in it): `check` prints them, a run prints them once.
+    public var warnings: [ConfigDiagnostic] = []
 
     /// The target service the pipeline feeds, from upload or validate.
     public var target: TargetService? {
@@ -47,6 +49,8 @@ public struct ReadStage: Sendable {
     public var options: ReadOptions
     /// The source column that identifies a product across runs and systems.
     public var key: String?
+    /// Whether the file sets `encoding:` itself (then bytes read by its fallback are warnings, not errors).
+    public var encodingExplicit = false
 }
 
 /// How a field's source text becomes the target value.
@@ -264,6 +268,8 @@ public struct ValidateStage: Sendable {
     public var rules: [UserRule]
     /// Quarantine or fail.
     public var onError: ErrorPolicy
+    /// The most quarantined rows a run may have and still exit 0 (`max_quarantined`, default 0).
+    public var maxQuarantined = 0
 }
 
 /// `upload:` — where and how fast to send (used by the upload stage).
@@ -285,8 +291,11 @@ public struct UploadStage: Sendable {
     public var concurrency: Int?
     /// Attempts per request before an item fails.
     public var maxAttempts: Int?
-    /// Per-request timeout in seconds.
+    /// The whole-request deadline in seconds (`timeout:`, default 60 s), reading the answer included.
     public var timeoutSeconds: Double?
+    /// The longest `Retry-After` waited, in seconds (`max_wait:`, default 10 min); a longer one ends
+    /// the upload to this service (exit 4).
+    public var maxWaitSeconds: Double?
 }
 
 /// `export:` — what to fetch back from the service.

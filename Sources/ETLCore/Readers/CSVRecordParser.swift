@@ -93,6 +93,8 @@ final class CSVRecordParser: RecordReader {
     private var scratch: [UInt8] = []
     private var recordWarnings: [ReadWarning] = []
     private var recordFallbackLine: Int?
+    /// The fields of the record read last whose bytes were not UTF-8 (read as Windows-1252).
+    private(set) var encodingProblems: [TextEncodingProblem] = []
     /// The fields of the record parsed last, as spans of `input.base` (valid until the next refill).
     private var raw: [RawField] = []
     /// Texts of fields that could not stay spans (text after a closing quote), indexed by `RawField.start`.
@@ -420,6 +422,7 @@ final class CSVRecordParser: RecordReader {
         owned.removeAll(keepingCapacity: true)
         recordWarnings.removeAll(keepingCapacity: true)
         recordFallbackLine = nil
+        if !encodingProblems.isEmpty { encodingProblems.removeAll(keepingCapacity: true) }
         while true {
             var field: RawField
             if p[i] == Self.quote {
@@ -603,6 +606,8 @@ final class CSVRecordParser: RecordReader {
         case .utf8Fallback:
             if let s = TextDecoding.utf8(bytes) { return s }
             if recordFallbackLine == nil { recordFallbackLine = line }
+            let bad = TextDecoding.firstInvalidUTF8(bytes).map { bytes[$0] } ?? 0
+            encodingProblems.append(TextEncodingProblem(column: column, line: line, byte: bad))
             return TextDecoding.windows1252(bytes)
         case .utf8Strict:
             if let s = TextDecoding.utf8(bytes) { return s }

@@ -29,6 +29,13 @@ public final class CSVRecordReader: RecordReader {
     /// Warnings recovered from so far.
     public var warnings: WarningLog { parser.warnings }
 
+    /// Whether the record read last had fields whose bytes are not UTF-8 (read as Windows-1252,
+    /// under the default `encoding: auto`).
+    public var hasEncodingProblems: Bool { !parser.encodingProblems.isEmpty }
+
+    /// Those fields of the record read last.
+    public var encodingProblems: [TextEncodingProblem] { parser.encodingProblems }
+
     /// Opens a CSV file and reads up to its header row.
     /// - Parameters:
     ///   - path: the file.

@@ -19,6 +19,7 @@ public enum Readers {
     /// - Returns: a reader positioned before the first record (the header row, if any, already read).
     /// - Throws: ``ReadError``.
     public static func open(_ path: String, options: ReadOptions = ReadOptions()) throws -> any RecordReader {
+        try InputFileCheck.requireRegularFile(path)
         switch try format(of: path, options: options) {
         case .csv: return try CSVRecordReader(path: path, options: options)
         case .tsv:
@@ -34,6 +35,7 @@ public enum Readers {
     /// nil for other formats.
     /// - Throws: ``ReadError``.
     static func csvParser(_ path: String, options: ReadOptions) throws -> CSVRecordParser? {
+        try InputFileCheck.requireRegularFile(path)
         switch try format(of: path, options: options) {
         case .csv: return try CSVRecordParser(path: path, options: options, chunkSize: 1 << 20)
         case .tsv:
@@ -47,6 +49,7 @@ public enum Readers {
     /// The sheets of a workbook (name, hidden, dimension); a single unnamed entry for other formats.
     /// - Throws: ``ReadError``.
     public static func sheets(of path: String, options: ReadOptions = ReadOptions()) throws -> [SheetInfo] {
+        try InputFileCheck.requireRegularFile(path)
         switch try format(of: path, options: options) {
         case .xlsx: return try XLSXRecordReader.sheets(path: path, options: options)
         default: return []

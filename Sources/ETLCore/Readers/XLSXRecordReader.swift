@@ -19,7 +19,8 @@ public final class XLSXRecordReader: RecordReader {
     public var sheet: String? { sheetName }
     /// The header's columns (column letters when there is no header row; grows with padded ragged rows).
     public private(set) var columns: [Column]
-    /// Header renames and padded columns so far.
+    /// Header renames, padded columns and what the workbook reader recovered from (a missing
+    /// `_rels/.rels`, shared-string cells with an empty `<v>`) so far.
     public private(set) var warnings = WarningLog()
 
     private let sheetName: String
@@ -30,6 +31,8 @@ public final class XLSXRecordReader: RecordReader {
     /// For each sheet column (0-based), its position in `columns`, or -1 (only used past the header).
     private var positions: [Int]
     private var pending: XLSXRow?
+    /// How many of the sheet reader's warnings are in ``warnings`` already.
+    private var sheetWarningsTaken = 0
 
     /// Opens the workbook, picks the sheet and reads the header row.
     /// - Parameters:
@@ -47,6 +50,7 @@ public final class XLSXRecordReader: RecordReader {
         rows = try Self.mapped(path) { try workbook.rows(of: chosen) }
         columns = []
         positions = []
+        for w in workbook.warnings { warnings.add(ReadWarning(file: path, part: w.part, message: w.message)) }
         if headerRow > 0 {
             var header: XLSXRow?
             while let r = try Self.mapped(path, { try rows.nextRow() }) {
@@ -75,6 +79,19 @@ public final class XLSXRecordReader: RecordReader {
             }
             positions = Array(columns.indices)
         }
+        takeSheetWarnings()
+    }
+
+    /// Moves the sheet reader's new warnings into ``warnings``, under the sheet's name, row and column.
+    @inline(__always) private func takeSheetWarnings() {
+        guard rows.warnings.count > sheetWarningsTaken else { return }
+        for w in rows.warnings[sheetWarningsTaken...] {
+            warnings.add(
+                ReadWarning(
+                    file: file, part: w.row == nil ? w.part : sheetName, line: w.row,
+                    column: w.column.map(ColumnName.letter), message: w.message))
+        }
+        sheetWarningsTaken = rows.warnings.count
     }
 
     /// The next non-empty row as a record, or nil at the end of the sheet.
@@ -86,8 +103,12 @@ public final class XLSXRecordReader: RecordReader {
                 pending = nil
                 row = p
             } else {
-                guard let r = try Self.mapped(file, { try rows.nextRow() }) else { return nil }
+                guard let r = try Self.mapped(file, { try rows.nextRow() }) else {
+                    takeSheetWarnings()
+                    return nil
+                }
                 row = r
+                takeSheetWarnings()
             }
             var values = [CellValue](repeating: .empty, count: columns.count)
             var any = false
@@ -166,7 +187,10 @@ public final class XLSXRecordReader: RecordReader {
         case .bool(let b): return .bool(b)
         case .error(let e): return .error(e)
         case .dateSerial(let d):
-            guard let date = LocalDateTime(excelSerial: d, system: dateSystem) else { return .number(d) }
+            // A serial beyond 9999-12-31 (possible in the 1904 system) is no date Excel can show.
+            guard let date = LocalDateTime(excelSerial: d, system: dateSystem), date.year <= 9999 else {
+                return .number(d)
+            }
             return .date(date)
         }
     }

@@ -16,13 +16,20 @@ extension PipelineRunner {
         defer { lock?.release() }
         var result = try dryRun(pipeline, options: opts)
         guard let stage = pipeline.upload else { return result }
-        let connection = try await ServiceConnection.open(
-            pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        let connection: ServiceConnection
+        do {
+            connection = try await ServiceConnection.open(
+                pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        } catch {
+            recordFailure(error, summary: &result.summary, directory: result.runDirectory, readFinished: true)
+            throw error
+        }
         let ledger = connection.ledger
         let runID = result.summary.runID
         try ledger.beginRun(
             runID: runID, pipeline: pipeline.name, target: stage.target.rawValue, input: result.summary.input,
             startedAt: result.summary.startedAt)
+        try ledger.setRunProcess(runID: runID)
         do {
             let report = try await UploadRunner.upload(
                 spoolPath: (result.runDirectory as NSString).appendingPathComponent(sendSpoolName), runID: runID,
@@ -32,20 +39,26 @@ extension PipelineRunner {
                 compare: pipeline.reconcile?.compare ?? [])
             result.upload = report
             result.summary.sections.append(("upload", report.json))
+            if report.interrupted { throw RunInterrupted(signal: upload.stop?.signal ?? SIGINT) }
             if pipeline.export != nil || pipeline.reconcile != nil {
                 try await exportAndReconcile(pipeline, result: &result, connection: connection, upload: upload)
             }
             try ledger.finishRun(
-                runID: runID, status: report.failed > 0 ? "failed items" : "ok",
-                counts: [
-                    "sent": report.sent, "created": report.created, "updated": report.updated,
-                    "unchanged": report.unchanged, "adopted": report.adopted, "failed": report.failed,
-                ], finishedAt: ISO8601DateFormatter().string(from: Date()))
+                runID: runID, status: report.failed > 0 ? "failed items" : "ok", counts: report.ledgerCounts,
+                finishedAt: ISO8601DateFormatter().string(from: Date()))
+        } catch let stopped as RunInterrupted {
+            try? ledger.finishRun(
+                runID: runID, status: RunStatus.interrupted.rawValue, counts: result.upload?.ledgerCounts ?? [:],
+                finishedAt: ISO8601DateFormatter().string(from: Date()))
+            await connection.close()
+            try finishInterrupted(pipeline, result: &result, by: stopped)
+            return result
         } catch {
             try? ledger.finishRun(
                 runID: runID, status: error is RemoteFailure ? "remote failure" : "failed", counts: [:],
                 finishedAt: ISO8601DateFormatter().string(from: Date()))
             await connection.close()
+            recordFailure(pipeline, result: &result, error: error)
             throw error
         }
         await connection.close()
@@ -73,6 +86,10 @@ extension PipelineRunner {
         do {
             try await connection.client.prepare(state: try connection.ledger.allValues())
             try await exportAndReconcile(pipeline, result: &result, connection: connection, upload: upload)
+        } catch let stopped as RunInterrupted {
+            await connection.close()
+            try finishInterrupted(pipeline, result: &result, by: stopped)
+            return result
         } catch {
             await connection.close()
             if let e = error as? RemoteError { throw RemoteFailure(description: e.description) }
@@ -197,6 +214,9 @@ extension PipelineRunner {
     /// and sets the exit code.
     static func rewriteReports(_ pipeline: Pipeline, result: inout RunResult) throws {
         let dir = result.runDirectory
+        if result.summary.status == RunSummary.ok && (result.upload?.failed ?? 0) > 0 {
+            result.summary.status = RunSummary.failed
+        }
         result.summary.seconds = Date().timeIntervalSince(
             ISO8601DateFormatter().date(from: result.summary.startedAt) ?? Date())
         try write(result.summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
@@ -213,7 +233,9 @@ extension PipelineRunner {
         let remoteFailed = (result.upload?.failed ?? 0) - (result.upload?.rejected ?? 0)
         if remoteFailed > 0 {
             result.exitCode = 4
-        } else if result.summary.rowsQuarantined > 0 || (result.upload?.rejected ?? 0) > 0 || !result.crossed.isEmpty {
+        } else if result.summary.rowsQuarantined > result.summary.maxQuarantined || (result.upload?.rejected ?? 0) > 0
+            || !result.crossed.isEmpty
+        {
             result.exitCode = 1
         } else {
             result.exitCode = 0

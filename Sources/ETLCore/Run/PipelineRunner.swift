@@ -35,6 +35,8 @@ public struct RunResult: Sendable {
     public var reconciliation: Reconciliation?
     /// Reconcile thresholds crossed: class, count, limit.
     public var crossed: [(String, Int, Int)] = []
+    /// The signal that stopped the run (SIGINT, SIGTERM), when it was interrupted.
+    public var interruptedBy: Int32?
 }
 
 /// Runs a pipeline's read → normalise → validate stages and writes the dry run's files.
@@ -60,6 +62,8 @@ public enum PipelineRunner {
     /// Reads, normalises and validates, and writes `summary.json`, `issues.csv`, `quarantine.csv`
     /// (and `.xlsx`), `normalised.jsonl`, `report.xlsx` and `report.html` into `<output>/<pipeline>/<run-id>/`.
     /// - Throws: ``ReadError`` (input), ``WriteError`` (output), ``RunFailure`` (`on_error: fail`).
+    ///   A run that stops on an error leaves `summary.json` with `"status": "failed"`, the reason and
+    ///   the exit code, and no spool files.
     public static func dryRun(_ pipeline: Pipeline, options: RunOptions) throws -> RunResult {
         let started = Date()
         let runID = options.runID ?? newRunID(now: started)
@@ -70,8 +74,24 @@ public enum PipelineRunner {
         } catch {
             throw WriteError(path: dir, message: "cannot create the run folder (\(error.localizedDescription))")
         }
-        var readOptions = pipeline.read.options
         let inputPath = options.inputOverride ?? pipeline.read.path
+        var summary = RunSummary(
+            pipeline: pipeline.name, runID: runID, dryRun: options.dryRun, input: inputPath, sheet: nil)
+        summary.startedAt = ISO8601DateFormatter().string(from: started)
+        summary.maxQuarantined = pipeline.validate?.maxQuarantined ?? 0
+        do {
+            return try readAndValidate(pipeline, options: options, directory: dir, started: started, summary: &summary)
+        } catch {
+            recordFailure(error, summary: &summary, directory: dir)
+            throw error
+        }
+    }
+
+    private static func readAndValidate(
+        _ pipeline: Pipeline, options: RunOptions, directory dir: String, started: Date, summary: inout RunSummary
+    ) throws -> RunResult {
+        var readOptions = pipeline.read.options
+        let inputPath = summary.input
         if let override = options.inputOverride,
             InputFormat.forPath(override) != (pipeline.read.options.format ?? InputFormat.forPath(pipeline.read.path))
         {
@@ -82,7 +102,10 @@ public enum PipelineRunner {
             readOptions.recordsPath = nil
             readOptions.format = nil
         }
-        let reader = try Readers.open(inputPath, options: readOptions)
+        let opened = try Readers.open(inputPath, options: readOptions)
+        // Read back from its own quarantine file, a value keeps the text it had before the escape.
+        let reader = QuarantineFileReader(unescaping: opened) ?? opened
+        let csvReader = opened as? CSVRecordReader
         let ruleSet =
             pipeline.validate?.ruleSets.first.flatMap { TargetRuleSet.all[$0.qualified] }
             ?? pipeline.target.map { TargetRuleSet.defaultSet(for: $0) }
@@ -90,10 +113,11 @@ public enum PipelineRunner {
         let normaliser = try RecordNormaliser(
             stage: pipeline.normalise, keyColumn: pipeline.read.key, keyField: keyField)
         let validator = RecordValidator(stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField)
-
-        var summary = RunSummary(
-            pipeline: pipeline.name, runID: runID, dryRun: options.dryRun, input: inputPath, sheet: reader.sheet)
-        summary.startedAt = ISO8601DateFormatter().string(from: started)
+        if let name = recordKeyCheckName(pipeline, keyField: keyField, validator: validator) {
+            validator.checkRecordKey(named: name)
+        }
+        summary.sheet = reader.sheet
+        var quarantinedOrdinals = OrdinalSet()
 
         let normalisedSink = try OutputSink(
             path: (dir as NSString).appendingPathComponent("normalised.jsonl"), background: true)
@@ -122,6 +146,14 @@ public enum PipelineRunner {
             issues.removeAll(keepingCapacity: true)
             let normalised = normaliser.normalise(record, issues: &issues)
             validator.validate(normalised, issues: &issues)
+            if let key = normalised.key, let problem = KeyCheck.problem(in: key) {
+                issues.append(keyIssue(problem, key: key, record: record, pipeline: pipeline, keyField: keyField))
+            }
+            if let csvReader, csvReader.hasEncodingProblems {
+                appendEncodingIssues(
+                    csvReader.encodingProblems, record: record, explicit: pipeline.read.encodingExplicit,
+                    to: &issues)
+            }
             var hasError = false
             for issue in issues {
                 if issue.severity == .error { hasError = true; summary.errors += 1 } else { summary.warnings += 1 }
@@ -143,6 +175,7 @@ public enum PipelineRunner {
                         exitCode: 1)
                 }
                 summary.rowsQuarantined += 1
+                quarantinedOrdinals.insert(summary.rowsRead)
                 let reasons = issues.filter { $0.severity == .error }.map { issue in
                     (issue.column.map { "\($0.letter.map { l in l + " " } ?? "")\($0.header)" } ?? issue.field) + ": "
                         + issue.message
@@ -181,8 +214,23 @@ public enum PipelineRunner {
         try normalisedSink.close()
         try quarantinedKeys.close()
         try sendSink?.close()
+        var finalSpool = spool
+        if !validator.duplicates.isEmpty {
+            if pipeline.validate?.onError == .fail {
+                throw RunFailure(
+                    message:
+                        "\(validator.duplicates.firstDescription(file: inputPath)); the pipeline says on_error: fail, so the run stops here",
+                    exitCode: 1)
+            }
+            finalSpool = try quarantineDuplicates(
+                validator.duplicates,
+                pass: DuplicatePass(
+                    pipeline: pipeline, inputPath: inputPath, readOptions: readOptions, directory: dir,
+                    hasSendSpool: sendSink != nil, quarantined: quarantinedOrdinals, spool: spool,
+                    issues: issuesCSV), summary: &summary, reportIssues: &reportIssues)
+        }
         try issuesSink.close()
-        try spool.finish(
+        try finalSpool.finish(
             initialColumns: reader.columns, csv: (dir as NSString).appendingPathComponent("quarantine.csv"),
             xlsx: (dir as NSString).appendingPathComponent("quarantine.xlsx"))
         summary.fallbacks = normaliser.fallbacks
@@ -196,7 +244,7 @@ public enum PipelineRunner {
         let html = HTMLReport.render(summary: summary, issues: reportIssues, pipeline: pipeline)
         try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
         return RunResult(
-            summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > 0 ? 1 : 0,
+            summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > summary.maxQuarantined ? 1 : 0,
             reportIssues: reportIssues)
     }
 
@@ -226,18 +274,36 @@ public struct RunFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Spools quarantined rows to disk (JSON Lines of header/value pairs), then writes `quarantine.csv`
 /// and `quarantine.xlsx` with the input's own headers (in the input's order, then any others seen)
-/// plus `_errors`. Values are the canonical cell text, unescaped, so the file feeds back as it is
-/// (the XLSX holds them as inline strings, which a spreadsheet never runs as formulas).
+/// plus `_errors`. Values are the canonical cell text; in the CSV a value a spreadsheet would run as
+/// a formula (or one that starts with `'`) gets a leading `'` (``FormulaGuard/reversiblyEscaped(_:)``),
+/// which reading the file back undoes (``QuarantineFileReader``), so it feeds back as it is. The
+/// XLSX holds the values as inline strings, which a spreadsheet never runs as formulas.
 final class QuarantineSpool {
+    /// The spool's file name in the run folder.
+    static let fileName = ".quarantine.spool.jsonl"
     let path: String
     let sink: OutputSink
     var count = 0
     var order: [String] = []
     var seen = Set<String>()
 
-    init(directory: String) throws {
-        path = (directory as NSString).appendingPathComponent(".quarantine.spool.jsonl")
+    init(directory: String, name: String = QuarantineSpool.fileName) throws {
+        path = (directory as NSString).appendingPathComponent(name)
         sink = try OutputSink(path: path, background: true)
+    }
+
+    /// Takes over the headers another spool has seen (their order decides the CSV's columns).
+    func inheritHeaders(from other: QuarantineSpool) {
+        order = other.order
+        seen = other.seen
+    }
+
+    /// Adds a line another spool wrote (without its line end), as it is.
+    func addLine(_ line: UnsafeBufferPointer<UInt8>) throws {
+        sink.buffer.append(contentsOf: line)
+        sink.buffer.append(UInt8(ascii: "\n"))
+        try sink.flushIfNeeded()
+        count += 1
     }
 
     func add(_ record: Record, errors: String) throws {
@@ -263,7 +329,7 @@ final class QuarantineSpool {
         headers.append("_errors")
         let out = try OutputSink(path: csvPath, background: true)
         let csv = CSVWriter(sink: out)
-        try csv.writeRow(headers)
+        try csv.writeRow(headers.map(FormulaGuard.reversiblyEscaped))
         let book: XLSXWriter
         do {
             book = try XLSXWriter(path: xlsxPath, overlongText: .truncate)
@@ -282,7 +348,7 @@ final class QuarantineSpool {
                 var index: [String: Int] = [:]
                 for (i, c) in r.columns.enumerated() { index[c.header] = i }
                 let cells = headers.map { h in index[h].map { r.values[$0].canonicalText } ?? "" }
-                try csv.writeRow(cells)
+                try csv.writeRow(cells.map(FormulaGuard.reversiblyEscaped))
                 do { try book.writeRow(cells.map { $0.isEmpty ? .empty : .text($0) }) } catch {
                     throw WriteError(path: xlsxPath, message: "cannot write the workbook (\(error))")
                 }

@@ -32,8 +32,14 @@ public struct RunSummary: Sendable {
     public var startedAt = ""
     /// Seconds the run took.
     public var seconds = 0.0
+    /// How the run ended: `ok`, `failed` or `interrupted` (top-level `"status"` of `summary.json`).
+    public var status = RunSummary.ok
     /// Extra sections added by later stages (`upload`, `reconciliation`).
     public var sections: [(String, JSONValue)] = []
+    /// Why a failed run stopped, and its exit code.
+    public var failure: (reason: String, exitCode: Int32)?
+    /// The pipeline's `validate.max_quarantined`: more quarantined rows than this exit 1.
+    public var maxQuarantined = 0
 
     /// The summary as `summary.json`'s object.
     public var json: JSONValue {
@@ -49,7 +55,8 @@ public struct RunSummary: Sendable {
                 : ($0.key.field, $0.key.kind, $0.key.value) < ($1.key.field, $1.key.kind, $1.key.value)
         }
         var pairs: [(String, JSONValue)] = [
-            ("pipeline", .string(pipeline)), ("run_id", .string(runID)), ("dry_run", .bool(dryRun)),
+            ("pipeline", .string(pipeline)), ("run_id", .string(runID)), ("status", .string(status)),
+            ("dry_run", .bool(dryRun)),
             ("input", .string(input)), ("sheet", sheet.map { .string($0) } ?? .null),
             ("rows_read", .int(rowsRead)), ("rows_valid", .int(rowsValid)), ("rows_quarantined", .int(rowsQuarantined)),
             ("issues", .obj([("error", .int(errors)), ("warning", .int(warnings))])),
@@ -71,8 +78,13 @@ public struct RunSummary: Sendable {
                     ("first", .array(readerWarnings.warnings.prefix(50).map { .string($0.description) })),
                 ])
             ),
+            ("max_quarantined", .int(maxQuarantined)),
             ("started_at", .string(startedAt)), ("seconds", .number(String(format3(seconds)))),
         ]
+        if let failure {
+            pairs.append(
+                ("failure", .obj([("reason", .string(failure.reason)), ("exit_code", .int(Int(failure.exitCode)))])))
+        }
         pairs += sections
         return .obj(pairs)
     }

@@ -11,6 +11,11 @@ public struct UploadOptions: Sendable {
     public var event: (@Sendable (String) -> Void)?
     /// Run the sandbox in-process with these settings (tests; the CLI uses the defaults).
     public var sandboxConfiguration: SandboxConfiguration?
+    /// The run's stop flag (set by SIGINT/SIGTERM): no new request after it, and the run ends `interrupted`.
+    public var stop: RunStop?
+    /// Called with what must always be seen (a wait longer than 10 s: the service, the wait, the
+    /// reason), already redacted.
+    public var notice: (@Sendable (String) -> Void)?
 
     /// Creates the default options.
     public init() {}
@@ -69,6 +74,8 @@ public struct UploadReport: Sendable {
     public var seconds = 0.0
     /// The first failures (key, message), for the report.
     public var failures: [(key: String, message: String)] = []
+    /// Whether the run was asked to stop (SIGINT, SIGTERM) before every item was decided.
+    public var interrupted = false
 
     /// The `upload` object of `summary.json`.
     public var json: JSONValue {
@@ -151,15 +158,25 @@ public final class ServiceConnection: Sendable {
         // Pixyle's uploads are whole files of rows, one at a time at 1/s: bodies of different sizes
         // make their arrival times jitter by tens of milliseconds on a busy machine, more than a 2%
         // margin (20 ms) absorbs (a clean run met one 429 that way), so they go 10% under the limit.
+        let name = stage.target.displayName
+        let notice = options.notice.map { notice in { @Sendable (text: String) in notice(redactor.redact(text)) } }
         let uploadPacer = Pacer(
-            ratePerSecond: rate, concurrency: concurrency, margin: stage.target == .pixyle ? 0.10 : 0.02)
-        let readPacer = stage.target == .pixyle ? Pacer(ratePerSecond: 5, concurrency: 2) : uploadPacer
+            ratePerSecond: rate, concurrency: concurrency, margin: stage.target == .pixyle ? 0.10 : 0.02,
+            serviceName: name, stop: options.stop, notice: notice)
+        let readPacer =
+            stage.target == .pixyle
+            ? Pacer(ratePerSecond: 5, concurrency: 2, serviceName: name, stop: options.stop, notice: notice)
+            : uploadPacer
         let session = ServiceSession(
-            origin: origin, serviceName: stage.target.displayName,
-            transport: HTTPTransport(timeoutSeconds: stage.timeoutSeconds ?? 30, connections: concurrency + 2),
+            origin: origin, serviceName: name,
+            transport: HTTPTransport(
+                timeoutSeconds: stage.timeoutSeconds ?? HTTPTransport.defaultTimeoutSeconds,
+                connections: concurrency + 2),
             uploadPacer: uploadPacer, readPacer: readPacer,
-            retry: RetryPolicy(maxAttempts: stage.maxAttempts ?? 6), counters: UploadCounters(), redactor: redactor)
+            retry: RetryPolicy(maxAttempts: stage.maxAttempts ?? 6), counters: UploadCounters(), redactor: redactor,
+            stop: options.stop, maxWaitSeconds: stage.maxWaitSeconds ?? ServiceSession.defaultMaxWaitSeconds)
         session.onRetry = options.event
+        session.onNotice = notice
         let client: any ServiceClient
         do {
             switch stage.target {
@@ -192,8 +209,7 @@ public final class ServiceConnection: Sendable {
     /// (a loopback origin ending in `/scenario`); nil for a real service.
     static func sandboxRoot(sandbox: SandboxServer?, origin: String) -> String? {
         if let sandbox { return sandbox.rootURL }
-        guard let url = URL(string: origin), let host = url.host,
-            host == "127.0.0.1" || host == "localhost" || host == "::1", origin.hasSuffix("/scenario")
+        guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix("/scenario")
         else { return nil }
         return String(origin.dropLast("/scenario".count))
     }
@@ -278,7 +294,9 @@ public enum UploadRunner {
     /// Keys looked up in the ledger at once.
     static let chunkSize = 256
 
-    /// Uploads the spool at `spoolPath`.
+    /// Uploads the spool at `spoolPath`. When the run is asked to stop (``UploadOptions/stop``), no new
+    /// request leaves, the requests in flight are recorded as they end, and the report comes back with
+    /// ``UploadReport/interrupted`` set.
     /// - Throws: ``RemoteFailure`` (exit 4) when the service is unreachable or refuses the credentials.
     /// - Parameters:
     ///   - scope: What the ledger's items must describe; a scope the ledger has not recorded is listed
@@ -294,7 +312,10 @@ public enum UploadRunner {
         let ledger = connection.ledger
         let counters = connection.session.counters
         let tally = Tally()
+        let stop = options.stop
+        var interrupted = false
         do {
+            try stop?.check()
             let (stored, otherScope) = try Adoption.clientState(ledger: ledger, scope: scope)
             try await client.prepare(state: stored)
             let adoption = try await Adoption.begin(
@@ -320,6 +341,7 @@ public enum UploadRunner {
             var chunk: [SendItem] = []
             var exhausted = false
             while !exhausted {
+                try stop?.check()
                 chunk.removeAll(keepingCapacity: true)
                 while chunk.count < chunkSize, let item = try reader.next() { chunk.append(item) }
                 if chunk.isEmpty { break }
@@ -360,10 +382,16 @@ public enum UploadRunner {
                             running -= 1
                             report()
                         }
+                        // After a stop request no new job starts; the ones running end on their own.
+                        if stop?.isRequested == true { break }
                         group.addTask {
-                            try await run(
-                                job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
-                                retry: connection.session.retry, counters: counters)
+                            do {
+                                try await run(
+                                    job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
+                                    session: connection.session)
+                            } catch is RunInterrupted {
+                                // Its items stay `sending` (or `pending`): the next run asks the service first.
+                            }
                             try stateSaver.save(client, ledger)
                         }
                         running += 1
@@ -372,8 +400,11 @@ public enum UploadRunner {
                 }
                 report()
             }
+            try stop?.check()
             try await client.finish()
             try stateSaver.save(client, ledger)
+        } catch is RunInterrupted {
+            interrupted = true
         } catch let e as RemoteError {
             if case .fatal(let m) = e { throw RemoteFailure(description: m) }
             throw RemoteFailure(description: e.description)
@@ -392,6 +423,7 @@ public enum UploadRunner {
         r.requests = counters.requests
         r.failures = tally.failures
         r.seconds = Date().timeIntervalSince(started)
+        r.interrupted = interrupted || stop?.isRequested == true
         return r
     }
 
@@ -518,7 +550,10 @@ public enum UploadRunner {
                 // Held by the service: done with what the ledger last sent (or, with no ledger entry, unknown content).
                 let sentHash = previous?.hash ?? item.hash
                 plan.learnt.append((item.key, sentHash, id))
-                if fullRefresh && client.canUpdate {
+                // An update left `sending` (the run stopped around it) may not have reached the service:
+                // it is sent again (an update is idempotent).
+                let updateInFlight = previous?.state == .sending && previous?.remoteID != nil
+                if (fullRefresh || updateInFlight) && client.canUpdate {
                     plan.updates.append((item, id))
                 } else if sentHash == item.hash {
                     plan.unchanged.append(item)
@@ -542,8 +577,10 @@ public enum UploadRunner {
 
     static func run(
         _ job: Job, client: any ServiceClient, ledger: Ledger, runID: String, tally: Tally, options: UploadOptions,
-        retry: RetryPolicy, counters: UploadCounters
+        session: ServiceSession
     ) async throws {
+        let retry = session.retry
+        let counters = session.counters
         switch job {
         case .update(let item, let remoteID):
             try ledger.markSending([item], runID: runID)
@@ -570,7 +607,15 @@ public enum UploadRunner {
             while !pending.isEmpty {
                 attempt += 1
                 do {
-                    let results = try await client.create(pending)
+                    let results: [String: ItemResult]
+                    do {
+                        results = try await client.create(pending)
+                    } catch let stopped as RunInterrupted where !stopped.requestInFlight {
+                        // The run stopped with no request of this create on its way: back to pending
+                        // (with its attempts, so the next run asks the service before sending again).
+                        try ledger.markPending(keys: pending.map(\.key))
+                        throw stopped
+                    }
                     var done: [(key: String, hash: String, remoteID: String)] = []
                     var rejected: [(SendItem, String)] = []
                     var unanswered: [SendItem] = []
@@ -605,8 +650,10 @@ public enum UploadRunner {
                     }
                     counters.addRetry()
                     options.event?("\(message); checking the service before sending again")
-                    let wait = after ?? retry.backoff(attempt: attempt)
-                    if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+                    let wait = min(after ?? retry.backoff(attempt: attempt), session.maxWaitSeconds)
+                    if wait > 0 {
+                        try await session.pauseBeforeAsking(wait, reason: "\(message); the service may have acted on it")
+                    }
                     let found: [String: String]
                     do { found = try await client.find(keys: pending.map(\.key)) } catch let e as RemoteError {
                         if case .fatal = e { throw e }

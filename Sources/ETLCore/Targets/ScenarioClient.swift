@@ -321,6 +321,8 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
                 throw e
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let e as RunInterrupted {
+                throw e
             } catch {
                 throw ImageError(message: String(describing: error))
             }

@@ -5,7 +5,9 @@ import Foundation
 ///
 /// Lengths count Unicode code points, as the FastAPI / Pydantic services count them (an emoji flag
 /// is two). URLs must be absolute http(s). Keys listed as unique must be unique within the catalog:
-/// the first row with a key wins and later ones are errors naming it.
+/// a repeated key is not judged row by row (the first row would win, and a later fix of the second
+/// would overwrite the first's product); every use is collected in ``duplicates``, and the run
+/// quarantines every row of such a key once the whole file is read.
 public final class RecordValidator {
     struct Check {
         var field: String
@@ -29,6 +31,12 @@ public final class RecordValidator {
     private var seen: [UniqueIndex] = []
     /// Per unique field, the current record's key digest (reused storage).
     private var pending: [UniqueIndex.Digest?] = []
+    /// The records validated so far; the current record's ordinal (1-based, in reading order).
+    public private(set) var ordinal = 0
+    /// Every key used by more than one record, with the records that use it.
+    public let duplicates = DuplicateKeys()
+    /// Whether the record's own key (``NormalisedRecord/key``) is checked as one more unique field.
+    private var checksRecordKey = false
     private var regexes: [String: NSRegularExpression] = [:]
 
     /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
@@ -67,6 +75,21 @@ public final class RecordValidator {
         checks.deallocate()
     }
 
+    /// The fields whose values must be unique (the stage's, else the target's key field).
+    public var uniqueFieldNames: [String] { checksRecordKey ? Array(uniqueFields.dropLast()) : uniqueFields }
+
+    /// Also checks that each record's own key (the ledger's key) is unique, under `name` (the read
+    /// stage's key column): needed where no unique field is sure to repeat exactly when the key does.
+    public func checkRecordKey(named name: String) {
+        guard !checksRecordKey else { return }
+        checksRecordKey = true
+        uniqueFields.append(name)
+        seen.append(UniqueIndex())
+        pending.append(nil)
+        uniquePositions.append(nil)
+        layoutKeys = []
+    }
+
     /// Validates one record, appending issues.
     /// - Parameters:
     ///   - record: the normalised record.
@@ -74,15 +97,23 @@ public final class RecordValidator {
     public func validate(_ record: NormalisedRecord, issues: inout [RecordIssue]) {
         // A field the normaliser already flagged (unparseable, unmapped) is not judged again.
         let typed = issues.isEmpty ? [] : Set(issues.map(\.field))
+        ordinal += 1
         updateLayout(for: record)
         // The unique keys' table slots are most likely not in the cache (the table outgrows it):
         // their loads start now and the rule checks below run while they arrive.
         for u in uniqueFields.indices {
             pending[u] = nil
-            guard let i = uniquePositions[u] else { continue }
-            let v = record.fields[i].value
-            if v.isEmpty { continue }
-            let d = UniqueIndex.digest(of: v.plainText)
+            let text: String
+            if let i = uniquePositions[u] {
+                let v = record.fields[i].value
+                if v.isEmpty { continue }
+                text = v.plainText
+            } else if checksRecordKey && u == uniqueFields.count - 1, let key = record.key {
+                text = key
+            } else {
+                continue
+            }
+            let d = UniqueIndex.digest(of: text)
             seen[u].prefetch(d)
             pending[u] = d
         }
@@ -103,17 +134,13 @@ public final class RecordValidator {
             }
         }
         for u in uniqueFields.indices {
-            guard let d = pending[u], let i = uniquePositions[u] else { continue }
-            if let first = seen[u].firstRow(of: d, row: record.source.row) {
-                let f = uniqueFields[u]
-                let text = record.fields[i].value.plainText
-                issues.append(
-                    RecordIssue(
-                        source: record.source, column: record.fieldColumns[i], field: f, value: text, rule: "unique",
-                        severity: .error,
-                        message:
-                            "\(f) \"\(text)\" is already used by row \(first); keys must be unique within the catalog"))
-            }
+            guard let d = pending[u], let first = seen[u].firstRow(of: d, row: ordinal) else { continue }
+            let text = uniquePositions[u].map { record.fields[$0].value.plainText } ?? record.key ?? ""
+            duplicates.add(
+                field: uniqueFields[u], fieldIndex: u, digest: (d.a, d.b), value: text, firstOrdinal: first,
+                ordinal: ordinal, row: record.source.row,
+                column: uniquePositions[u].flatMap { record.fieldColumns[$0] },
+                isRecordKey: checksRecordKey && u == uniqueFields.count - 1)
         }
     }
 
@@ -182,7 +209,9 @@ public final class RecordValidator {
                 active.append((n, nil))
             }
         }
-        uniquePositions = uniqueFields.map { record.index(of: $0) }
+        uniquePositions = uniqueFields.enumerated().map { u, name in
+            checksRecordKey && u == uniqueFields.count - 1 ? nil : record.index(of: name)
+        }
     }
 
     /// The number of Unicode code points: UTF-8 bytes that are not continuation bytes
@@ -209,8 +238,8 @@ public final class RecordValidator {
         }
     }
 
-    /// The keys seen so far for one unique field, kept as 96-bit digests and the row that used
-    /// each first: 16 bytes a key instead of the key's `String` (a 1,000,000-row catalog took
+    /// The keys seen so far for one unique field, kept as 96-bit digests and the number (the
+    /// validator passes the record's ordinal) of the record that used each first: 16 bytes a key instead of the key's `String` (a 1,000,000-row catalog took
     /// 220 MiB as a `[String: Int]`). Two keys share a digest with a probability of about
     /// n² / 2⁹⁷ (6e-18 for a million keys), far below any disk or memory error rate.
     ///

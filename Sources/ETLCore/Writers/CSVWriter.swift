@@ -71,4 +71,18 @@ public enum FormulaGuard {
 
     /// The value, prefixed with `'` when risky.
     public static func escaped(_ s: String) -> String { isRisky(s) ? "'" + s : s }
+
+    /// The escape for files that are read back (`quarantine.csv`): risky values, and values that
+    /// really start with `'`, are prefixed with `'`, so ``unescaped(_:)`` restores every value
+    /// exactly (`=x` → `'=x`, `'=x` → `''=x`, `'a` → `''a`).
+    public static func reversiblyEscaped(_ s: String) -> String {
+        isRisky(s) || s.utf8.first == apostrophe ? "'" + s : s
+    }
+
+    /// Undoes ``reversiblyEscaped(_:)``: drops one leading `'`.
+    public static func unescaped(_ s: String) -> String {
+        s.utf8.first == apostrophe ? String(decoding: s.utf8.dropFirst(), as: UTF8.self) : s
+    }
+
+    private static let apostrophe = UInt8(ascii: "'")
 }

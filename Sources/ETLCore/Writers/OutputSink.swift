@@ -12,6 +12,10 @@ import Foundation
 /// A sink opened with `background: true` hands each full chunk to a thread of its own, so the
 /// kernel's copying of a big file (a dry run's 1.5 GB `normalised.jsonl`) overlaps the work that
 /// produces it; a write failure then surfaces at a later flush or at `close()`.
+///
+/// A sink opened with ``init(replacing:)`` writes all or nothing: to a temporary file beside the
+/// destination that ``commit()`` renames over it, and that ``discard()`` (or the sink's end without a
+/// commit, or an interruption) removes, so a failed write leaves an existing file untouched.
 public final class OutputSink {
     /// The path as given (`-` means standard output).
     public let path: String
@@ -21,6 +25,9 @@ public final class OutputSink {
     private let ownsFD: Bool
     private static let chunk = 256 * 1024
     private var background: BackgroundWriter?
+    /// For a sink opened with ``init(replacing:)``: how it is finished.
+    private var replacement: ReplacingOutput.Kind?
+    private var finished = false
 
     /// Opens (creating or truncating) `path`, or standard output for `-`.
     /// - Parameters:
@@ -48,9 +55,78 @@ public final class OutputSink {
         if background { self.background = BackgroundWriter(fd: fd, path: path) }
     }
 
+    /// Opens a whole-or-nothing output: a temporary file beside `path` (see ``commit()``), or, when
+    /// `path` is `-` or names no regular file (a pipe, a device), that destination itself.
+    /// - Throws: ``WriteError`` when the file cannot be created.
+    public init(replacing path: String) throws {
+        self.path = path
+        buffer.reserveCapacity(Self.chunk + 4096)
+        if path == "-" {
+            fd = 1
+            ownsFD = false
+            replacement = .inPlace
+        } else {
+            let output = try ReplacingOutput.open(path)
+            fd = output.fd
+            ownsFD = true
+            replacement = output.kind
+        }
+    }
+
     deinit {
         background?.finish()
         if ownsFD { _ = Glibc.close(fd) }
+        discard()
+    }
+
+    /// Whether ``restart()`` can start the output over: a temporary file, or the null device.
+    public var canRestart: Bool {
+        switch replacement {
+        case .temporary, .nullDevice: return background == nil
+        case .inPlace, nil: return false
+        }
+    }
+
+    /// Drops everything written so far so the output can be written again from its start.
+    /// - Throws: ``WriteError`` when the sink cannot start over (see ``canRestart``) or truncating fails.
+    public func restart() throws {
+        guard canRestart else { throw WriteError(path: path, message: "the output cannot be written over again") }
+        buffer.removeAll(keepingCapacity: true)
+        if case .temporary = replacement {
+            guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
+                throw WriteError(path: path, message: "cannot start the file over (\(String(cString: strerror(errno))))")
+            }
+        }
+    }
+
+    /// Finishes a sink opened with ``init(replacing:)``: writes what is buffered and renames the
+    /// temporary file over the destination (for other sinks, the same as ``close()``).
+    /// - Throws: ``WriteError``; the temporary file is removed and the destination left as it was.
+    public func commit() throws {
+        do {
+            try close()
+            if case .temporary(let temporary, let destination) = replacement, !finished {
+                guard rename(temporary, destination) == 0 else {
+                    throw WriteError(
+                        path: path,
+                        message: "cannot put the finished file in place (\(String(cString: strerror(errno))))")
+                }
+                finished = true
+                TemporaryFiles.unregister(temporary)
+            }
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
+    /// Abandons a sink opened with ``init(replacing:)`` before its commit: removes the temporary file,
+    /// so the destination stays as it was (nothing for other sinks, or after a commit).
+    public func discard() {
+        guard case .temporary(let temporary, _) = replacement, !finished else { return }
+        finished = true
+        unlink(temporary)
+        TemporaryFiles.unregister(temporary)
     }
 
     /// Appends UTF-8 text.
