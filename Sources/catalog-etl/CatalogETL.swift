@@ -19,8 +19,8 @@ struct CatalogETL: AsyncParsableCommand {
             """,
         version: BuildInfo.line,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, ReconcileCommand.self,
-            StatusCommand.self, RunsCommand.self, SandboxCommand.self, VersionCommand.self,
+            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, PlanCommand.self,
+            ReconcileCommand.self, StatusCommand.self, RunsCommand.self, SandboxCommand.self, VersionCommand.self,
         ])
 
     /// Runs the command and maps every failure to the documented exit codes.

@@ -160,8 +160,13 @@ final class StageView: @unchecked Sendable {
         if !quiet && s.readerWarnings.total > 0 { printWarnings(s.readerWarnings) }
         if let u = result.upload {
             print(
-                "upload: \(u.sent) sent · \(u.created) created · \(u.updated) updated · \(u.unchanged) unchanged · \(u.failed) failed · \(u.retries) retries · \(u.rateLimited) rate limited (\(String(format: "%.1f", u.seconds)) s)"
+                "upload: \(u.sent) sent · \(u.created) created · \(u.updated) updated · \(u.unchanged) unchanged · \(u.adopted) adopted · \(u.failed) failed · \(u.retries) retries · \(u.rateLimited) rate limited (\(String(format: "%.1f", u.seconds)) s)"
             )
+            if u.adopted > 0 {
+                print(
+                    "  \(u.adopted) rows the service already held with the same content were adopted into the ledger, not sent again"
+                )
+            }
             if u.notUpdatable > 0 {
                 print("  \(u.notUpdatable) changed rows were not sent: the service cannot update what it holds")
             }

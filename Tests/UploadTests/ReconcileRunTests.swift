@@ -5,16 +5,7 @@ import Testing
 
 /// Reads `reconciliation.csv` of a run into dictionaries by header.
 func reconciliationRows(_ runDirectory: String) throws -> [[String: String]] {
-    var options = ReadOptions()
-    options.format = .csv
-    let reader = try Readers.open(runDirectory + "reconciliation.csv", options: options)
-    var rows: [[String: String]] = []
-    while let r = try reader.next() {
-        var row: [String: String] = [:]
-        for (c, v) in zip(r.columns, r.values) { row[c.header] = v.canonicalText }
-        rows.append(row)
-    }
-    return rows
+    try csvRows(runDirectory + "reconciliation.csv")
 }
 
 /// The line number of the first line of `file` that contains `needle` (the JSON Lines row of a key).

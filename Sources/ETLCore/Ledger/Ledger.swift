@@ -256,6 +256,19 @@ public final class Ledger: Sendable {
             // The process that runs it, so `status` can tell a run still going from one whose process died.
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN pid INTEGER")
         }
+        m.registerMigration("v3: scopes") { db in
+            // The (target, origin, account, collection) scopes this ledger's items were checked against;
+            // the newest row is the one the items describe now (see ``currentScope()``).
+            try db.execute(
+                sql: """
+                    CREATE TABLE scopes (
+                        scope TEXT PRIMARY KEY NOT NULL,
+                        adopted_at TEXT NOT NULL,
+                        run_id TEXT NOT NULL,
+                        listed INTEGER NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 
@@ -481,6 +494,59 @@ public final class Ledger: Sendable {
                 out[state] = n
             }
             return out
+        }
+    }
+
+    // MARK: Scopes
+
+    /// The scope (target, endpoint origin, account, collection, as ``LedgerScope/text``) the items were
+    /// last checked against by a listing of the service, or nil when no listing has been recorded.
+    /// - Throws: ``LedgerError``.
+    public func currentScope() throws -> String? {
+        try read("read the scope") { db in
+            try String.fetchOne(db, sql: "SELECT scope FROM scopes ORDER BY rowid DESC LIMIT 1")
+        }
+    }
+
+    /// The keys recorded `done` with an empty hash: held by the service, content not yet compared
+    /// with a record (see ``LedgerItem/unverifiedHash``).
+    /// - Throws: ``LedgerError``.
+    public func unverifiedKeys() throws -> Set<String> {
+        try read("read the unverified items") { db in
+            Set(try String.fetchAll(db, sql: "SELECT key FROM items WHERE state = 'done' AND hash = ''"))
+        }
+    }
+
+    /// Records what a listing of the service taught: each item is stored as given (every column but
+    /// the times), and `scope`, when given, becomes the current scope. One transaction: a run killed
+    /// half-way leaves the ledger as it was, so the next run lists again.
+    /// - Throws: ``LedgerError``; then nothing of the call was written.
+    public func adopt(_ items: [LedgerItem], scope: String?, listed: Int, runID: String) throws {
+        guard !items.isEmpty || scope != nil else { return }
+        let now = Self.now()
+        try write("record the adoption of \(items.count) item\(items.count == 1 ? "" : "s")") { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO items (key, hash, state, remote_id, attempts, last_error, file, sheet, row, run_id,
+                                       created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET
+                        hash = excluded.hash, state = excluded.state, remote_id = excluded.remote_id,
+                        attempts = excluded.attempts, last_error = excluded.last_error, file = excluded.file,
+                        sheet = excluded.sheet, row = excluded.row, run_id = excluded.run_id,
+                        updated_at = excluded.updated_at
+                    """)
+            for item in items {
+                try statement.execute(arguments: [
+                    item.key, item.hash, item.state.rawValue, item.remoteID, item.attempts, item.lastError, item.file,
+                    item.sheet, item.row, runID, now, now,
+                ])
+            }
+            guard let scope else { return }
+            try db.execute(sql: "DELETE FROM scopes WHERE scope = ?", arguments: [scope])
+            try db.execute(
+                sql: "INSERT INTO scopes (scope, adopted_at, run_id, listed) VALUES (?, ?, ?, ?)",
+                arguments: [scope, now, runID, listed])
         }
     }
 

@@ -63,8 +63,11 @@ public enum ReconClass: String, Sendable, CaseIterable {
     case failed
     /// Validation quarantined it; never sent.
     case quarantined
-    /// On the service with no source row.
+    /// On the service with no source row, and unknown to the ledger.
     case unexpected
+    /// On the service with no row in this input, but known to the ledger (sent or adopted by an
+    /// earlier run of the pipeline): a run of part of the catalog (`--input quarantine.csv`).
+    case notInInput = "not_in_input"
     /// A second (or later) remote item with a key already matched.
     case duplicates
 }
@@ -126,9 +129,11 @@ public enum Reconciler {
     ///   - remote: every item the service holds in the run's collection.
     ///   - compare: fields and how to compare them; empty compares every sent field the service returned.
     ///   - reportedCounts: counts the service reports about itself (name → n), checked against the remote items.
+    ///   - ledgerKeys: keys the ledger knows: a remote item with such a key and no source row is
+    ///     ``ReconClass/notInInput``, not ``ReconClass/unexpected``.
     public static func reconcile(
         source: [SourceItem], remote: [RemoteItem], compare: [(field: String, how: Comparison)],
-        reportedCounts: [String: Int] = [:]
+        reportedCounts: [String: Int] = [:], ledgerKeys: Set<String> = []
     ) -> Reconciliation {
         var byKey: [String: [Int]] = [:]
         for (i, r) in remote.enumerated() { if let k = r.key { byKey[k, default: []].append(i) } }
@@ -186,6 +191,11 @@ public enum Reconciler {
                     ReconLine(
                         kind: .duplicates, key: k, source: row, remoteID: r.remoteID, differences: [],
                         detail: "the service holds this key more than once"))
+            } else if let k = r.key, ledgerKeys.contains(k) {
+                lines.append(
+                    ReconLine(
+                        kind: .notInInput, key: k, source: nil, remoteID: r.remoteID, differences: [],
+                        detail: "on the service and in the ledger from an earlier run, but not in this input"))
             } else {
                 lines.append(
                     ReconLine(

@@ -69,7 +69,7 @@ public enum ReconciliationReport {
         var h = "<h2>Reconciliation</h2><div class=\"cards\">"
         for c in ReconClass.allCases {
             let n = r.counts[c] ?? 0
-            let tone = c == .matched ? "ok" : (n > 0 ? (c == .quarantined ? "warn" : "bad") : "ok")
+            let tone = c == .matched || c == .notInInput ? "ok" : (n > 0 ? (c == .quarantined ? "warn" : "bad") : "ok")
             h += "<div class=\"card \(tone)\"><b>\(n)</b>\(c.rawValue)</div>"
         }
         h += "</div>"

@@ -12,6 +12,8 @@ extension PipelineRunner {
     public static func run(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws -> RunResult {
         var opts = options
         opts.dryRun = false
+        let lock = try lockLedger(pipeline, options: &opts, command: "run")
+        defer { lock?.release() }
         var result = try dryRun(pipeline, options: opts)
         guard let stage = pipeline.upload else { return result }
         let connection: ServiceConnection
@@ -31,7 +33,10 @@ extension PipelineRunner {
         do {
             let report = try await UploadRunner.upload(
                 spoolPath: (result.runDirectory as NSString).appendingPathComponent(sendSpoolName), runID: runID,
-                connection: connection, options: upload, total: result.summary.rowsValid)
+                connection: connection, options: upload, total: result.summary.rowsValid,
+                scope: LedgerScope(stage: stage, connection: connection),
+                listingDirectory: (result.runDirectory as NSString).appendingPathComponent(listingFolderName),
+                compare: pipeline.reconcile?.compare ?? [])
             result.upload = report
             result.summary.sections.append(("upload", report.json))
             if report.interrupted { throw RunInterrupted(signal: upload.stop?.signal ?? SIGINT) }
@@ -68,12 +73,14 @@ extension PipelineRunner {
     {
         var opts = options
         opts.dryRun = false
-        var result = try dryRun(pipeline, options: opts)
         guard let stage = pipeline.upload else {
             throw RunFailure(
                 message: "\(pipeline.file): the pipeline has no upload stage, so there is nothing to reconcile against",
                 exitCode: 2)
         }
+        let lock = try lockLedger(pipeline, options: &opts, command: "reconcile")
+        defer { lock?.release() }
+        var result = try dryRun(pipeline, options: opts)
         let connection = try await ServiceConnection.open(
             pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
         do {
@@ -123,14 +130,33 @@ extension PipelineRunner {
         let source = try sourceItems(runDirectory: dir, ledger: connection.ledger)
         var reported: [String: Int] = [:]
         if let n = snapshot.reportedCount { reported[snapshot.reportedCountName ?? "reported_count"] = n }
+        // Remote items without a row in this input that the ledger knows are not_in_input, not unexpected.
+        let sourceKeys = Set(source.compactMap(\.key))
+        let others = Array(Set(snapshot.items.compactMap(\.key).filter { !sourceKeys.contains($0) }))
+        let ledgerKeys = Set(try connection.ledger.items(keys: others).keys)
         let recon = Reconciler.reconcile(
-            source: source, remote: snapshot.items, compare: stage.compare, reportedCounts: reported)
+            source: source, remote: snapshot.items, compare: stage.compare, reportedCounts: reported,
+            ledgerKeys: ledgerKeys)
         try ReconciliationReport.write(
             recon, csvPath: (dir as NSString).appendingPathComponent("reconciliation.csv"),
             jsonPath: (dir as NSString).appendingPathComponent("reconciliation.json"))
         result.reconciliation = recon
         result.crossed = recon.crossed(stage.failOn)
         result.summary.sections.append(("reconciliation", recon.json))
+    }
+
+    /// The folder of a run that holds the listing of the service taken before the first create.
+    public static let listingFolderName = "listing"
+
+    /// Takes the lock of the pipeline's ledger (one `run`, `plan` or `reconcile` at a time), with a new
+    /// run id written into it and into `options`; nil for a pipeline without an upload stage.
+    /// - Throws: ``RunFailure`` (exit 2) naming the run that holds it.
+    static func lockLedger(_ pipeline: Pipeline, options: inout RunOptions, command: String) throws -> LedgerLock? {
+        guard pipeline.upload != nil else { return nil }
+        let runID = options.runID ?? newRunID(now: Date())
+        options.runID = runID
+        return try LedgerLock.acquire(
+            outputRoot: options.outputRoot, pipeline: pipeline.name, runID: runID, command: command)
     }
 
     /// Every source row of the run: the valid ones with what was sent and the ledger's word on them,
@@ -221,7 +247,8 @@ extension PipelineRunner {
         var h = "<h2>Upload</h2><div class=\"cards\">"
         for (label, n, bad) in [
             ("sent", u.sent, false), ("created", u.created, false), ("updated", u.updated, false),
-            ("unchanged", u.unchanged, false), ("failed", u.failed, u.failed > 0), ("retries", u.retries, false),
+            ("unchanged", u.unchanged, false), ("adopted", u.adopted, false), ("failed", u.failed, u.failed > 0),
+            ("retries", u.retries, false),
             ("rate limited", u.rateLimited, false),
         ] {
             h += "<div class=\"card \(bad ? "bad" : "ok")\"><b>\(n)</b>\(label)</div>"

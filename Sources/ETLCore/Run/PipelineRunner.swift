@@ -11,6 +11,8 @@ public struct RunOptions: Sendable {
     public var outputRoot = "output"
     /// Reports progress: records read so far.
     public var progress: (@Sendable (Int) -> Void)?
+    /// The run's id; nil makes a new one (``PipelineRunner`` sets it when it takes the ledger's lock first).
+    public var runID: String?
 
     /// Creates the default options.
     public init() {}
@@ -64,7 +66,7 @@ public enum PipelineRunner {
     ///   the exit code, and no spool files.
     public static func dryRun(_ pipeline: Pipeline, options: RunOptions) throws -> RunResult {
         let started = Date()
-        let runID = newRunID(now: started)
+        let runID = options.runID ?? newRunID(now: started)
         let dir = ((options.outputRoot as NSString).appendingPathComponent(pipeline.name) as NSString)
             .appendingPathComponent(runID)
         do {

@@ -12,7 +12,10 @@ extension RunSummary {
 extension UploadReport {
     /// The counters the ledger keeps with the run.
     public var ledgerCounts: [String: Int] {
-        ["sent": sent, "created": created, "updated": updated, "unchanged": unchanged, "failed": failed]
+        [
+            "sent": sent, "created": created, "updated": updated, "unchanged": unchanged, "adopted": adopted,
+            "failed": failed,
+        ]
     }
 }
 

@@ -55,6 +55,9 @@ public struct UploadReport: Sendable {
     public var updated = 0
     /// Items skipped because the ledger shows them done with the same content.
     public var unchanged = 0
+    /// Items the service already held with the same content, recorded done without sending (the
+    /// ledger did not know them: see ``Adoption``).
+    public var adopted = 0
     /// Items that failed for good (the service refused them, or retries ran out).
     public var failed = 0
     /// Of those, the ones the service itself refused (its validation).
@@ -78,8 +81,8 @@ public struct UploadReport: Sendable {
     public var json: JSONValue {
         .obj([
             ("sent", .int(sent)), ("created", .int(created)), ("updated", .int(updated)),
-            ("unchanged", .int(unchanged)), ("failed", .int(failed)), ("retries", .int(retries)),
-            ("rate_limited", .int(rateLimited)),
+            ("unchanged", .int(unchanged)), ("adopted", .int(adopted)), ("not_updatable", .int(notUpdatable)),
+            ("failed", .int(failed)), ("retries", .int(retries)), ("rate_limited", .int(rateLimited)),
         ])
     }
 }
@@ -295,8 +298,14 @@ public enum UploadRunner {
     /// request leaves, the requests in flight are recorded as they end, and the report comes back with
     /// ``UploadReport/interrupted`` set.
     /// - Throws: ``RemoteFailure`` (exit 4) when the service is unreachable or refuses the credentials.
+    /// - Parameters:
+    ///   - scope: What the ledger's items must describe; a scope the ledger has not recorded is listed
+    ///     and adopted first (see ``Adoption``).
+    ///   - listingDirectory: Where that listing's raw file is saved.
+    ///   - compare: How records are compared with listed items (the reconcile stage's `compare`).
     public static func upload(
-        spoolPath: String, runID: String, connection: ServiceConnection, options: UploadOptions, total: Int
+        spoolPath: String, runID: String, connection: ServiceConnection, options: UploadOptions, total: Int,
+        scope: LedgerScope, listingDirectory: String, compare: [(field: String, how: Comparison)]
     ) async throws -> UploadReport {
         let started = Date()
         let client = connection.client
@@ -307,9 +316,17 @@ public enum UploadRunner {
         var interrupted = false
         do {
             try stop?.check()
-            let stored = try ledger.allValues()
+            let (stored, otherScope) = try Adoption.clientState(ledger: ledger, scope: scope)
             try await client.prepare(state: stored)
-            let stateSaver = StateSaver(saved: stored)
+            let adoption = try await Adoption.begin(
+                scope: scope, client: client, ledger: ledger, spoolPath: spoolPath, listingDirectory: listingDirectory,
+                compare: compare, runID: runID, apply: true)
+            if otherScope && adoption.adoptedScope {
+                // The values the client stored for another service, account or collection are no use here.
+                let current = client.state
+                for name in try ledger.allValues().keys where current[name] == nil { try ledger.setValue(name, nil) }
+            }
+            let stateSaver = StateSaver(saved: try ledger.allValues())
             try stateSaver.save(client, ledger)
             let reader = try SendSpoolReader(path: spoolPath)
             let concurrency = max(1, connection.session.uploadPacer.concurrencyLimit)
@@ -330,15 +347,22 @@ public enum UploadRunner {
                 if chunk.isEmpty { break }
                 if chunk.count < chunkSize { exhausted = true }
                 let plan = try await makePlan(
-                    chunk, ledger: ledger, client: client, fullRefresh: options.fullRefresh, runID: runID)
-                tally.add(unchanged: plan.unchanged.count, notUpdatable: plan.notUpdatable.count)
+                    chunk, ledger: ledger, client: client, fullRefresh: options.fullRefresh, adoption: adoption)
+                try ledger.adopt(plan.compared, scope: nil, listed: 0, runID: runID)
+                try ledger.markDone(plan.learnt, runID: runID)
+                try ledger.markPending(keys: plan.missing)
+                tally.add(
+                    unchanged: plan.unchanged.count, notUpdatable: plan.notUpdatable.count, adopted: plan.adopted.count)
                 tally.add(processed: plan.refused.count, failed: plan.refused.count, rejected: plan.refused.count)
                 for (item, why) in plan.refused {
                     tally.addFailure(item.key, why + " (unchanged since; fix the row to send it again)")
                 }
                 for item in plan.notUpdatable {
+                    let what =
+                        plan.changes[item.key].map { "held by the service with other content (\(changesText($0)))" }
+                        ?? "changed since it was sent"
                     options.event?(
-                        "\(item.key): changed since it was sent, but \(client.service.displayName) cannot update a product; it keeps the earlier version"
+                        "\(item.key): \(what), but \(client.service.displayName) cannot update a product; it keeps the earlier version"
                     )
                 }
                 // Creates in batches, updates one by one; at most `concurrency` requests' worth of work in flight.
@@ -389,6 +413,7 @@ public enum UploadRunner {
         r.created = tally.created
         r.updated = tally.updated
         r.unchanged = tally.unchanged
+        r.adopted = tally.adopted
         r.failed = tally.failed
         r.rejected = tally.rejected
         r.notUpdatable = tally.notUpdatable
@@ -426,21 +451,37 @@ public enum UploadRunner {
         case update(SendItem, remoteID: String)
     }
 
+    /// What to do with one chunk of items, decided from the ledger (and the listing of an adoption).
     struct Plan {
         var creates: [SendItem] = []
         var updates: [(SendItem, String)] = []
         var unchanged: [SendItem] = []
+        /// Held by the service with the same content: recorded done without sending.
+        var adopted: [(SendItem, String)] = []
         var notUpdatable: [SendItem] = []
         var refused: [(SendItem, String)] = []
+        /// The differing fields of the items compared with a listed item (updates and not updatable).
+        var changes: [String: [FieldDifference]] = [:]
+        /// What the decision itself established: items the service holds (a run records them done).
+        var learnt: [(key: String, hash: String, remoteID: String)] = []
+        /// Items compared with the listing and found held (the same content, or other content the
+        /// service cannot update), as a run records them: done, with their source row.
+        var compared: [LedgerItem] = []
+        /// Items asked about that the service does not hold (a run sets them back to pending).
+        var missing: [String] = []
     }
 
-    /// Decides per item: skip (done, same hash), update (done, changed), create (new), or ask the
-    /// service first (left `sending` by a crash, failed before, or `--full-refresh`).
+    /// Decides per item: skip (done, same hash), update (done, changed), create (new), compare with the
+    /// listing (adopted from the service, not yet compared: see ``Adoption``), or ask the service first
+    /// (left `sending` by a crash, failed before, or `--full-refresh`). Writes nothing: a run records
+    /// ``Plan/learnt`` and ``Plan/missing`` afterwards, a plan does not.
     static func makePlan(
-        _ items: [SendItem], ledger: Ledger, client: any ServiceClient, fullRefresh: Bool, runID: String
+        _ items: [SendItem], ledger: Ledger, client: any ServiceClient, fullRefresh: Bool, adoption: Adoption?
     ) async throws -> Plan {
         var plan = Plan()
-        let known = fullRefresh ? [:] : try ledger.items(keys: items.map(\.key))
+        let keys = items.map(\.key)
+        let known =
+            fullRefresh ? [:] : try adoption?.entries(keys: keys, ledger: ledger) ?? ledger.items(keys: keys)
         var ask: [SendItem] = []
         var seen = Set<String>()
         for item in items {
@@ -454,6 +495,34 @@ public enum UploadRunner {
                 continue
             }
             switch entry.state {
+            case .done where entry.hash == LedgerItem.unverifiedHash:
+                guard let adoption, let listing = adoption.listing else {
+                    ask.append(item)
+                    continue
+                }
+                guard let remote = listing[item.key] else {
+                    // Listed by an earlier run, no longer on the service.
+                    plan.creates.append(item)
+                    continue
+                }
+                let differences = adoption.differences(item, remote)
+                func held(_ hash: String) -> LedgerItem {
+                    LedgerItem(
+                        key: item.key, hash: hash, state: .done, remoteID: remote.remoteID, attempts: entry.attempts,
+                        lastError: nil, file: item.file, sheet: item.sheet, row: item.row, runID: entry.runID,
+                        updatedAt: entry.updatedAt)
+                }
+                if differences.isEmpty {
+                    plan.adopted.append((item, remote.remoteID))
+                    plan.compared.append(held(item.hash))
+                } else if client.canUpdate {
+                    plan.changes[item.key] = differences
+                    plan.updates.append((item, remote.remoteID))
+                } else {
+                    plan.changes[item.key] = differences
+                    plan.notUpdatable.append(item)
+                    plan.compared.append(held(LedgerItem.differsHash))
+                }
             case .done:
                 if entry.hash == item.hash {
                     plan.unchanged.append(item)
@@ -475,14 +544,12 @@ public enum UploadRunner {
         }
         guard !ask.isEmpty else { return plan }
         let found = try await client.find(keys: ask.map(\.key))
-        var resolved: [(key: String, hash: String, remoteID: String)] = []
-        var missing: [String] = []
         for item in ask {
             if let id = found[item.key] {
                 let previous = known[item.key]
                 // Held by the service: done with what the ledger last sent (or, with no ledger entry, unknown content).
                 let sentHash = previous?.hash ?? item.hash
-                resolved.append((item.key, sentHash, id))
+                plan.learnt.append((item.key, sentHash, id))
                 // An update left `sending` (the run stopped around it) may not have reached the service:
                 // it is sent again (an update is idempotent).
                 let updateInFlight = previous?.state == .sending && previous?.remoteID != nil
@@ -496,13 +563,16 @@ public enum UploadRunner {
                     plan.notUpdatable.append(item)
                 }
             } else {
-                missing.append(item.key)
+                plan.missing.append(item.key)
                 plan.creates.append(item)
             }
         }
-        if !resolved.isEmpty { try ledger.markDone(resolved, runID: runID) }
-        if !missing.isEmpty { try ledger.markPending(keys: missing) }
         return plan
+    }
+
+    /// `field: "old" -> "new"; …` (what the service holds, then the record).
+    static func changesText(_ differences: [FieldDifference]) -> String {
+        differences.map { "\($0.field): \"\($0.remote)\" -> \"\($0.sent)\"" }.joined(separator: "; ")
     }
 
     static func run(
@@ -641,6 +711,7 @@ final class Tally: @unchecked Sendable {
     private(set) var created = 0
     private(set) var updated = 0
     private(set) var unchanged = 0
+    private(set) var adopted = 0
     private(set) var failed = 0
     private(set) var rejected = 0
     private(set) var notUpdatable = 0
@@ -649,13 +720,14 @@ final class Tally: @unchecked Sendable {
 
     func add(
         processed p: Int = 0, created c: Int = 0, updated u: Int = 0, unchanged n: Int = 0, failed f: Int = 0,
-        rejected r: Int = 0, notUpdatable nu: Int = 0, sent s: Int = 0
+        rejected r: Int = 0, notUpdatable nu: Int = 0, adopted a: Int = 0, sent s: Int = 0
     ) {
         lock.withLock {
-            processed += p + n + nu
+            processed += p + n + nu + a
             created += c
             updated += u
-            unchanged += n + nu
+            unchanged += n
+            adopted += a
             failed += f
             rejected += r
             notUpdatable += nu

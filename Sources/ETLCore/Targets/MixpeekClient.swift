@@ -106,6 +106,23 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         lock.withLock { self.collectionID = collectionID }
     }
 
+    /// Finds the bucket and the collection (saved ids first, then by name); never creates either.
+    /// - Throws: ``RemoteError``: `.fatal` for refused credentials.
+    public func prepareReadOnly(state: [String: String]) async throws {
+        guard let bucket = try await lookUpBucket(id: state["bucket_id"]),
+            let bucketID = bucket["bucket_id"]?.stringValue
+        else { return }
+        let keyed = isKeyedOnKeyField(bucket)
+        let collection = try await lookUpCollection(id: state["collection_id"], bucketID: bucketID)?["collection_id"]?
+            .stringValue
+        lock.withLock {
+            self.bucketID = bucketID
+            schemaFields = (bucket["bucket_schema"]?["properties"]?.objectValue ?? []).map(\.key)
+            keyedOnKeyField = keyed
+            collectionID = collection
+        }
+    }
+
     /// Creates up to ``batchSize`` objects in one request; per-object failures become rejections.
     /// - Throws: ``RemoteError``: `.ambiguous` when the answer was lost.
     public func create(_ items: [SendItem]) async throws -> [String: ItemResult] {

@@ -20,6 +20,7 @@ import Foundation
 /// - Export: waits until the collection is processed, downloads `GET /collections/{id}/export/{type}`
 ///   as `export-pixyle.<type>`, reads it back with our own readers and attaches the per-product errors
 ///   of `GET /collections/{id}` (mapped from Pixyle's `product_id` to our SKU through the image names).
+///   Without a collection id it reads the newest collection of this name, and uploads then add to it.
 ///
 /// Remote ids: Pixyle's upload answers carry no product ids, so ``create(_:)`` and ``find(keys:)``
 /// answer `<collection id>/<sku>`; the export's items carry Pixyle's own `product_id`.
@@ -251,7 +252,17 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         if let known = lock.withLock({ collectionID }) {
             id = known
         } else {
-            id = try await serially { try await collectionsNamed().first?.id }
+            // Found by name (a ledger that lost the id): later uploads add to it instead of making another.
+            let named = try await serially { try await collectionsNamed().first }
+            if let named {
+                lock.withLock {
+                    if collectionID == nil {
+                        collectionID = named.id
+                        collectionName = named.name
+                    }
+                }
+            }
+            id = named?.id
         }
         guard let id else { return RemoteSnapshot(items: []) }
         let detail = try await waitUntilProcessed(id)

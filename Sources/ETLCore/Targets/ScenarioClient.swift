@@ -76,17 +76,33 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     public func prepare(state: [String: String]) async throws {
         let carried = ClientKit.splitIDs(state["attach_asset_ids"])
         lock.withLock { remember(carried) }
-        if let saved = state["collection_id"], !saved.isEmpty {
-            let path = "/v1/collections/\(FormEncoding.escape(saved))"
-            let response = try await send("GET", path, nil, idempotent: true)
-            if response.status == 200, response.json?["collection"]?["id"]?.stringValue == saved {
-                lock.withLock { collectionID = saved }
-                return
-            }
-            guard response.status == 404 else { throw failure("GET \(path)", response) }
+        let id: String
+        if let saved = try await savedCollection(state["collection_id"]) {
+            id = saved
+        } else {
+            id = try await findOrCreateCollection()
         }
-        let id = try await findOrCreateCollection()
         lock.withLock { collectionID = id }
+    }
+
+    /// Reuses the saved collection, else finds it by name; never creates one (a missing collection
+    /// holds nothing).
+    /// - Throws: ``RemoteError``: `.fatal` when the credentials are refused.
+    public func prepareReadOnly(state: [String: String]) async throws {
+        var id = try await savedCollection(state["collection_id"])
+        if id == nil { id = try await findCollection()?["id"]?.stringValue }
+        lock.withLock { collectionID = id }
+    }
+
+    /// The saved collection id when the service still holds that collection; nil when none was saved
+    /// or it is gone (404).
+    private func savedCollection(_ saved: String?) async throws -> String? {
+        guard let saved, !saved.isEmpty else { return nil }
+        let path = "/v1/collections/\(FormEncoding.escape(saved))"
+        let response = try await send("GET", path, nil, idempotent: true)
+        if response.status == 200, response.json?["collection"]?["id"]?.stringValue == saved { return saved }
+        guard response.status == 404 else { throw failure("GET \(path)", response) }
+        return nil
     }
 
     /// Creates one asset per item, already in the collection.

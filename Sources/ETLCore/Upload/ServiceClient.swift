@@ -85,6 +85,10 @@ public protocol ServiceClient: AnyObject, Sendable {
     /// - Parameter state: What an earlier run stored (``state``, e.g. `collection_id`); the client reuses it.
     func prepare(state: [String: String]) async throws
 
+    /// Like ``prepare(state:)``, but creates nothing on the service (a `plan` only reads): a missing
+    /// collection stays missing. The default calls ``prepare(state:)``.
+    func prepareReadOnly(state: [String: String]) async throws
+
     /// What to keep for the next run (e.g. the id of the collection it created or found). The runner
     /// stores it in the ledger after ``prepare(state:)`` and after every create.
     var state: [String: String] { get }
