@@ -9,6 +9,8 @@ struct SmallRun {
     var readExtra = ""
     var fields = "{ sku: SKU, name: Style Name, cover_image: Cover Image }"
     var validateExtra = ""
+    /// Stages after validate (an upload stage is never contacted by a dry run).
+    var after = ""
 
     func input(_ bytes: [UInt8], name: String = "d.csv") throws -> String {
         let path = dir + "/" + name
@@ -26,6 +28,7 @@ struct SmallRun {
               - normalise:
                   fields: \(fields)
               - validate: { against: sartiq.product_create\(validateExtra) }
+            \(after)
             """
         let path = dir + "/small.yaml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -174,6 +177,7 @@ struct DuplicateKeyTests {
     @Test func checksTheRecordKeyWhenNoUniqueFieldFollowsIt() throws {
         var run = SmallRun()
         run.fields = "{ sku: Style Name, name: Style Name, cover_image: Cover Image }"
+        run.after = "  - upload: { target: sartiq }"
         let csv = try run.input(
             "SKU,Style Name,Cover Image\nK1,one,https://x.example/a.jpg\nK1,two,https://x.example/b.jpg\n")
         let r = try run.run(csv)
@@ -181,6 +185,9 @@ struct DuplicateKeyTests {
         #expect(r.summary.issuesByField == ["SKU": 2])
         let issues = try SmallRun.records(r.runDirectory + "/issues.csv")
         #expect(issues.first?.values[9].canonicalText.hasPrefix("SKU \"K1\" is also used by row 3") == true)
+        // Without an upload stage the key names nothing on a service, and only the unique fields count.
+        run.after = ""
+        #expect(try run.run(csv).summary.rowsQuarantined == 0)
     }
 
     @Test func stopsWithOnErrorFail() throws {

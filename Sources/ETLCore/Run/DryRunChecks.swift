@@ -11,10 +11,12 @@ import Foundation
 /// once the whole file is read).
 extension PipelineRunner {
     /// The name under which the validator must check each record's own key for uniqueness, or nil
-    /// when a unique field already repeats whenever the key does: the target's key field, when it
-    /// is checked for uniqueness and is the key itself or read from the key column alone (a field
-    /// computed from one cell is equal wherever the cell is).
+    /// when nothing is uploaded (the key names nothing on a service) or a unique field already repeats
+    /// whenever the key does: the target's key field, when it is checked for uniqueness and is the key
+    /// itself or read from the key column alone (a field computed from one cell is equal wherever the
+    /// cell is).
     static func recordKeyCheckName(_ pipeline: Pipeline, keyField: String?, validator: RecordValidator) -> String? {
+        guard pipeline.upload != nil else { return nil }
         if let keyField, validator.uniqueFieldNames.contains(keyField) {
             guard let keyColumn = pipeline.read.key else { return nil }
             if let spec = pipeline.normalise?.fields.first(where: { $0.name == keyField }), spec.from == [keyColumn],

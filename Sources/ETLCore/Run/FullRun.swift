@@ -267,31 +267,24 @@ extension PipelineRunner {
 
 /// Reads a JSON Lines file of objects, one ``JSONValue`` per line.
 final class SendSpoolLines {
-    private let file: UnsafeMutablePointer<FILE>
-    private var line: UnsafeMutablePointer<CChar>? = nil
-    private var capacity = 0
+    private let lines: LineFile
     let path: String
 
     init(path: String) throws {
-        guard let f = fopen(path, "r") else { throw ReadError(.notFound, file: path, message: "cannot open") }
-        file = f
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ReadError(.notFound, file: path, message: "cannot open")
+        }
+        lines = try LineFile(path: path)
         self.path = path
     }
 
-    deinit {
-        free(line)
-        fclose(file)
-    }
-
     func next() throws -> JSONValue? {
-        while true {
-            let n = getline(&line, &capacity, file)
-            if n < 0 { return nil }
-            guard let line, n > 1 else { continue }
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self), count: n)
+        while let bytes = try lines.next() {
+            if bytes.isEmpty { continue }
             do { return try JSONValue.parse(bytes) } catch {
                 throw ReadError(.malformed, file: path, message: "damaged line: \(error)")
             }
         }
+        return nil
     }
 }
