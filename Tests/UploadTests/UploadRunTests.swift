@@ -109,6 +109,11 @@ enum Binary {
         return object
     }
 
+    /// A top-level count of `summary.json` (`rows_valid`, …), or -1.
+    static func count(_ summary: [String: Any], _ key: String) -> Int {
+        (summary[key] as? NSNumber)?.intValue ?? -1
+    }
+
     static func count(_ summary: [String: Any], _ section: String, _ key: String) -> Int {
         ((summary[section] as? [String: Any])?[key] as? NSNumber)?.intValue ?? -1
     }
