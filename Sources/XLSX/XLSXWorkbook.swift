@@ -151,7 +151,8 @@ public final class XLSXWorkbook {
     private static func declaredWorkbookPart(overrides: [String: String], in archive: ZipArchive) -> String? {
         let declared = overrides.filter { key, type in
             (type.contains("spreadsheetml.sheet.main") || type.contains("spreadsheetml.template.main")
-                || type.contains("ms-excel.sheet.macroEnabled.main") || type.contains("ms-excel.template.macroEnabled.main"))
+                || type.contains("ms-excel.sheet.macroEnabled.main")
+                || type.contains("ms-excel.template.macroEnabled.main"))
                 && archive.entry(named: key) != nil
         }.keys.sorted()
         if declared.contains("xl/workbook.xml") { return archive.entry(named: "xl/workbook.xml")?.name }

@@ -7,7 +7,9 @@ import Testing
 /// what the readers report on the way (workbook warnings, inspect's type guess).
 @Suite("convert output and inspect")
 struct ConvertOutputTests {
-    private static func convert(_ relative: String, to output: String, _ format: OutputFormat, options: ReadOptions = ReadOptions())
+    private static func convert(
+        _ relative: String, to output: String, _ format: OutputFormat, options: ReadOptions = ReadOptions()
+    )
         throws -> ConversionResult
     {
         try Converter.convert(
@@ -62,7 +64,8 @@ struct ConvertOutputTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/real", withIntermediateDirectories: true)
         try "old\n".write(toFile: dir + "/real/target.jsonl", atomically: false, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: dir + "/link.jsonl", withDestinationPath: "real/target.jsonl")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir + "/link.jsonl", withDestinationPath: "real/target.jsonl")
         _ = try Self.convert("json/lines.jsonl", to: dir + "/link.jsonl", .jsonl)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/link.jsonl") == "real/target.jsonl")
         #expect(try Self.read(dir + "/real/target.jsonl").hasPrefix("{\"sku\":\"A-1\""))
@@ -136,7 +139,8 @@ struct ConvertOutputTests {
         let reader = try XLSXRecordReader(path: Fixture.path("xlsx/empty-shared-value.xlsx"), options: options)
         while try reader.next() != nil {}
         let w = reader.warnings.warnings
-        #expect(w.map { "\($0.part ?? "")!\($0.column ?? "")\($0.line ?? 0)" } == ["Sheet1!B1", "Sheet1!A2", "Sheet1!C2"])
+        #expect(
+            w.map { "\($0.part ?? "")!\($0.column ?? "")\($0.line ?? 0)" } == ["Sheet1!B1", "Sheet1!A2", "Sheet1!C2"])
         #expect(w[0].description.contains("warning: cell B1 is typed as a shared string but its <v> is empty"))
     }
 

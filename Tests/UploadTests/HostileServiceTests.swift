@@ -158,7 +158,10 @@ struct HostileServiceTests {
             try await Binary.run(["run", pipeline, "--output", out, "--input", input, "--verbose"], environment: env))
         outputs.append(
             try await Binary.run(
-                ["run", pipeline, "--output", out, "--input", input, "--verbose", "--log-format", "json", "--full-refresh"],
+                [
+                    "run", pipeline, "--output", out, "--input", input, "--verbose", "--log-format", "json",
+                    "--full-refresh",
+                ],
                 environment: env))
         outputs.append(try await Binary.run(["status", pipeline, "--output", out], environment: env))
         let status = try await Binary.run(["status", pipeline, "--output", out, "--json"], environment: env)
@@ -236,7 +239,8 @@ struct HostileServiceTests {
 
     @Test func aLoginAnswerDrippedOneByteEveryTwoSecondsMeetsTheTimeout() async throws {
         let server = try MisbehavingServer { _ in
-            var reply = MisbehavingServer.Reply.json(200, "{\"access_token\": \"tok_drip_0123456789\", \"token_type\": \"bearer\"}")
+            var reply = MisbehavingServer.Reply.json(
+                200, "{\"access_token\": \"tok_drip_0123456789\", \"token_type\": \"bearer\"}")
             reply.drip = 2
             return reply
         }

@@ -54,7 +54,9 @@ struct InterruptAndPacingTests {
         let valid = Binary.count(first, "rows_valid")
         #expect(valid > 300, "\(stdout)")
         #expect(created >= 30 && created < valid, "\(stdout)")
-        #expect(FileManager.default.fileExists(atPath: Binary.runDirectory(Binary.Output(status: 0, stdout: stdout, stderr: "")) + "report.html"))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: Binary.runDirectory(Binary.Output(status: 0, stdout: stdout, stderr: "")) + "report.html"))
         let ledger = try Ledger(path: Ledger.path(outputRoot: out, pipeline: "ss26-sartiq"))
         let counts = try ledger.counts()
         #expect(counts[.sending] == 0, "the requests in flight finished and were recorded: \(counts)")

@@ -35,7 +35,8 @@ struct RedactorAndPacingUnitTests {
         r.add("tok_0123456789")
         r.add("ab")
         #expect(r.redact("Bearer tok_0123456789, ab, sandbox") == "Bearer ***, ab, sandbox")
-        #expect(String(decoding: r.redact(Array("{\"t\":\"tok_0123456789\"}".utf8)), as: UTF8.self) == "{\"t\":\"***\"}")
+        #expect(
+            String(decoding: r.redact(Array("{\"t\":\"tok_0123456789\"}".utf8)), as: UTF8.self) == "{\"t\":\"***\"}")
     }
 
     @Test func retryAfterIsCappedAndStrict() {

@@ -145,7 +145,9 @@ public enum Converter {
             try sink.flush(draining: out)
             keys = layout
         }
-        return (ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings), keys)
+        return (
+            ConversionResult(records: count, columns: unionColumns ?? reader.columns, warnings: reader.warnings), keys
+        )
     }
 
     /// CSV input: each cell's text goes from the read buffer into a batch on the parsing thread,

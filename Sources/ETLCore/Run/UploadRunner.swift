@@ -652,7 +652,8 @@ public enum UploadRunner {
                     options.event?("\(message); checking the service before sending again")
                     let wait = min(after ?? retry.backoff(attempt: attempt), session.maxWaitSeconds)
                     if wait > 0 {
-                        try await session.pauseBeforeAsking(wait, reason: "\(message); the service may have acted on it")
+                        try await session.pauseBeforeAsking(
+                            wait, reason: "\(message); the service may have acted on it")
                     }
                     let found: [String: String]
                     do { found = try await client.find(keys: pending.map(\.key)) } catch let e as RemoteError {

@@ -78,7 +78,9 @@ public final class Redactor: @unchecked Sendable {
                 forms.append(#"\\u"# + hexPattern(Int(scalar.value), digits: 4))
             } else {
                 let v = Int(scalar.value) - 0x10000
-                forms.append(#"\\u"# + hexPattern(0xD800 + (v >> 10), digits: 4) + #"\\u"# + hexPattern(0xDC00 + (v & 0x3FF), digits: 4))
+                forms.append(
+                    #"\\u"# + hexPattern(0xD800 + (v >> 10), digits: 4) + #"\\u"#
+                        + hexPattern(0xDC00 + (v & 0x3FF), digits: 4))
             }
             switch scalar {
             case " ": forms.append(#"\+"#)

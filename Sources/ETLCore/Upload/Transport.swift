@@ -141,7 +141,8 @@ public final class HTTPTransport: Sendable {
                         if stop?.isHard == true { return .cut }
                         let now = ContinuousClock.now
                         if now >= deadline { return .expired }
-                        try await Task.sleep(until: min(deadline, now.advanced(by: .milliseconds(100))), clock: .continuous)
+                        try await Task.sleep(
+                            until: min(deadline, now.advanced(by: .milliseconds(100))), clock: .continuous)
                     }
                 }
                 defer { group.cancelAll() }
@@ -180,7 +181,8 @@ public final class HTTPTransport: Sendable {
         case .cut:
             throw TransportFailure(
                 notSent: false,
-                description: "cut after the \(Int(RunStop.graceSeconds)) s the run gives requests in flight when it is stopped",
+                description:
+                    "cut after the \(Int(RunStop.graceSeconds)) s the run gives requests in flight when it is stopped",
                 cut: true)
         }
     }
@@ -271,7 +273,9 @@ enum WaitText {
         let whole = Int(s.rounded())
         if whole < 60 { return "\(whole) s" }
         if whole < 3600 { return whole % 60 == 0 ? "\(whole / 60) min" : "\(whole / 60) min \(whole % 60) s" }
-        if whole < 86_400 { return whole % 3600 / 60 == 0 ? "\(whole / 3600) h" : "\(whole / 3600) h \(whole % 3600 / 60) min" }
+        if whole < 86_400 {
+            return whole % 3600 / 60 == 0 ? "\(whole / 3600) h" : "\(whole / 3600) h \(whole % 3600 / 60) min"
+        }
         return String(format: "%.1f days", s / 86_400)
     }
 }
@@ -623,7 +627,8 @@ public final class ServiceSession: @unchecked Sendable {
                     lastError = "\(what): 429 Too Many Requests" + quoted(raw)
                     await pacer.pause(
                         seconds: after,
-                        reason: "\(serviceName) answered 429 Too Many Requests to \(request.method) \(pathOf(request.url))"
+                        reason:
+                            "\(serviceName) answered 429 Too Many Requests to \(request.method) \(pathOf(request.url))"
                             + quoted(raw))
                     if attempt < retry.maxAttempts {
                         counters.add(retries: 1)

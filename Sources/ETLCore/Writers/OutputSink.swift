@@ -94,7 +94,8 @@ public final class OutputSink {
         buffer.removeAll(keepingCapacity: true)
         if case .temporary = replacement {
             guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
-                throw WriteError(path: path, message: "cannot start the file over (\(String(cString: strerror(errno))))")
+                throw WriteError(
+                    path: path, message: "cannot start the file over (\(String(cString: strerror(errno))))")
             }
         }
     }
