@@ -79,17 +79,7 @@ final class StageView: @unchecked Sendable {
     /// A retry or an item's failure (already redacted).
     func event(_ message: String) {
         guard verbose || format == .json else { return }
-        lock.withLock {
-            if format == .json {
-                CatalogETL.printRaw(
-                    JSONValue.obj([
-                        ("time", .string(Self.now())), ("level", .string("warning")), ("event", .string(message)),
-                    ]).jsonText + "\n")
-            } else {
-                clearLine()
-                CatalogETL.printRaw(message + "\n")
-            }
-        }
+        notice(message)
     }
 
     /// What must always be seen, even without `--verbose` (a long wait, a stop request), already
