@@ -67,7 +67,7 @@ final class SignalTrap: @unchecked Sendable {
         var text = "interrupted by \(RunStop.name(signal: signal))"
         if let u = result.upload {
             text +=
-                ": \(u.created) created · \(u.updated) updated · \(u.unchanged) unchanged · \(u.failed) failed of \(result.summary.rowsValid) valid rows before the stop"
+                ": \(u.created) created · \(u.updated) updated · \(u.unchanged) unchanged · \(u.failed) failed of \(result.summary.recordsValid) valid records before the stop"
         }
         text +=
             ". Nothing confirmed by the service is sent again, and requests left without an answer are checked with the service first. To resume, run the same command again:\n  \(sameCommand())"

@@ -140,6 +140,11 @@ final class StageView: @unchecked Sendable {
         print(
             "read \(s.rowsRead) rows · normalised · \(issueText) · \(s.rowsValid) valid, \(s.rowsQuarantined) quarantined"
         )
+        if s.records != s.rowsRead || s.rowsFiltered > 0 {
+            print(
+                "\(s.rowsFiltered > 0 ? "\(s.rowsFiltered) rows filtered · " : "")\(s.records) records · \(s.recordsValid) valid, \(s.recordsQuarantined) quarantined"
+            )
+        }
         if s.rowsQuarantined > 0 {
             let rows = "\(s.rowsQuarantined) row\(s.rowsQuarantined == 1 ? "" : "s") quarantined"
             print(

@@ -51,13 +51,19 @@ public struct Record: Sendable {
     public var columns: [Column]
     /// The cell values, parallel to `columns`.
     public var values: [CellValue]
+    /// What the group and explode stages add: every source row, list values, issues (nil for a plain row).
+    public var group: RecordGroup?
 
     /// Creates a record.
-    public init(source: RowSource, columns: [Column], values: [CellValue]) {
+    public init(source: RowSource, columns: [Column], values: [CellValue], group: RecordGroup? = nil) {
         self.source = source
         self.columns = columns
         self.values = values
+        self.group = group
     }
+
+    /// The source rows the record was made from (one for a plain row).
+    public var sourceRows: [RowSource] { group?.rows.map(\.source) ?? [source] }
 
     /// The value under a header (exact match), or nil when the record has no such column.
     public func value(forHeader header: String) -> CellValue? {
@@ -91,5 +97,26 @@ public enum ColumnName {
             if n > 16_384 { return nil }
         }
         return any ? n - 1 : nil
+    }
+}
+
+/// What the group and explode stages add to a record: its source rows, the lists of collected
+/// columns, and the issues found while grouping.
+public final class RecordGroup: Sendable {
+    /// Every source row, in row order (the quarantine file gets each of them).
+    public let rows: [Record]
+    /// Column index → list value (collected columns, the variants list's objects as JSON).
+    public let lists: [Int: [JSONValue]]
+    /// Problems found while grouping (conflicting values: warnings; an empty `by` value: an error).
+    public let issues: [RecordIssue]
+    /// For a record exploded from one row: the item's 1-based position (0 otherwise).
+    public let part: Int
+
+    /// Creates the group part of a record.
+    public init(rows: [Record], lists: [Int: [JSONValue]], issues: [RecordIssue], part: Int = 0) {
+        self.rows = rows
+        self.lists = lists
+        self.issues = issues
+        self.part = part
     }
 }

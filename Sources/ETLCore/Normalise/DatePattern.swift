@@ -1,9 +1,11 @@
 /// An explicit date pattern such as `dd/MM/yyyy` or `yyyy-MM-dd HH:mm`.
 ///
-/// Tokens: `yyyy`, `yy` (2000+), `MM`/`M`, `dd`/`d`, `HH`/`H`, `mm`, `ss`; anything else is a literal separator.
+/// Tokens: `yyyy`, `yy` (2000+), `MMMM` (an English month name, `March`), `MMM` (its first three
+/// letters, `Mar`; the full name and `Sept` are read too), `MM`/`M`, `dd`/`d`, `HH`/`H`, `mm`, `ss`;
+/// anything else is a literal separator. Month names are matched ignoring case.
 public struct DatePattern: Sendable, Hashable {
     enum Token: Sendable, Hashable {
-        case year4, year2, month, day, hour, minute, second
+        case year4, year2, month, monthName, day, hour, minute, second
         case literal(Character)
     }
 
@@ -24,6 +26,7 @@ public struct DatePattern: Sendable, Hashable {
             case ("y", 4): tokens.append(.year4)
             case ("y", 2): tokens.append(.year2)
             case ("M", 1...2): tokens.append(.month)
+            case ("M", 3...4): tokens.append(.monthName)
             case ("d", 1...2): tokens.append(.day)
             case ("H", 1...2): tokens.append(.hour)
             case ("m", 1...2): tokens.append(.minute)
@@ -35,7 +38,7 @@ public struct DatePattern: Sendable, Hashable {
             i += n
         }
         let hasY = tokens.contains(.year4) || tokens.contains(.year2)
-        guard hasY, tokens.contains(.month), tokens.contains(.day) else { return nil }
+        guard hasY, tokens.contains(.month) || tokens.contains(.monthName), tokens.contains(.day) else { return nil }
         self.tokens = tokens
         self.text = pattern
     }
@@ -66,6 +69,15 @@ public struct DatePattern: Sendable, Hashable {
             case .month:
                 guard let v = number(maxDigits: 2) else { return nil }
                 mo = v
+            case .monthName:
+                var word = ""
+                while i < chars.count, chars[i].isLetter {
+                    word.append(chars[i])
+                    i += 1
+                }
+                if i < chars.count, chars[i] == ".", word.count < 5 { i += 1 }
+                guard let v = Self.month(named: word) else { return nil }
+                mo = v
             case .day:
                 guard let v = number(maxDigits: 2) else { return nil }
                 d = v
@@ -85,6 +97,46 @@ public struct DatePattern: Sendable, Hashable {
         }
         guard i == chars.count, LocalDateTime.isValidDate(year: y, month: mo, day: d) else { return nil }
         return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
+    }
+
+    /// The English month names.
+    static let monthNames = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december",
+    ]
+
+    /// The month (1...12) an English name or its abbreviation names (`Mar`, `March`, `Sept`).
+    static func month(named word: String) -> Int? {
+        let w = word.lowercased()
+        guard w.count >= 3 else { return nil }
+        if w == "sept" { return 9 }
+        for (i, name) in monthNames.enumerated() where name == w || (w.count == 3 && name.hasPrefix(w)) {
+            return i + 1
+        }
+        return nil
+    }
+
+    /// Month-name dates read without a `date_format` (they cannot be read two ways):
+    /// `15-Mar-2026`, `March 15, 2026`, `15 March 2026`, `Mar 15 2026`.
+    static let monthNamePatterns: [DatePattern] = [
+        "dd-MMM-yyyy", "MMMM d, yyyy", "d MMM yyyy", "MMM d yyyy", "d-MMM-yy", "MMMM d yyyy", "d. MMMM yyyy",
+    ].compactMap { DatePattern($0) }
+
+    /// The pattern with day and month numbers swapped (`dd/MM/yyyy` ↔ `MM/dd/yyyy`), when it has both.
+    public var swapped: DatePattern? {
+        guard tokens.contains(.day), tokens.contains(.month) else { return nil }
+        var out = ""
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            var n = 1
+            while i + n < chars.count && chars[i + n] == c { n += 1 }
+            let swap: Character = c == "d" ? "M" : c == "M" && n <= 2 ? "d" : c
+            out += String(repeating: swap, count: n)
+            i += n
+        }
+        return DatePattern(out)
     }
 
     /// Parses ISO 8601 `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm[:ss[.fff]]` with an optional `Z` or offset

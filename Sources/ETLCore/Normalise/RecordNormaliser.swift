@@ -43,8 +43,11 @@ public struct NormalisedRecord: Sendable {
 
 /// Applies a normalise stage to records: column mapping, cleaning transforms, value maps, types.
 ///
-/// Transforms run in a fixed order: source (column, template or constant) → trim → collapse white
-/// space → NFC → extract → replace → map → lookup → case → default → split (→ item or join) → type.
+/// Transforms run in a fixed order: source (column, template, constant, `coalesce` or `when`) →
+/// `html: text` → trim → collapse white space → NFC → extract → replace → map → lookup → case →
+/// default → split (→ item or join) → type (`as:`) → truncate. A collected column of a group (a
+/// list) gives a list, one item of it (`item:`) or its items joined (`join:`); each item goes
+/// through the same transforms.
 public final class RecordNormaliser {
     let stage: NormaliseStage
     let keyColumn: String?
@@ -73,6 +76,22 @@ public final class RecordNormaliser {
     private var mapsFolded: [[String: String]] = []
     /// Fallback counts (field, kind, value) → n.
     public private(set) var fallbacks: [Fallback: Int] = [:]
+    /// Per field (in spec order): how many records had it empty, defaulted, mapped, truncated or fell back.
+    public private(set) var fieldCounts: [FieldCounts] = []
+    /// Per field: whether it needs the slow source step (`coalesce`, `when`).
+    private var computedSource: [Bool] = []
+    /// The current layout's header → index maps (exact, then folded).
+    private var exactIndex: [String: Int] = [:]
+    private var foldedIndex: [String: Int] = [:]
+    /// What the field being converted did (read by the counts).
+    private var flagDefault = false
+    private var flagFallback = false
+    private var flagTruncated = false
+    /// The currency an `as: price` value named, for its `currency:` field.
+    private var pendingCurrency: String?
+    /// Per field with a date format that has a day/month swap: what the values did.
+    private var dateStats: [Int: DateStats] = [:]
+    private var swapPatterns: [Int: (primary: DatePattern, swapped: DatePattern)] = [:]
 
     /// Creates a normaliser.
     /// - Parameters:
@@ -91,7 +110,19 @@ public final class RecordNormaliser {
         }
         specs = .allocate(capacity: self.stage.fields.count)
         _ = specs.initialize(from: self.stage.fields)
-        for f in self.stage.fields {
+        fieldCounts = self.stage.fields.map { FieldCounts(field: $0.name) }
+        computedSource = self.stage.fields.map { !$0.coalesce.isEmpty || !$0.when.isEmpty }
+        for (fi, f) in self.stage.fields.enumerated() {
+            if let primary = f.dateFormats.lazy.compactMap({ DatePattern($0) }).first(where: { $0.swapped != nil }),
+                let swapped = primary.swapped
+            {
+                swapPatterns[fi] = (primary, swapped)
+            }
+            for rule in f.when {
+                if case .matches(let p) = rule.condition.test, regexes[p] == nil {
+                    regexes[p] = try? NSRegularExpression(pattern: p)
+                }
+            }
             var exact: [String: String] = [:]
             var folded: [String: String] = [:]
             for (k, v) in f.map ?? [] {
@@ -159,8 +190,16 @@ public final class RecordNormaliser {
             return nil
         }
         usedColumns = []
+        exactIndex = exact
+        foldedIndex = folded
         resolved = stage.fields.map { f in f.from.isEmpty ? nil : find(f.from) }
         for case let i? in resolved { usedColumns.insert(i) }
+        for f in stage.fields {
+            for c in f.coalesce { if let i = find([c]) { usedColumns.insert(i) } }
+            for t in f.when.map(\.then) + [f.otherwise].compactMap({ $0 }) {
+                for name in Self.placeholders(t) { if let i = find([name]) { usedColumns.insert(i) } }
+            }
+        }
         templateIndices = stage.fields.map { f in
             guard let t = f.template else { return [:] }
             var m: [String: Int] = [:]
@@ -218,6 +257,8 @@ public final class RecordNormaliser {
         // The same for every record of a layout: shared, not rebuilt (a retain instead of an array).
         var fieldColumns = layoutFieldColumns
         guard let first = specs.baseAddress else { return finish(record, &fields, &fieldColumns) }
+        let lists = record.group?.lists
+        var currencies: [(String, String?)] = []
         record.values.withUnsafeBufferPointer { values in
             for fi in 0..<specs.count {
                 // Through the pointer's `pointee` (an addressor) each member is read in place; the
@@ -225,7 +266,22 @@ public final class RecordNormaliser {
                 // The cell is likewise passed in place, not copied out of the record.
                 let spec = first + fi
                 let value: JSONValue
-                if let i = resolved[fi], i < values.count, spec.pointee.constant == nil, spec.pointee.template == nil,
+                flagDefault = false
+                flagFallback = false
+                flagTruncated = false
+                pendingCurrency = nil
+                if computedSource[fi] {
+                    let (text, column) = computedText(fi, spec: spec, record: record)
+                    value = withUnsafePointer(to: CellValue.text(text)) {
+                        convert($0, spec: spec, index: fi, record: record, column: column, issues: &issues)
+                    }
+                } else if let lists, let i = resolved[fi], let list = lists[i], spec.pointee.constant == nil,
+                    spec.pointee.template == nil
+                {
+                    value = convertList(
+                        list, spec: spec, index: fi, record: record, column: record.columns[i], issues: &issues)
+                } else if let i = resolved[fi], i < values.count, spec.pointee.constant == nil,
+                    spec.pointee.template == nil,
                     let cell = values.baseAddress.map({ $0 + i })
                 {
                     value = convert(
@@ -242,9 +298,124 @@ public final class RecordNormaliser {
                     }
                 }
                 fields.append(JSONField(spec.pointee.name, value))
+                count(fi, value)
+                if let c = spec.pointee.currencyField { currencies.append((c, pendingCurrency)) }
+            }
+        }
+        for (name, currency) in currencies {
+            if let i = fields.firstIndex(where: { $0.key == name }) {
+                if fields[i].value.isEmpty, let currency { fields[i].value = .string(currency) }
+            } else {
+                fields.append(JSONField(name, currency.map { .string($0) } ?? .null))
+                fieldColumns.append(nil)
             }
         }
         return finish(record, &fields, &fieldColumns)
+    }
+
+    /// Adds a field's outcome to its counts.
+    @inline(__always) private func count(_ fi: Int, _ value: JSONValue) {
+        if flagTruncated { fieldCounts[fi].truncated += 1 }
+        if flagFallback { fieldCounts[fi].fellBack += 1 }
+        if value.isEmpty {
+            fieldCounts[fi].empty += 1
+        } else if flagDefault {
+            fieldCounts[fi].defaulted += 1
+        } else {
+            fieldCounts[fi].mapped += 1
+        }
+    }
+
+    /// The index of a column in the current layout (exact header, then folded).
+    private func columnIndex(_ name: String) -> Int? {
+        exactIndex[name] ?? foldedIndex[Self.fold(name)]
+    }
+
+    /// A column's trimmed text in `record` ("" when the column is absent).
+    private func text(of name: String, in record: Record) -> String {
+        guard let i = columnIndex(name), i < record.values.count else { return "" }
+        return Self.trim(record.values[i].canonicalText)
+    }
+
+    /// Whether a `when` condition holds for `record`.
+    func holds(_ c: Condition, in record: Record) -> Bool {
+        FilterReader.test(c, value: text(of: c.column, in: record)) { self.regexes[$0] }
+    }
+
+    /// The source text of a field with `when` or `coalesce`, and the column it came from.
+    private func computedText(_ fi: Int, spec sp: UnsafeMutablePointer<FieldSpec>, record: Record) -> (String, Column?) {
+        for rule in sp.pointee.when where holds(rule.condition, in: record) {
+            return (renderNamed(rule.then, record: record), nil)
+        }
+        if let other = sp.pointee.otherwise, !sp.pointee.when.isEmpty {
+            return (renderNamed(other, record: record), nil)
+        }
+        // The column (with its synonyms), then each coalesce column: the first that is not empty.
+        let candidates: [[String]] = (sp.pointee.from.isEmpty ? [] : [sp.pointee.from]) + sp.pointee.coalesce.map { [$0] }
+        for (n, names) in candidates.enumerated() {
+            guard let i = names.lazy.compactMap({ self.columnIndex($0) }).first, i < record.values.count else {
+                continue
+            }
+            let t = record.values[i].canonicalText
+            if !Self.trim(t).isEmpty {
+                if n > 0 { note(sp.pointee.name, "coalesce_used", record.columns[i].header) }
+                return (t, record.columns[i])
+            }
+        }
+        if sp.pointee.template != nil || sp.pointee.constant != nil {
+            return (sp.pointee.constant ?? renderNamed(sp.pointee.template ?? "", record: record), nil)
+        }
+        return ("", nil)
+    }
+
+    /// Renders a `{Column}` template by name (for `when`): empty when any named column is empty.
+    private func renderNamed(_ template: String, record: Record) -> String {
+        var indices: [String: Int] = [:]
+        for name in Self.placeholders(template) { if let i = columnIndex(name) { indices[name] = i } }
+        if indices.isEmpty && Self.placeholders(template).isEmpty { return template }
+        return render(template, indices: indices, record: record)
+    }
+
+    /// Converts a collected column's list: whole (a list, each item converted), one item (`item:`),
+    /// or joined (`join:`). The variants' objects go as they are.
+    private func convertList(
+        _ list: [JSONValue], spec sp: UnsafeMutablePointer<FieldSpec>, index fi: Int, record: Record, column: Column?,
+        issues: inout [RecordIssue]
+    ) -> JSONValue {
+        if list.contains(where: { if case .object = $0 { return true } else { return false } }) {
+            if let n = sp.pointee.item, sp.pointee.split == nil { return n <= list.count ? list[n - 1] : .null }
+            return .array(list)
+        }
+        let items = list.map(\.plainText)
+        func scalar(_ text: String) -> JSONValue {
+            withUnsafePointer(to: CellValue.text(text)) {
+                convert($0, spec: sp, index: fi, record: record, column: column, issues: &issues)
+            }
+        }
+        if let n = sp.pointee.item, sp.pointee.split == nil { return scalar(n <= items.count ? items[n - 1] : "") }
+        if let j = sp.pointee.join, sp.pointee.split == nil { return scalar(items.joined(separator: j)) }
+        var copy = sp.pointee
+        if copy.type == .list { copy.type = .string }
+        copy.defaultValue = nil
+        var out: [JSONValue] = []
+        withUnsafeMutablePointer(to: &copy) { itemSpec in
+            for item in items {
+                let v = withUnsafePointer(to: CellValue.text(item)) {
+                    convert($0, spec: itemSpec, index: fi, record: record, column: column, issues: &issues)
+                }
+                switch v {
+                case .null: continue
+                case .array(let inner): out += inner
+                default: out.append(v)
+                }
+            }
+        }
+        if out.isEmpty, let d = sp.pointee.defaultValue {
+            flagDefault = true
+            note(sp.pointee.name, "default_used", d)
+            return .array([.string(d)])
+        }
+        return .array(out)
     }
 
     /// The unmapped columns and the key, after the fields.
@@ -253,8 +424,13 @@ public final class RecordNormaliser {
     ) -> NormalisedRecord {
         if stage.unmapped != .drop {
             var extra: [JSONField] = []
-            for i in unusedIndices where i < record.values.count && !record.values[i].isEmpty {
-                extra.append(JSONField(record.columns[i].header, .string(record.values[i].canonicalText)))
+            let lists = record.group?.lists
+            for i in unusedIndices where i < record.values.count {
+                if let list = lists?[i] {
+                    if !list.isEmpty { extra.append(JSONField(record.columns[i].header, .array(list))) }
+                } else if !record.values[i].isEmpty {
+                    extra.append(JSONField(record.columns[i].header, .string(record.values[i].canonicalText)))
+                }
             }
             switch stage.unmapped {
             case .into(let name):
@@ -288,15 +464,18 @@ public final class RecordNormaliser {
         return NormalisedRecord(source: record.source, fields: fields, fieldColumns: fieldColumns, key: key)
     }
 
+    /// Renders a template; empty when any of its columns is empty, so no separator is left over
+    /// (`{Vendor} – {Title}` with no Title is empty, and `required` still sees it).
     private func render(_ template: String, indices: [String: Int], record: Record) -> String {
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             out += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
-            if let i = indices[name], i < record.values.count {
-                out += record.values[i].canonicalText.trimmingCharacters(in: .whitespaces)
-            }
+            guard let i = indices[name], i < record.values.count else { return "" }
+            let value = record.values[i].canonicalText.trimmingCharacters(in: .whitespaces)
+            if value.isEmpty { return "" }
+            out += value
             rest = rest[rest.index(after: close)...]
         }
         out += rest
@@ -304,6 +483,11 @@ public final class RecordNormaliser {
     }
 
     private func note(_ field: String, _ kind: String, _ value: String) {
+        switch kind {
+        case "default_used": flagDefault = true
+        case "truncated": flagTruncated = true
+        default: flagFallback = true
+        }
         let v = value.count > 200 ? String(value.prefix(200)) : value
         fallbacks[Fallback(field: field, kind: kind, value: v), default: 0] += 1
     }
@@ -340,8 +524,11 @@ public final class RecordNormaliser {
         case .empty: s = ""
         case .error(let e): s = e
         }
-        // Nearly every value is ASCII with single inner spaces: one scan settles all three steps.
-        if sp.pointee.collapseWhitespace || sp.pointee.nfc
+        if sp.pointee.htmlToText {
+            // The HTML step leaves one space within a line and one break between lines.
+            s = HTMLText.plainText(s)
+            if sp.pointee.nfc && !Self.isASCII(s) { s = s.precomposedStringWithCanonicalMapping }
+        } else if sp.pointee.collapseWhitespace || sp.pointee.nfc
             ? !Self.isCleanASCII(s, inner: sp.pointee.collapseWhitespace) : sp.pointee.trim
         {
             if sp.pointee.trim { s = Self.trim(s) }
@@ -450,7 +637,27 @@ public final class RecordNormaliser {
             )
         }
         switch sp.pointee.type {
-        case .string: return .string(s)
+        case .string:
+            if case .length(let limit) = sp.pointee.truncate, s.unicodeScalars.count > limit {
+                let cut = Self.truncated(s, to: limit)
+                note(name, "truncated", s)
+                issues.append(
+                    RecordIssue(
+                        source: record.source, column: column, field: name, value: s, rule: "truncate",
+                        severity: .warning,
+                        message:
+                            "\(name): cut from \(s.unicodeScalars.count) to \(cut.unicodeScalars.count) characters (truncate: \(limit))"
+                    ))
+                return .string(cut)
+            }
+            return .string(s)
+        case .price:
+            if let p = PriceParser.parse(s, decimalComma: sp.pointee.decimalComma) {
+                pendingCurrency = p.currency
+                return .number(p.amount)
+            }
+            typeIssue("unparseable_price", "a price (such as €49.90 or 1.299,00 EUR)")
+            return .string(s)
         case .list: return .array([.string(s)])
         case .integer:
             if let n = Self.parseNumber(s, decimalComma: sp.pointee.decimalComma), n == n.rounded(), abs(n) < 1e15 {
@@ -480,6 +687,10 @@ public final class RecordNormaliser {
             var d: LocalDateTime? = DatePattern.parseISO(s)
             if d == nil {
                 for f in sp.pointee.dateFormats { if let p = DatePattern(f), let v = p.parse(s) { d = v; break } }
+                if let swap = swapPatterns[index] { noteDate(s, index: index, patterns: swap, read: d != nil) }
+            }
+            if d == nil {
+                for p in DatePattern.monthNamePatterns { if let v = p.parse(s) { d = v; break } }
             }
             if d == nil, let n = Double(s), n > 59, n < 2_958_466 {
                 d = LocalDateTime(excelSerial: n, system: .system1900)
@@ -762,4 +973,96 @@ public final class RecordNormaliser {
         }
         return out
     }
+}
+
+/// What a field's values did, for the mapping section of the report.
+public struct FieldCounts: Sendable, Equatable {
+    /// The target field.
+    public var field: String
+    /// Records where it came out empty (null).
+    public var empty = 0
+    /// Records where the default filled it.
+    public var defaulted = 0
+    /// Records where it came from the source.
+    public var mapped = 0
+    /// Records where it was cut to its length.
+    public var truncated = 0
+    /// Records where it fell back (an unmapped value kept or dropped, a lookup miss, an unreadable
+    /// value, a coalesce past the first column).
+    public var fellBack = 0
+
+    /// Creates zero counts for a field.
+    public init(field: String) { self.field = field }
+}
+
+/// The values of a date field whose format has a day/month swap (`MM/dd/yyyy` ↔ `dd/MM/yyyy`).
+struct DateStats {
+    /// Values read through the explicit formats.
+    var total = 0
+    /// Values the first swappable format reads.
+    var readByPrimary = 0
+    /// Values its swap reads.
+    var readBySwap = 0
+    /// The first value the formats did not read.
+    var firstUnread: String?
+}
+
+/// A `date_format` that reads some values of a column while its day/month swap reads all of them.
+public struct DateSwapProblem: Sendable, Equatable {
+    /// The field.
+    public var field: String
+    /// The format the pipeline gives.
+    public var given: String
+    /// The swap, which reads every value.
+    public var likely: String
+    /// Values the given formats read, and all values.
+    public var read: Int
+    /// All values.
+    public var total: Int
+    /// A value the given format does not read.
+    public var example: String?
+}
+
+extension RecordNormaliser {
+    /// Cuts `s` to at most `limit` Unicode scalars, at the last white space when there is one in
+    /// the last half, and without trailing white space or punctuation left dangling.
+    static func truncated(_ s: String, to limit: Int) -> String {
+        let scalars = Array(s.unicodeScalars)
+        guard scalars.count > limit else { return s }
+        var end = limit
+        if !scalars[limit].properties.isWhitespace {
+            var k = limit
+            while k > limit / 2, !scalars[k - 1].properties.isWhitespace { k -= 1 }
+            if k > limit / 2 { end = k }
+        }
+        while end > 0, scalars[end - 1].properties.isWhitespace || ",;:-–".unicodeScalars.contains(scalars[end - 1]) {
+            end -= 1
+        }
+        return String(String.UnicodeScalarView(scalars[0..<end]))
+    }
+
+    /// Notes one date value of a field whose format has a swap.
+    func noteDate(_ s: String, index: Int, patterns: (primary: DatePattern, swapped: DatePattern), read: Bool) {
+        var st = dateStats[index] ?? DateStats()
+        st.total += 1
+        if patterns.primary.parse(s) != nil { st.readByPrimary += 1 }
+        if patterns.swapped.parse(s) != nil { st.readBySwap += 1 }
+        if !read, st.firstUnread == nil { st.firstUnread = s }
+        dateStats[index] = st
+    }
+
+    /// The date fields whose given format reads some values while its day/month swap reads them all:
+    /// the given format would send some of them with the wrong month.
+    public var dateSwapProblems: [DateSwapProblem] {
+        dateStats.keys.sorted().compactMap { fi in
+            guard let st = dateStats[fi], let p = swapPatterns[fi] else { return nil }
+            guard st.readBySwap == st.total, st.readByPrimary < st.total, st.readByPrimary > 0 else { return nil }
+            return DateSwapProblem(
+                field: stage.fields[fi].name, given: p.primary.text, likely: p.swapped.text, read: st.readByPrimary,
+                total: st.total, example: st.firstUnread)
+        }
+    }
+
+    /// The field spec of a field (for locating messages).
+    public func spec(named field: String) -> FieldSpec? { stage.fields.first { $0.name == field } }
 }

@@ -64,6 +64,16 @@ public final class ConfigContext {
     /// so a tree that shares nodes (an alias the text scan missed) is never expanded far.
     private var nodesLeft = Int.max
     private var warnedNodeBudget = false
+    /// `explode:` field settings, turned into an explode stage before normalise.
+    public var explodeRequests: [ExplodeStage] = []
+    /// The source columns the file names so far, with their places (for the header check).
+    public var columnReferences: [ColumnReference] = []
+
+    /// Notes that the file names a source column (or one of several synonyms) at `node`.
+    public func referenceColumn(_ names: [String], role: String, at node: ConfigNode) {
+        guard !names.isEmpty else { return }
+        columnReferences.append(ColumnReference(names: names, role: role, line: node.line, column: node.column))
+    }
 
     /// Creates a context for a file's text.
     public init(file: String, text: String, environment: [String: String]) {
@@ -271,6 +281,19 @@ public final class ConfigContext {
             return nil
         }
         return s
+    }
+
+    /// The node as a list of strings with their nodes (a single value counts as a one-item list).
+    public func stringNodes(_ node: ConfigNode?, what: String) -> [(String, ConfigNode)] {
+        guard let node else { return [] }
+        switch node.value {
+        case .scalar(let s, _): return [(s, node)]
+        case .sequence(let items):
+            return items.compactMap { item in string(item, what: "each item of \(what)").map { ($0, item) } }
+        case .mapping:
+            error("\(what) must be a value or a list; found a mapping", at: node)
+            return []
+        }
     }
 
     /// The node as a list of strings (a single value counts as a one-item list).

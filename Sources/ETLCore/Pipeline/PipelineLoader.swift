@@ -2,7 +2,7 @@ import Foundation
 
 /// Loads a pipeline file into a ``Pipeline``, collecting every problem with its location.
 public enum PipelineLoader {
-    static let stageKinds = ["read", "normalise", "validate", "upload", "export", "reconcile"]
+    static let stageKinds = ["read", "filter", "group", "explode", "normalise", "validate", "upload", "export", "reconcile"]
     static let readKeys = [
         "path", "sheet", "sheet_index", "header_row", "delimiter", "encoding", "records_path", "duplicate_headers",
         "ragged_rows", "key", "format",
@@ -10,7 +10,7 @@ public enum PipelineLoader {
     static let fieldKeys = [
         "from", "synonyms", "value", "template", "default", "trim", "collapse_whitespace", "nfc", "case", "extract",
         "replace", "map", "on_unmapped", "lookup", "split", "item", "join", "as", "decimal_comma", "date_format",
-        "date_formats",
+        "date_formats", "html", "coalesce", "when", "else", "truncate", "currency", "explode",
     ]
     static let ruleKeys = [
         "field", "required", "min_length", "max_length", "pattern", "one_of", "integer", "number", "min", "max",
@@ -106,6 +106,7 @@ public enum PipelineLoader {
         var upload: UploadStage? = nil
         var export: ExportStage? = nil
         var reconcile: ReconcileStage? = nil
+        var rowStages: [RowStage] = []
         var lastIndex = -1
         var fieldsNode: ConfigNode? = nil
         for item in items {
@@ -131,6 +132,9 @@ public enum PipelineLoader {
             lastIndex = index
             switch kind {
             case "read": read = buildRead(body, ctx: ctx, directory: directory, inputOverride: inputOverride)
+            case "filter": if let f = buildFilter(body, ctx: ctx) { rowStages.append(.filter(f)) }
+            case "group": if let g = buildGroup(body, ctx: ctx) { rowStages.append(.group(g)) }
+            case "explode": if let e = buildExplode(body, ctx: ctx) { rowStages.append(.explode(e)) }
             case "normalise":
                 fieldsNode = body
                 normalise = buildNormalise(body, ctx: ctx, directory: directory)
@@ -163,10 +167,21 @@ public enum PipelineLoader {
                 }
             }
         }
+        let target = upload?.target ?? validate?.ruleSets.first?.service
+        let ruleSet =
+            validate?.ruleSets.first.flatMap { TargetRuleSet.all[$0.qualified] }
+            ?? target.map { TargetRuleSet.defaultSet(for: $0) }
+        if var n = normalise, let f = fieldsNode {
+            checkFields(&n, fieldsNode: f, rowStages: &rowStages, ruleSet: ruleSet, ctx: ctx)
+            normalise = n
+        }
         guard let name, let read else { return nil }
-        return Pipeline(
+        var pipeline = Pipeline(
             name: name, file: file, directory: directory, read: read, normalise: normalise, validate: validate,
             upload: upload, export: export, reconcile: reconcile)
+        pipeline.rowStages = rowStages
+        pipeline.columnReferences = ctx.columnReferences
+        return pipeline
     }
 
     static func buildRead(_ node: ConfigNode, ctx: ConfigContext, directory: String, inputOverride: String?)
@@ -279,11 +294,47 @@ public enum PipelineLoader {
         guard let m = ctx.mapping(node, allowed: fieldKeys, what: "field \"\(spec.name)\"") else { return }
         spec.from = ctx.stringList(m["from"], what: "from") ?? []
         spec.from += ctx.stringList(m["synonyms"], what: "synonyms") ?? []
+        ctx.referenceColumn(
+            spec.from, role: "normalise.fields.\(spec.name).from", at: m["from"] ?? m["synonyms"] ?? node)
         spec.constant = ctx.string(m["value"], what: "value")
         spec.template = ctx.string(m["template"], what: "template")
+        if let t = spec.template, let tn = m["template"] {
+            for p in RecordNormaliser.placeholders(t) {
+                ctx.referenceColumn([p], role: "normalise.fields.\(spec.name).template", at: tn)
+            }
+        }
         spec.defaultValue = ctx.string(m["default"], what: "default")
-        if spec.from.isEmpty && spec.constant == nil && spec.template == nil && spec.defaultValue == nil {
-            ctx.error("field \"\(spec.name)\" has no source; give from, value, template or default", at: node)
+        for (c, cn) in ctx.stringNodes(m["coalesce"], what: "coalesce") {
+            spec.coalesce.append(c)
+            ctx.referenceColumn([c], role: "normalise.fields.\(spec.name).coalesce", at: cn)
+        }
+        if let w = m["when"] { buildWhen(&spec, w, elseNode: m["else"], ctx: ctx) }
+        if m["when"] == nil, let e = m["else"] {
+            ctx.error("else: goes with when:; add when: [{if: {column: ..., equals: ...}, then: ...}]", at: e)
+        }
+        if spec.from.isEmpty && spec.constant == nil && spec.template == nil && spec.defaultValue == nil
+            && spec.coalesce.isEmpty && spec.when.isEmpty
+        {
+            ctx.error(
+                "field \"\(spec.name)\" has no source; give from, value, template, coalesce, when or default", at: node)
+        }
+        if let h = m["html"], let v = ctx.choice(h, what: "html", among: ["text", "keep"]) { spec.htmlToText = v == "text" }
+        if let t = m["truncate"], let v = ctx.string(t, what: "truncate") {
+            if v == "max" {
+                spec.truncate = .targetMax
+            } else if let n = Int(v), n > 0 {
+                spec.truncate = .length(n)
+            } else {
+                ctx.error("truncate \"\(v)\" is not a length; write truncate: 255 or truncate: max", at: t)
+            }
+        }
+        spec.currencyField = ctx.string(m["currency"], what: "currency")
+        if let e = m["explode"], let sep = ctx.string(e, what: "explode") {
+            if spec.from.count == 1 {
+                ctx.explodeRequests.append(ExplodeStage(column: spec.from[0], separator: sep.isEmpty ? "|" : sep))
+            } else {
+                ctx.error("explode needs one source column (from: Sizes, explode: \"|\")", at: e)
+            }
         }
         if let t = m["trim"] { spec.trim = ctx.bool(t, what: "trim") ?? spec.trim }
         if let t = m["collapse_whitespace"] {
@@ -345,20 +396,25 @@ public enum PipelineLoader {
         spec.split = ctx.string(m["split"], what: "split")
         spec.join = ctx.string(m["join"], what: "join")
         spec.item = ctx.int(m["item"], what: "item", range: 1...10_000)
-        if spec.item != nil && spec.split == nil {
-            ctx.error("item picks one element after split; add split: \"|\" (or your separator)", at: m["item"]!)
-        }
+        if spec.item != nil && spec.split == nil { spec.itemLine = m["item"].map { ($0.line, $0.column) } }
         if let t = ctx.choice(m["as"], what: "as", among: FieldType.allCases.map(\.rawValue)) {
             spec.type = FieldType(rawValue: t) ?? .string
         }
         if spec.split != nil && spec.item == nil && spec.join == nil && m["as"] == nil { spec.type = .list }
+        if spec.currencyField != nil && spec.type != .price {
+            ctx.error("currency: names the field that receives a price's currency; add as: price", at: m["currency"]!)
+        }
         if let d = m["decimal_comma"] { spec.decimalComma = ctx.bool(d, what: "decimal_comma") ?? false }
         spec.dateFormats =
             (ctx.stringList(m["date_format"], what: "date_format") ?? [])
             + (ctx.stringList(m["date_formats"], what: "date_formats") ?? [])
+        if let dn = m["date_format"] ?? m["date_formats"] {
+            spec.dateFormatLine = dn.line
+            spec.dateFormatColumn = dn.column
+        }
         for f in spec.dateFormats where DatePattern(f) == nil {
             ctx.error(
-                "date format \"\(f)\" is not understood; use tokens yyyy, yy, MM, M, dd, d, HH, mm, ss with separators",
+                "date format \"\(f)\" is not understood; use tokens yyyy, yy, MMMM, MMM, MM, M, dd, d, HH, mm, ss with separators",
                 at: m["date_format"] ?? m["date_formats"]!)
         }
     }

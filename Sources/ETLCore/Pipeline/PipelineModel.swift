@@ -8,6 +8,8 @@ public struct Pipeline: Sendable {
     public var directory: String
     /// The read stage (required, first).
     public var read: ReadStage
+    /// The stages between read and normalise (`filter`, `group`, `explode`), in file order.
+    public var rowStages: [RowStage] = []
     /// The normalise stage.
     public var normalise: NormaliseStage?
     /// The validate stage.
@@ -20,6 +22,15 @@ public struct Pipeline: Sendable {
     public var reconcile: ReconcileStage?
     /// Warnings about the file (a secret written in it): `check` prints them, a run prints them once.
     public var warnings: [ConfigDiagnostic] = []
+    /// Every source column the file names (`from`, `synonyms`, `template`, `coalesce`, `when`,
+    /// `group.by`/`collect`, `filter`, `explode`), with where it is written, for the header check.
+    public var columnReferences: [ColumnReference] = []
+
+    /// The group stage, when the pipeline has one.
+    public var group: GroupStage? {
+        for case .group(let g) in rowStages { return g }
+        return nil
+    }
 
     /// The target service the pipeline feeds, from upload or validate.
     public var target: TargetService? {
@@ -95,6 +106,24 @@ public struct FieldSpec: Sendable {
     public var decimalComma: Bool = false
     /// Explicit date patterns (`dd/MM/yyyy`), tried after Excel dates and ISO 8601.
     public var dateFormats: [String] = []
+    /// `html: text`: strip tags and decode entities before the other cleaning.
+    public var htmlToText = false
+    /// `coalesce: [A, B, C]`: the first of these columns that is not empty.
+    public var coalesce: [String] = []
+    /// `when:`: the first rule whose condition holds gives the value.
+    public var when: [WhenRule] = []
+    /// `else:` of `when` (a value or a template); nil keeps the column's value.
+    public var otherwise: String?
+    /// `truncate: N` (or `max`, resolved against the target's documented limit).
+    public var truncate: Truncation?
+    /// `currency:`: the target field that receives the currency of an `as: price` value.
+    public var currencyField: String?
+    /// Where `item:` is written when it has no `split:` (it then needs a collected column).
+    public var itemLine: (line: Int, column: Int)?
+    /// Where the date format is written (for the day/month swap error).
+    public var dateFormatLine: Int = 0
+    /// Its column.
+    public var dateFormatColumn: Int = 0
     /// Where the field spec is in the pipeline file (for messages).
     public var line: Int = 0
 }
@@ -135,6 +164,107 @@ public enum FieldType: String, Sendable, CaseIterable {
     case date
     /// A list of strings (with `split`).
     case list
+    /// A price: currency symbols or codes, thousands separators and decimal commas read; the amount.
+    case price
+}
+
+/// How long a truncated value may be.
+public enum Truncation: Sendable, Equatable {
+    /// At most this many characters.
+    case length(Int)
+    /// The target's documented maximum length for the field.
+    case targetMax
+}
+
+/// A test on a source column, as `when.if` and `filter.where` write it.
+public struct Condition: Sendable {
+    /// What the column's value is compared with.
+    public enum Test: Sendable {
+        /// Equal (trimmed, case-insensitive).
+        case equals(String)
+        /// The regular expression finds a match.
+        case matches(String)
+        /// One of the values (trimmed, case-insensitive).
+        case isIn([String])
+        /// Empty (true) or not empty (false).
+        case empty(Bool)
+    }
+    /// The source column.
+    public var column: String
+    /// The test.
+    public var test: Test
+    /// Negated (`not: true`).
+    public var negated = false
+
+    /// Creates a condition.
+    public init(column: String, test: Test, negated: Bool = false) {
+        self.column = column
+        self.test = test
+        self.negated = negated
+    }
+}
+
+/// One `when:` rule: when the condition holds, the field takes `then` (a value or a `{Column}` template).
+public struct WhenRule: Sendable {
+    /// The condition.
+    public var condition: Condition
+    /// The value or template.
+    public var then: String
+}
+
+/// A source column the pipeline file names, and where.
+public struct ColumnReference: Sendable, Hashable {
+    /// The names: the column, then its synonyms (the reference is met when any is in the file).
+    public var names: [String]
+    /// What names it (`normalise.fields.name.from`, `group.by`).
+    public var role: String
+    /// The line in the pipeline file.
+    public var line: Int
+    /// The column in the pipeline file.
+    public var column: Int
+}
+
+/// A stage between read and normalise.
+public enum RowStage: Sendable {
+    /// `filter:` drops rows on purpose.
+    case filter(FilterStage)
+    /// `group:` makes one record of the rows with equal `by` values.
+    case group(GroupStage)
+    /// `explode:` makes one record of each item of a column.
+    case explode(ExplodeStage)
+}
+
+/// `filter:` — keeps the rows where every `where` condition holds; the others are counted as
+/// `rows_filtered`, never quarantined.
+public struct FilterStage: Sendable {
+    /// The conditions, all of which must hold.
+    public var conditions: [Condition]
+}
+
+/// `group:` — rows with equal `by` values become one record.
+public struct GroupStage: Sendable {
+    /// The columns whose values identify a group.
+    public var by: [String]
+    /// Columns that become lists of their non-empty values in row order, duplicates removed.
+    public var collect: [String]
+    /// `variants:` — a list of objects, one per row that has any of the fields.
+    public var variants: VariantsSpec?
+}
+
+/// `group.variants:` — one object per row of a group, named `into`.
+public struct VariantsSpec: Sendable {
+    /// The name of the list (a column of the grouped record).
+    public var into: String
+    /// Object key → source column, in order.
+    public var fields: [(key: String, column: String)]
+}
+
+/// `explode:` — one record per item of a column (`S|M|L` → three records), each keeping its row.
+public struct ExplodeStage: Sendable {
+    /// The column to explode (a text column split on `separator`, a collected column, or the group's variants).
+    public var column: String
+    /// The separator of a text column.
+    public var separator: String
 }
 
 /// A lookup from a CSV mapping table.

@@ -72,6 +72,10 @@ public enum HTMLReport {
             "<h1>\(escape(summary.pipeline))</h1><p class=\"muted\">run \(escape(summary.runID))\(summary.dryRun ? " · dry run (nothing was sent)" : "") · input \(escape(summary.input))\(summary.sheet.map { " [" + escape($0) + "]" } ?? "") · started \(escape(summary.startedAt))</p>"
         h += "<div class=\"cards\">"
         h += "<div class=\"card\"><b>\(summary.rowsRead)</b>rows read</div>"
+        if summary.records != summary.rowsRead || summary.rowsFiltered > 0 {
+            h += "<div class=\"card\"><b>\(summary.rowsFiltered)</b>rows filtered</div>"
+            h += "<div class=\"card\"><b>\(summary.records)</b>records</div>"
+        }
         h += "<div class=\"card ok\"><b>\(summary.rowsValid)</b>valid</div>"
         h +=
             "<div class=\"card \(summary.rowsQuarantined > 0 ? "bad" : "ok")\"><b>\(summary.rowsQuarantined)</b>quarantined</div>"
@@ -87,9 +91,24 @@ public enum HTMLReport {
         { ($0.key, $0.value) }
         h += barChart(title: "Issues by rule", byRule, color: "#b3261e")
         h += barChart(title: "Issues by field", byField, color: "#3b6ea5")
+        h += "<h2>Mapping</h2>"
+        if !summary.fieldCounts.isEmpty {
+            h +=
+                "<table><tr><th>field</th><th>mapped</th><th>empty</th><th>defaulted</th><th>truncated</th><th>fell back</th></tr>"
+            for c in summary.fieldCounts {
+                h +=
+                    "<tr><td>\(escape(c.field))</td><td>\(c.mapped)</td><td>\(c.empty)</td><td>\(c.defaulted)</td><td>\(c.truncated)</td><td>\(c.fellBack)</td></tr>"
+            }
+            h += "</table>"
+        }
         h += "<h2>Values that fell back</h2>"
-        if summary.fallbacks.isEmpty {
+        let everyValueFound = summary.fieldCounts.allSatisfy {
+            $0.empty == 0 && $0.defaulted == 0 && $0.truncated == 0 && $0.fellBack == 0
+        }
+        if summary.fallbacks.isEmpty && everyValueFound {
             h += "<p class=\"muted\">None: every mapped value was found.</p>"
+        } else if summary.fallbacks.isEmpty {
+            h += "<p class=\"muted\">None fell back; the mapping table above counts the empty, defaulted and truncated values.</p>"
         } else {
             h += "<table><tr><th>field</th><th>kind</th><th>value</th><th>rows</th></tr>"
             for (f, n) in summary.fallbacks.sorted(by: {

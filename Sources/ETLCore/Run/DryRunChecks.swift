@@ -99,8 +99,11 @@ extension PipelineRunner {
         let spool = try QuarantineSpool(directory: pass.directory, name: QuarantineSpool.fileName + ".part")
         spool.inheritHeaders(from: pass.spool)
 
-        let opened = try Readers.open(pass.inputPath, options: pass.readOptions)
-        let reader = QuarantineFileReader(unescaping: opened) ?? opened
+        let reader = try openInput(
+            pass.pipeline, path: pass.inputPath, options: pass.readOptions, directory: pass.directory,
+            checkColumns: false
+        ).reader
+        var lastQuarantinedRow: RowSource? = nil
         func changed() -> ReadError {
             ReadError(
                 .unreadable, file: pass.inputPath,
@@ -162,8 +165,9 @@ extension PipelineRunner {
                 } else if duplicates.groups[groups[0]].field == pass.pipeline.read.key {
                     key = .string(duplicates.groups[groups[0]].value)
                 }
-                summary.rowsValid -= 1
-                summary.rowsQuarantined += 1
+                summary.recordsValid -= 1
+                summary.recordsQuarantined += 1
+                summary.rowsQuarantined += quarantinedRowCount(record, last: &lastQuarantinedRow)
             }
             try spool.add(record, errors: errors)
             JSONValue.obj([
@@ -174,7 +178,7 @@ extension PipelineRunner {
             newKeys.buffer.append(UInt8(ascii: "\n"))
             try newKeys.flushIfNeeded()
         }
-        guard ordinal == summary.rowsRead, try oldNormalised.next() == nil, try oldKeys.next() == nil,
+        guard ordinal == summary.records, try oldNormalised.next() == nil, try oldKeys.next() == nil,
             try oldSpool.next() == nil, try oldSend?.next() == nil
         else { throw changed() }
         try newNormalised.close()

@@ -33,7 +33,7 @@ extension PipelineRunner {
         do {
             let report = try await UploadRunner.upload(
                 spoolPath: (result.runDirectory as NSString).appendingPathComponent(sendSpoolName), runID: runID,
-                connection: connection, options: upload, total: result.summary.rowsValid,
+                connection: connection, options: upload, total: result.summary.recordsValid,
                 scope: LedgerScope(stage: stage, connection: connection),
                 listingDirectory: (result.runDirectory as NSString).appendingPathComponent(listingFolderName),
                 compare: pipeline.reconcile?.compare ?? [])

@@ -102,10 +102,9 @@ public enum PipelineRunner {
             readOptions.recordsPath = nil
             readOptions.format = nil
         }
-        let opened = try Readers.open(inputPath, options: readOptions)
-        // Read back from its own quarantine file, a value keeps the text it had before the escape.
-        let reader = QuarantineFileReader(unescaping: opened) ?? opened
-        let csvReader = opened as? CSVRecordReader
+        let (sourceReader, reader, rowCounts) = try openInput(
+            pipeline, path: inputPath, options: readOptions, directory: dir, checkColumns: true)
+        let csvReader = sourceReader as? CSVRecordReader
         let ruleSet =
             pipeline.validate?.ruleSets.first.flatMap { TargetRuleSet.all[$0.qualified] }
             ?? pipeline.target.map { TargetRuleSet.defaultSet(for: $0) }
@@ -140,10 +139,13 @@ public enum PipelineRunner {
         var issues: [RecordIssue] = []
         // Normalised records are serialised into this (`memcpy` appends) and drained into the sink.
         var normalisedOut = WriteBuffer(capacity: OutputSink.chunkSize + (1 << 16))
+        // The last source row counted as quarantined (the parts of an exploded row share it).
+        var lastQuarantinedRow: RowSource? = nil
         while let record = try reader.next() {
-            summary.rowsRead += 1
-            if summary.rowsRead & 0xFFF == 0 { options.progress?(summary.rowsRead) }
+            summary.records += 1
+            if summary.records & 0xFFF == 0 { options.progress?(summary.records) }
             issues.removeAll(keepingCapacity: true)
+            if let g = record.group, !g.issues.isEmpty { issues += g.issues }
             let normalised = normaliser.normalise(record, issues: &issues)
             validator.validate(normalised, issues: &issues)
             if let key = normalised.key, let problem = KeyCheck.problem(in: key) {
@@ -174,8 +176,9 @@ public enum PipelineRunner {
                             "\(record.source.description): \(first?.message ?? "invalid row"); the pipeline says on_error: fail, so the run stops here",
                         exitCode: 1)
                 }
-                summary.rowsQuarantined += 1
-                quarantinedOrdinals.insert(summary.rowsRead)
+                summary.recordsQuarantined += 1
+                summary.rowsQuarantined += quarantinedRowCount(record, last: &lastQuarantinedRow)
+                quarantinedOrdinals.insert(summary.records)
                 let reasons = issues.filter { $0.severity == .error }.map { issue in
                     (issue.column.map { "\($0.letter.map { l in l + " " } ?? "")\($0.header)" } ?? issue.field) + ": "
                         + issue.message
@@ -185,11 +188,11 @@ public enum PipelineRunner {
                     ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
                     ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
                     ("errors", .string(reasons.joined(separator: "; "))),
-                ]).append(to: &quarantinedKeys.buffer)
+                ] + rowsField(record)).append(to: &quarantinedKeys.buffer)
                 quarantinedKeys.buffer.append(UInt8(ascii: "\n"))
                 try quarantinedKeys.flushIfNeeded()
             } else {
-                summary.rowsValid += 1
+                summary.recordsValid += 1
                 // Serialised once, into the normalised file's buffer; the send spool's line copies it from there.
                 let lineStart = normalisedOut.count
                 normalised.json.append(to: &normalisedOut)
@@ -198,7 +201,7 @@ public enum PipelineRunner {
                     JSONValue.obj([
                         ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
                         ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
-                    ]).append(to: &sendLine)
+                    ] + rowsField(record)).append(to: &sendLine)
                     sendLine.removeLast()
                     sendLine.append(contentsOf: ",\"record\":".utf8)
                     sendLine.append(contentsOf: UnsafeBufferPointer(rebasing: normalisedOut.bytes[lineStart...]))
@@ -212,6 +215,15 @@ public enum PipelineRunner {
         }
         try normalisedSink.flush(draining: normalisedOut)
         try normalisedSink.close()
+        if let problem = normaliser.dateSwapProblems.first, let spec = normaliser.spec(named: problem.field) {
+            throw ConfigError([
+                ConfigDiagnostic(
+                    file: pipeline.file, line: spec.dateFormatLine, column: spec.dateFormatColumn,
+                    message:
+                        "date_format \"\(problem.given)\" reads only \(problem.read) of the \(problem.total) values of \"\(problem.field)\"\(problem.example.map { " (not \"\($0)\")" } ?? ""), and read the other way round every value is a date: the column is written \"\(problem.likely)\"; write date_format: \(problem.likely). No value of the column is sent, so no month is read wrongly"
+                )
+            ])
+        }
         try quarantinedKeys.close()
         try sendSink?.close()
         var finalSpool = spool
@@ -229,11 +241,22 @@ public enum PipelineRunner {
                     hasSendSpool: sendSink != nil, quarantined: quarantinedOrdinals, spool: spool,
                     issues: issuesCSV), summary: &summary, reportIssues: &reportIssues)
         }
+        if pipeline.rowStages.isEmpty {
+            summary.rowsRead = summary.records
+        } else {
+            summary.rowsRead = rowCounts.sourceRows
+            summary.rowsFiltered = rowCounts.filtered
+            if pipeline.group != nil {
+                summary.sections.append(("group", .obj([("spilled_bytes", .int(rowCounts.spilledBytes))])))
+            }
+        }
+        summary.rowsValid = max(0, summary.rowsRead - summary.rowsFiltered - summary.rowsQuarantined)
         try issuesSink.close()
         try finalSpool.finish(
-            initialColumns: reader.columns, csv: (dir as NSString).appendingPathComponent("quarantine.csv"),
+            initialColumns: sourceReader.columns, csv: (dir as NSString).appendingPathComponent("quarantine.csv"),
             xlsx: (dir as NSString).appendingPathComponent("quarantine.xlsx"))
         summary.fallbacks = normaliser.fallbacks
+        summary.fieldCounts = normaliser.fieldCounts
         summary.readerWarnings = reader.warnings
         summary.seconds = Date().timeIntervalSince(started)
         try write(summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
@@ -246,6 +269,42 @@ public enum PipelineRunner {
         return RunResult(
             summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > summary.maxQuarantined ? 1 : 0,
             reportIssues: reportIssues)
+    }
+
+    /// Opens the input with the row stages in front: the source reader (for its columns and
+    /// encoding problems), the reader the normaliser pulls from, and the row stages' counts.
+    /// With `checkColumns`, every column the pipeline names must be in the input's header.
+    /// - Throws: ``ReadError``, ``ConfigError`` (a column the input lacks: exit 2, before any row is used).
+    static func openInput(
+        _ pipeline: Pipeline, path: String, options: ReadOptions, directory: String, checkColumns: Bool
+    ) throws -> (source: any RecordReader, reader: any RecordReader, counts: RowStageCounts) {
+        let opened = try Readers.open(path, options: options)
+        // Read back from its own quarantine file, a value keeps the text it had before the escape.
+        var reader: any RecordReader = QuarantineFileReader(unescaping: opened) ?? opened
+        if checkColumns && !pipeline.columnReferences.isEmpty {
+            if opened is JSONRecordReader { reader = try PeekReader(reader, count: ColumnCheck.jsonSampleRecords) }
+            let problems = ColumnCheck.problems(pipeline, columns: reader.columns, input: path)
+            if !problems.isEmpty { throw ConfigError(problems) }
+        }
+        let chain = RowStageChain.wrap(reader, stages: pipeline.rowStages, spillDirectory: directory)
+        return (reader, chain.reader, chain.counts)
+    }
+
+    /// How many source rows a newly quarantined record adds: its group's rows, or its row unless an
+    /// earlier part of the same exploded row was quarantined already.
+    static func quarantinedRowCount(_ record: Record, last: inout RowSource?) -> Int {
+        guard let g = record.group else { return 1 }
+        if g.part > 0 {
+            defer { last = record.source }
+            return last == record.source ? 0 : 1
+        }
+        return g.rows.count
+    }
+
+    /// `("rows", [2, 5, 9])` for a record made of several rows, for the spools.
+    static func rowsField(_ record: Record) -> [(String, JSONValue)] {
+        guard let g = record.group, g.rows.count > 1 else { return [] }
+        return [("rows", .array(g.rows.map { .int($0.source.row) }))]
     }
 
     static func write(_ text: String, to path: String) throws {
@@ -306,7 +365,16 @@ final class QuarantineSpool {
         count += 1
     }
 
+    /// Adds a record: each of its source rows, for a record the group stage made of several.
     func add(_ record: Record, errors: String) throws {
+        if let g = record.group, g.part == 0 {
+            for row in g.rows { try addRow(row, errors: errors) }
+        } else {
+            try addRow(record, errors: errors)
+        }
+    }
+
+    private func addRow(_ record: Record, errors: String) throws {
         var pairs: [(String, JSONLinesWriter.Value)] = []
         for (c, v) in zip(record.columns, record.values) where c.header != "_errors" {
             if !seen.contains(c.header) {

@@ -10,12 +10,22 @@ public struct RunSummary: Sendable {
     public var input: String
     /// The sheet read (XLSX).
     public var sheet: String?
-    /// Records read (non-empty rows).
+    /// Source rows read (non-empty rows).
     public var rowsRead = 0
-    /// Records that passed validation.
+    /// Source rows whose record passed validation.
     public var rowsValid = 0
-    /// Records quarantined.
+    /// Source rows whose record was quarantined (every row of a quarantined group).
     public var rowsQuarantined = 0
+    /// Source rows a `filter` stage dropped on purpose.
+    public var rowsFiltered = 0
+    /// Records after the group and explode stages (equal to the rows read without them).
+    public var records = 0
+    /// Records that passed validation (one line each in `normalised.jsonl`).
+    public var recordsValid = 0
+    /// Records quarantined.
+    public var recordsQuarantined = 0
+    /// Per target field: how many records had it empty, defaulted, mapped, truncated or fell back.
+    public var fieldCounts: [FieldCounts] = []
     /// Issues by severity.
     public var errors = 0
     /// Warnings (issues of severity warning).
@@ -59,6 +69,8 @@ public struct RunSummary: Sendable {
             ("dry_run", .bool(dryRun)),
             ("input", .string(input)), ("sheet", sheet.map { .string($0) } ?? .null),
             ("rows_read", .int(rowsRead)), ("rows_valid", .int(rowsValid)), ("rows_quarantined", .int(rowsQuarantined)),
+            ("rows_filtered", .int(rowsFiltered)), ("records", .int(records)), ("records_valid", .int(recordsValid)),
+            ("records_quarantined", .int(recordsQuarantined)),
             ("issues", .obj([("error", .int(errors)), ("warning", .int(warnings))])),
             ("issues_by_rule", counts(issuesByRule)), ("issues_by_field", counts(issuesByField)),
             (
@@ -68,6 +80,17 @@ public struct RunSummary: Sendable {
                         .obj([
                             ("field", .string($0.key.field)), ("kind", .string($0.key.kind)),
                             ("value", .string($0.key.value)), ("count", .int($0.value)),
+                        ])
+                    })
+            ),
+            (
+                "mapping",
+                .array(
+                    fieldCounts.map {
+                        .obj([
+                            ("field", .string($0.field)), ("mapped", .int($0.mapped)), ("empty", .int($0.empty)),
+                            ("defaulted", .int($0.defaulted)), ("truncated", .int($0.truncated)),
+                            ("fell_back", .int($0.fellBack)),
                         ])
                     })
             ),

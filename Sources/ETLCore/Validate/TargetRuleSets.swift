@@ -29,6 +29,9 @@ public struct TargetRuleSet: Sendable {
     public var keyField: String
     /// A one-line description for `check` and reports.
     public var summary: String
+    /// Whether the service takes fields it does not list (Pixyle's extra columns, Mixpeek metadata,
+    /// Wickson's JSON document); when not, a field outside ``knownFields`` is a `check` error.
+    public var freeFormFields = false
 
     /// Every rule set catalog-etl knows, by qualified name.
     public static let all: [String: TargetRuleSet] = {
@@ -124,7 +127,8 @@ public struct TargetRuleSet: Sendable {
             knownFields: ["sku", "root_sku", "title", "description", "category"] + (1...8).map { "image_url_\($0)" },
             keyField: "sku",
             summary:
-                "Pixyle upload file: sku and image_url_1 on every row, image_url_2..8 optional URLs, at most 8 images")
+                "Pixyle upload file: sku and image_url_1 on every row, image_url_2..8 optional URLs, at most 8 images",
+            freeFormFields: true)
     }()
 
     /// Mixpeek bucket objects (python-sdk CreateObjectRequest / CreateBlobRequest).
@@ -137,7 +141,8 @@ public struct TargetRuleSet: Sendable {
             FieldRule("image_url", .url, source: "CreateBlobRequest data (URL)"),
         ],
         knownFields: ["sku", "image_url", "title", "description", "metadata"], keyField: "sku",
-        summary: "Mixpeek object: sku (the bucket's unique key) and an image URL blob; ≤ 100 objects per batch")
+        summary: "Mixpeek object: sku (the bucket's unique key) and an image URL blob; ≤ 100 objects per batch",
+        freeFormFields: true)
 
     /// Wickson media (one file per request; the product document is named `<sku>.json`).
     public static let wicksonMedia = TargetRuleSet(
@@ -148,7 +153,7 @@ public struct TargetRuleSet: Sendable {
                 "sku", .pattern("[^/\\\\\\x00-\\x1f]{1,250}"), source: "file name: no path separators or controls"),
         ],
         knownFields: ["sku", "title", "description", "image_url"], keyField: "sku",
-        summary: "Wickson media: one document per product named by its sku")
+        summary: "Wickson media: one document per product named by its sku", freeFormFields: true)
 
     /// Scenario assets (`POST /assets` needs `name` and an image; ≤ 49 ids per add-to-collection call).
     public static let scenarioAsset = TargetRuleSet(

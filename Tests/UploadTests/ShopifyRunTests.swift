@@ -1,0 +1,70 @@
+import ETLCore
+import Foundation
+import Sandbox
+import Testing
+
+/// The Shopify sample (several rows per product) through both directions against the sandbox.
+@Suite("Shopify catalogs against the sandbox")
+struct ShopifyRunTests {
+    /// Products (Handles) and variant rows in samples/shopify-products.csv.
+    static let products = 8
+    static let variants = 23
+    static let rows = 28
+
+    @Test func sartiqGetsOneProductPerHandleWithEveryImageAndPlainDescriptions() async throws {
+        let server = try SandboxProcess.start(.sartiq)
+        defer { server.stop() }
+        let out = Binary.tempDirectory()
+        let r = try await Binary.run(
+            ["run", "pipelines/shopify-sartiq.yaml", "--output", out], environment: sandboxEnvironment(server, .sartiq))
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let s = Binary.summary(r)
+        #expect(Binary.count(s, "rows_read") == Self.rows)
+        #expect(Binary.count(s, "rows_valid") == Self.rows)
+        #expect(Binary.count(s, "records") == Self.products)
+        #expect(Binary.count(s, "records_valid") == Self.products)
+        #expect(Binary.count(s, "upload", "created") == Self.products)
+        #expect(Binary.count(s, "reconciliation", "matched") == Self.products)
+        #expect(statsCount(try await sandboxStats(server, .sartiq), "items") == Self.products)
+        let lines = try String(contentsOfFile: Binary.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(lines.count == Self.products)
+        let dress = try #require(lines.first { $0["sku"] == .string("cote-dazur-midi-dress") })
+        #expect(dress["reference_images"]?.arrayValue?.count == 4)
+        #expect(dress["cover_image"] == .string("https://cdn.example.com/shop/files/cote-dazur-midi-dress-1.jpg"))
+        for line in lines {
+            let d = line["description"]?.stringValue ?? ""
+            #expect(!d.isEmpty)
+            #expect(!d.contains("<") && !d.contains("&"), "tags and entities are gone: \(d)")
+        }
+        #expect(dress["description"]?.stringValue?.hasPrefix("Café terrace ready\n") == true)
+        #expect(dress["brand_metadata"]?["variants"]?.arrayValue?.count == 3)
+
+        let again = try await Binary.run(
+            ["run", "pipelines/shopify-sartiq.yaml", "--output", out], environment: sandboxEnvironment(server, .sartiq))
+        let s2 = Binary.summary(again)
+        #expect(Binary.count(s2, "upload", "sent") == 0, "\(again.stdout)")
+        #expect(Binary.count(s2, "upload", "unchanged") == Self.products)
+        #expect(statsCount(try await sandboxStats(server, .sartiq), "items") == Self.products)
+    }
+
+    @Test func pixyleGetsOneRowPerVariantSKUWithTheHandleAsRootSKU() async throws {
+        let server = try SandboxProcess.start(.pixyle)
+        defer { server.stop() }
+        let out = Binary.tempDirectory()
+        let env = sandboxEnvironment(server, .pixyle)
+        let r = try await Binary.run(["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)
+        let s = Binary.summary(r)
+        #expect(Binary.count(s, "records") == Self.variants, "\(r.stdout)\n\(r.stderr)")
+        #expect(Binary.count(s, "records_valid") == Self.variants)
+        #expect(Binary.count(s, "upload", "created") == Self.variants)
+        let lines = try String(contentsOfFile: Binary.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(Set(lines.compactMap { $0["root_sku"]?.stringValue }).count == Self.products)
+        let shirt = lines.filter { $0["root_sku"] == .string("riviera-linen-shirt") }
+        #expect(shirt.map { $0["sku"]?.stringValue ?? "" } == ["RLS-SAN-S", "RLS-SAN-M", "RLS-SAN-L"])
+        #expect(shirt.allSatisfy { $0["title"] == .string("Riviera Linen Shirt") })
+        let again = try await Binary.run(["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)
+        #expect(Binary.count(Binary.summary(again), "upload", "sent") == 0, "\(again.stdout)")
+    }
+}
