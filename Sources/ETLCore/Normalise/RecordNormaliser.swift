@@ -77,16 +77,28 @@ public final class RecordNormaliser {
     /// Fallback counts (field, kind, value) → n.
     public private(set) var fallbacks: [Fallback: Int] = [:]
     /// Per field (in spec order): how many records had it empty, defaulted, mapped, truncated or fell back.
-    public private(set) var fieldCounts: [FieldCounts] = []
+    public var fieldCounts: [FieldCounts] {
+        stage.fields.enumerated().map { fi, f in
+            var c = FieldCounts(field: f.name)
+            let base = counters + fi * 5
+            c.empty = base[0]
+            c.defaulted = base[1]
+            c.mapped = base[2]
+            c.truncated = base[3]
+            c.fellBack = base[4]
+            return c
+        }
+    }
+    /// Five counters per field (empty, defaulted, mapped, truncated, fell back) and, after them, what
+    /// the field being converted did (bits: 1 defaulted, 2 truncated, 4 fell back). Raw memory, so
+    /// the per-field updates of the row loop carry no exclusivity checks.
+    private let counters: UnsafeMutablePointer<Int>
+    private var flags: UnsafeMutablePointer<Int> { counters + stage.fields.count * 5 }
     /// Per field: whether it needs the slow source step (`coalesce`, `when`).
     private var computedSource: [Bool] = []
     /// The current layout's header → index maps (exact, then folded).
     private var exactIndex: [String: Int] = [:]
     private var foldedIndex: [String: Int] = [:]
-    /// What the field being converted did (read by the counts).
-    private var flagDefault = false
-    private var flagFallback = false
-    private var flagTruncated = false
     /// The currency an `as: price` value named, for its `currency:` field.
     private var pendingCurrency: String?
     /// Per field with a date format that has a day/month swap: what the values did.
@@ -110,7 +122,8 @@ public final class RecordNormaliser {
         }
         specs = .allocate(capacity: self.stage.fields.count)
         _ = specs.initialize(from: self.stage.fields)
-        fieldCounts = self.stage.fields.map { FieldCounts(field: $0.name) }
+        counters = .allocate(capacity: self.stage.fields.count * 5 + 1)
+        counters.initialize(repeating: 0, count: self.stage.fields.count * 5 + 1)
         computedSource = self.stage.fields.map { !$0.coalesce.isEmpty || !$0.when.isEmpty }
         for (fi, f) in self.stage.fields.enumerated() {
             if let primary = f.dateFormats.lazy.compactMap({ DatePattern($0) }).first(where: { $0.swapped != nil }),
@@ -149,6 +162,7 @@ public final class RecordNormaliser {
     deinit {
         specs.deinitialize()
         specs.deallocate()
+        counters.deallocate()
     }
 
     static func loadLookup(_ l: LookupSpec) throws -> [String: String] {
@@ -266,10 +280,8 @@ public final class RecordNormaliser {
                 // The cell is likewise passed in place, not copied out of the record.
                 let spec = first + fi
                 let value: JSONValue
-                flagDefault = false
-                flagFallback = false
-                flagTruncated = false
-                pendingCurrency = nil
+                flags.pointee = 0
+                if spec.pointee.currencyField != nil { pendingCurrency = nil }
                 if computedSource[fi] {
                     let (text, column) = computedText(fi, spec: spec, record: record)
                     value = withUnsafePointer(to: CellValue.text(text)) {
@@ -315,14 +327,16 @@ public final class RecordNormaliser {
 
     /// Adds a field's outcome to its counts.
     @inline(__always) private func count(_ fi: Int, _ value: JSONValue) {
-        if flagTruncated { fieldCounts[fi].truncated += 1 }
-        if flagFallback { fieldCounts[fi].fellBack += 1 }
+        let base = counters + fi * 5
+        let f = flags.pointee
+        if f & 2 != 0 { base[3] += 1 }
+        if f & 4 != 0 { base[4] += 1 }
         if value.isEmpty {
-            fieldCounts[fi].empty += 1
-        } else if flagDefault {
-            fieldCounts[fi].defaulted += 1
+            base[0] += 1
+        } else if f & 1 != 0 {
+            base[1] += 1
         } else {
-            fieldCounts[fi].mapped += 1
+            base[2] += 1
         }
     }
 
@@ -411,7 +425,6 @@ public final class RecordNormaliser {
             }
         }
         if out.isEmpty, let d = sp.pointee.defaultValue {
-            flagDefault = true
             note(sp.pointee.name, "default_used", d)
             return .array([.string(d)])
         }
@@ -484,9 +497,9 @@ public final class RecordNormaliser {
 
     private func note(_ field: String, _ kind: String, _ value: String) {
         switch kind {
-        case "default_used": flagDefault = true
-        case "truncated": flagTruncated = true
-        default: flagFallback = true
+        case "default_used": flags.pointee |= 1
+        case "truncated": flags.pointee |= 2
+        default: flags.pointee |= 4
         }
         let v = value.count > 200 ? String(value.prefix(200)) : value
         fallbacks[Fallback(field: field, kind: kind, value: v), default: 0] += 1

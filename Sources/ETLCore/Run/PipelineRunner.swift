@@ -365,13 +365,16 @@ final class QuarantineSpool {
         count += 1
     }
 
-    /// Adds a record: each of its source rows, for a record the group stage made of several.
+    /// The source rows of the record added last (the parts of an exploded row share them).
+    private var lastRows: [RowSource] = []
+
+    /// Adds a record: each of its source rows as the input has them (every row of a group), once
+    /// even when several records exploded from one row are quarantined one after the other.
     func add(_ record: Record, errors: String) throws {
-        if let g = record.group, g.part == 0 {
-            for row in g.rows { try addRow(row, errors: errors) }
-        } else {
-            try addRow(record, errors: errors)
-        }
+        guard let g = record.group else { return try addRow(record, errors: errors) }
+        let rows = g.rows.isEmpty ? [record] : g.rows
+        for row in rows where !lastRows.contains(row.source) { try addRow(row, errors: errors) }
+        lastRows = rows.map(\.source)
     }
 
     private func addRow(_ record: Record, errors: String) throws {
