@@ -142,7 +142,7 @@ struct GroupStageTests {
             name: variants
             stages:
               - read: { path: ../group/products.csv }
-              - group: { by: Handle, collect: [Image], variants: { into: variants, fields: { size: Size, sku: SKU } } }
+              - group: { by: Handle, collect: [Image], variants: { into: variants, fields: { size: Size, sku: SKU, price: Price } } }
               - explode: variants
               - normalise:
                   fields:

@@ -137,6 +137,13 @@ extension PipelineLoader {
         return ExplodeStage(column: column, separator: sep.isEmpty ? "|" : sep)
     }
 
+    /// The longest known field that is a `_`-separated part at the start or end of `name`
+    /// (`colour_name` → `colour`, `main_cover_image` → `cover_image`).
+    static func namePart(of name: String, in known: [String]) -> String? {
+        let n = name.lowercased()
+        return known.filter { k in n.hasPrefix(k + "_") || n.hasSuffix("_" + k) }.max { $0.count < $1.count }
+    }
+
     /// Checks the fields against the target and the row stages once the whole file is read.
     static func checkFields(
         _ n: inout NormaliseStage, fieldsNode: ConfigNode, rowStages: inout [RowStage], ruleSet: TargetRuleSet?,
@@ -159,8 +166,10 @@ extension PipelineLoader {
         }
         let folded = Set(listColumns.map(RecordNormaliser.fold))
         var keyNodes: [String: ConfigNode] = [:]
-        if case .mapping = fieldsNode.value {
-            for (name, keyNode, _) in ctx.orderedPairs(fieldsNode, what: "normalise.fields") { keyNodes[name] = keyNode }
+        if case .mapping(let pairs) = fieldsNode.value, let fields = pairs.first(where: { $0.key.scalar == "fields" })?.value,
+            case .mapping(let fieldPairs) = fields.value
+        {
+            for (k, _) in fieldPairs { if let name = k.scalar { keyNodes[name] = k } }
         }
         let known = ruleSet.map { Set($0.knownFields) } ?? []
         var unmappedInto: String? = nil
@@ -190,7 +199,7 @@ extension PipelineLoader {
             where !known.contains(name) && name != unmappedInto {
                 var msg =
                     "\(ruleSet.name.service.rawValue) has no field \"\(name)\", so its values would be dropped by the service"
-                if let s = Suggest.closest(to: name, in: ruleSet.knownFields) {
+                if let s = Suggest.closest(to: name, in: ruleSet.knownFields) ?? Self.namePart(of: name, in: ruleSet.knownFields) {
                     msg += "; did you mean \"\(s)\"?"
                 } else {
                     msg += "; its fields are \(ruleSet.knownFields.joined(separator: ", "))"

@@ -280,6 +280,7 @@ public enum PipelineLoader {
         if let s = node.scalar {
             if !node.isNull {
                 spec.from = [s]
+                ctx.referenceColumn([s], role: "normalise.fields.\(spec.name)", at: node)
             } else {
                 ctx.error("field \"\(spec.name)\" has no source; write a column name or {from: ..., ...}", at: node)
             }
