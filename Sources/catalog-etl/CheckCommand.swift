@@ -33,7 +33,8 @@ struct CheckCommand: ParsableCommand {
                     if !problems.isEmpty { throw ConfigError(problems) }
                 } catch let e as ReadError {
                     CatalogETL.printError(
-                        "\(file): warning: the columns were not checked, because the input cannot be read (\(e.description))")
+                        "\(file): warning: the columns were not checked, because the input cannot be read (\(e.description))"
+                    )
                 }
                 let rowStages: [String] = p.rowStages.map {
                     switch $0 {
@@ -42,11 +43,13 @@ struct CheckCommand: ParsableCommand {
                     case .explode: return "explode"
                     }
                 }
-                let stages = ["read"] + rowStages + [
-                    p.normalise.map { _ in "normalise" }, p.validate.map { _ in "validate" },
-                    p.upload.map { _ in "upload" }, p.export.map { _ in "export" },
-                    p.reconcile.map { _ in "reconcile" },
-                ].compactMap { $0 }
+                let stages =
+                    ["read"] + rowStages
+                    + [
+                        p.normalise.map { _ in "normalise" }, p.validate.map { _ in "validate" },
+                        p.upload.map { _ in "upload" }, p.export.map { _ in "export" },
+                        p.reconcile.map { _ in "reconcile" },
+                    ].compactMap { $0 }
                 print(
                     "\(file): ok (\(p.name): \(stages.joined(separator: " → "))\(p.target.map { "; target \($0.rawValue)" } ?? ""))"
                 )

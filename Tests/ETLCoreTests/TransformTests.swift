@@ -15,7 +15,8 @@ struct TransformTests {
     func normalise(_ fields: [FieldSpec], _ rows: [[(String, String)]]) throws -> (
         [NormalisedRecord], [RecordIssue], RecordNormaliser
     ) {
-        let n = try RecordNormaliser(stage: NormaliseStage(fields: fields, unmapped: .drop), keyColumn: nil, keyField: nil)
+        let n = try RecordNormaliser(
+            stage: NormaliseStage(fields: fields, unmapped: .drop), keyColumn: nil, keyField: nil)
         var issues: [RecordIssue] = []
         let out = rows.enumerated().map { n.normalise(record($0.element, row: $0.offset + 2), issues: &issues) }
         return (out, issues, n)
@@ -36,7 +37,9 @@ struct TransformTests {
         #expect(
             out[0]["description"]
                 == .string("Café terrace\nSoft & light\u{2011}weight linen.\nMade in Portugal.\n- 100% linen\n- 30°C"))
-        #expect(HTMLText.plainText("a &lt;b&gt; &quot;c&quot; &apos;d&apos; &hellip; &euro;5 &#150;") == "a <b> \"c\" 'd' … €5 –")
+        #expect(
+            HTMLText.plainText("a &lt;b&gt; &quot;c&quot; &apos;d&apos; &hellip; &euro;5 &#150;")
+                == "a <b> \"c\" 'd' … €5 –")
         #expect(HTMLText.plainText("  plain   text  ") == "plain text")
         #expect(HTMLText.plainText("5 < 6 & 7 > 3") == "5 < 6 & 7 > 3")
     }
@@ -44,7 +47,11 @@ struct TransformTests {
     @Test func coalesceTakesTheFirstNonEmptyColumnAndCountsTheFallback() throws {
         let f = field("name") { $0.coalesce = ["Title", "SEO Title", "Handle"] }
         let (out, _, n) = try normalise(
-            [f], [[("Title", "Tee"), ("SEO Title", "x"), ("Handle", "h")], [("Title", " "), ("SEO Title", ""), ("Handle", "h2")]])
+            [f],
+            [
+                [("Title", "Tee"), ("SEO Title", "x"), ("Handle", "h")],
+                [("Title", " "), ("SEO Title", ""), ("Handle", "h2")],
+            ])
         #expect(out[0]["name"] == .string("Tee"))
         #expect(out[1]["name"] == .string("h2"))
         #expect(n.fieldCounts[0].fellBack == 1)
@@ -65,14 +72,16 @@ struct TransformTests {
             [f],
             [
                 [("Tags", "Summer, Womenswear"), ("Type", "Dress")], [("Tags", "x"), ("Type", "men")],
-                [("Tags", "boys"), ("Type", "Kids")], [("Tags", ""), ("Type", "Bag")], [("Tags", "y"), ("Type", "Bag")],
+                [("Tags", "boys"), ("Type", "Kids")], [("Tags", ""), ("Type", "Bag")],
+                [("Tags", "y"), ("Type", "Bag")],
             ])
         #expect(out.map { $0["gender"]?.stringValue ?? "-" } == ["FEMALE", "MALE", "Kids boys", "UNISEX", "UNKNOWN"])
     }
 
     @Test func truncateCutsOnAWordBoundaryAndWarns() throws {
         let f = field("name", from: "Title") { $0.truncate = .length(20) }
-        let (out, issues, n) = try normalise([f], [[("Title", "The quite long linen summer shirt")], [("Title", "Short")]])
+        let (out, issues, n) = try normalise(
+            [f], [[("Title", "The quite long linen summer shirt")], [("Title", "Short")]])
         #expect(out[0]["name"] == .string("The quite long linen"))
         #expect(out[1]["name"] == .string("Short"))
         #expect(issues.map(\.rule) == ["truncate"])
@@ -151,7 +160,8 @@ struct TransformTests {
         let joined = field("gallery", from: "Image") { $0.join = ", " }
         let missing = field("fourth", from: "Image") { $0.item = 4 }
         let n = try RecordNormaliser(
-            stage: NormaliseStage(fields: [whole, one, joined, missing], unmapped: .keep), keyColumn: nil, keyField: nil)
+            stage: NormaliseStage(fields: [whole, one, joined, missing], unmapped: .keep), keyColumn: nil, keyField: nil
+        )
         var issues: [RecordIssue] = []
         let out = n.normalise(r, issues: &issues)
         #expect(out["reference_images"] == .array([.string("a.jpg"), .string("b.jpg"), .string("c.jpg")]))
@@ -166,12 +176,14 @@ struct TransformTests {
             $0.defaultValue = "Multi"
         }
         let (_, _, n) = try normalise([a], [[("Colour", "Blk")], [("Colour", "")], [("Colour", "Teal")]])
-        #expect(n.fieldCounts[0] == {
-            var c = FieldCounts(field: "colour")
-            c.mapped = 2
-            c.defaulted = 1
-            c.fellBack = 1
-            return c
-        }())
+        #expect(
+            n.fieldCounts[0]
+                == {
+                    var c = FieldCounts(field: "colour")
+                    c.mapped = 2
+                    c.defaulted = 1
+                    c.fellBack = 1
+                    return c
+                }())
     }
 }

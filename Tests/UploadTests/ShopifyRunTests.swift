@@ -36,10 +36,16 @@ struct ShopifyRunTests {
             let d = line["description"]?.stringValue ?? ""
             #expect(!d.isEmpty)
             #expect(!d.contains("<"), "tags are gone: \(d)")
-            #expect(d.range(of: "&[A-Za-z#][A-Za-z0-9]*;", options: .regularExpression) == nil, "entities are decoded: \(d)")
+            #expect(
+                d.range(of: "&[A-Za-z#][A-Za-z0-9]*;", options: .regularExpression) == nil, "entities are decoded: \(d)"
+            )
         }
         #expect(dress["description"]?.stringValue?.hasPrefix("Café terrace ready\n") == true)
         #expect(dress["brand_metadata"]?["variants"]?.arrayValue?.count == 3)
+        // Reconciliation names every source row of a product.
+        let recon = try String(contentsOfFile: Binary.runDirectory(r) + "reconciliation.csv", encoding: .utf8)
+        #expect(
+            recon.contains("matched,riviera-linen-shirt,samples/shopify-products.csv,,2;3;4,"), "\(recon.prefix(600))")
 
         let again = try await Binary.run(
             ["run", "pipelines/shopify-sartiq.yaml", "--output", out], environment: sandboxEnvironment(server, .sartiq))

@@ -23,6 +23,13 @@ public struct RowSource: Sendable, Hashable {
     public var row: Int
     /// The 1-based record number (JSON Lines and JSON arrays), when it differs from the row.
     public var record: Int?
+    /// Every source row of a record the group stage made of several (empty for one row).
+    public var groupRows: [Int] = []
+
+    /// `2` for one row, `2;4;5` for a record made of several.
+    public var rowsText: String {
+        groupRows.count > 1 ? groupRows.map(String.init).joined(separator: ";") : String(row)
+    }
 
     /// Creates a row source.
     public init(file: String, sheet: String? = nil, row: Int, record: Int? = nil) {

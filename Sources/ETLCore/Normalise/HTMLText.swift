@@ -147,7 +147,9 @@ public enum HTMLText {
     /// lines are trimmed, and empty lines are dropped.
     static func collapse(_ s: String) -> String {
         var lines: [String] = []
-        for line in s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for line in s.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        {
             var cleaned = ""
             var pendingSpace = false
             for u in line.unicodeScalars {

@@ -357,7 +357,8 @@ public final class RecordNormaliser {
     }
 
     /// The source text of a field with `when` or `coalesce`, and the column it came from.
-    private func computedText(_ fi: Int, spec sp: UnsafeMutablePointer<FieldSpec>, record: Record) -> (String, Column?) {
+    private func computedText(_ fi: Int, spec sp: UnsafeMutablePointer<FieldSpec>, record: Record) -> (String, Column?)
+    {
         for rule in sp.pointee.when where holds(rule.condition, in: record) {
             return (renderNamed(rule.then, record: record), nil)
         }
@@ -365,7 +366,8 @@ public final class RecordNormaliser {
             return (renderNamed(other, record: record), nil)
         }
         // The column (with its synonyms), then each coalesce column: the first that is not empty.
-        let candidates: [[String]] = (sp.pointee.from.isEmpty ? [] : [sp.pointee.from]) + sp.pointee.coalesce.map { [$0] }
+        let candidates: [[String]] =
+            (sp.pointee.from.isEmpty ? [] : [sp.pointee.from]) + sp.pointee.coalesce.map { [$0] }
         for (n, names) in candidates.enumerated() {
             guard let i = names.lazy.compactMap({ self.columnIndex($0) }).first, i < record.values.count else {
                 continue

@@ -35,13 +35,15 @@ public enum ColumnCheck {
         }
         var out: [ConfigDiagnostic] = []
         var seen = Set<ColumnReference>()
-        let shownColumns = headers.prefix(40).map { "\"\($0)\"" }.joined(separator: ", ") + (headers.count > 40 ? ", …" : "")
+        let shownColumns =
+            headers.prefix(40).map { "\"\($0)\"" }.joined(separator: ", ") + (headers.count > 40 ? ", …" : "")
         for ref in pipeline.columnReferences where !seen.contains(ref) {
             seen.insert(ref)
             guard !ref.names.contains(where: present) else { continue }
             let what =
                 ref.names.count == 1
-                ? "column \"\(ref.names[0])\"" : "none of the columns \(ref.names.map { "\"\($0)\"" }.joined(separator: ", "))"
+                ? "column \"\(ref.names[0])\""
+                : "none of the columns \(ref.names.map { "\"\($0)\"" }.joined(separator: ", "))"
             var msg = "\(what) (\(ref.role)) is not in \(input)"
             if let s = ref.names.lazy.compactMap({ Suggest.closest(to: $0, in: headers) }).first {
                 msg += "; did you mean \"\(s)\"?"
@@ -50,7 +52,8 @@ public enum ColumnCheck {
             }
             out.append(
                 ConfigDiagnostic(
-                    file: pipeline.file, line: ref.line, column: ref.column, message: msg, sourceLine: sourceLine(ref.line)
+                    file: pipeline.file, line: ref.line, column: ref.column, message: msg,
+                    sourceLine: sourceLine(ref.line)
                 ))
         }
         for spec in pipeline.normalise?.fields ?? [] {

@@ -152,7 +152,8 @@ extension PipelineLoader {
         if !ctx.explodeRequests.isEmpty {
             let has = rowStages.contains { if case .explode = $0 { return true } else { return false } }
             if has {
-                ctx.error("a field sets explode: and the pipeline has an explode stage; use one of them", at: fieldsNode)
+                ctx.error(
+                    "a field sets explode: and the pipeline has an explode stage; use one of them", at: fieldsNode)
             } else if ctx.explodeRequests.count > 1 {
                 ctx.error("only one field can set explode:; the others would multiply the records", at: fieldsNode)
             } else {
@@ -166,7 +167,8 @@ extension PipelineLoader {
         }
         let folded = Set(listColumns.map(RecordNormaliser.fold))
         var keyNodes: [String: ConfigNode] = [:]
-        if case .mapping(let pairs) = fieldsNode.value, let fields = pairs.first(where: { $0.key.scalar == "fields" })?.value,
+        if case .mapping(let pairs) = fieldsNode.value,
+            let fields = pairs.first(where: { $0.key.scalar == "fields" })?.value,
             case .mapping(let fieldPairs) = fields.value
         {
             for (k, _) in fieldPairs { if let name = k.scalar { keyNodes[name] = k } }
@@ -199,7 +201,9 @@ extension PipelineLoader {
             where !known.contains(name) && name != unmappedInto {
                 var msg =
                     "\(ruleSet.name.service.rawValue) has no field \"\(name)\", so its values would be dropped by the service"
-                if let s = Suggest.closest(to: name, in: ruleSet.knownFields) ?? Self.namePart(of: name, in: ruleSet.knownFields) {
+                if let s = Suggest.closest(to: name, in: ruleSet.knownFields)
+                    ?? Self.namePart(of: name, in: ruleSet.knownFields)
+                {
                     msg += "; did you mean \"\(s)\"?"
                 } else {
                     msg += "; its fields are \(ruleSet.knownFields.joined(separator: ", "))"

@@ -2,7 +2,9 @@ import Foundation
 
 /// Loads a pipeline file into a ``Pipeline``, collecting every problem with its location.
 public enum PipelineLoader {
-    static let stageKinds = ["read", "filter", "group", "explode", "normalise", "validate", "upload", "export", "reconcile"]
+    static let stageKinds = [
+        "read", "filter", "group", "explode", "normalise", "validate", "upload", "export", "reconcile",
+    ]
     static let readKeys = [
         "path", "sheet", "sheet_index", "header_row", "delimiter", "encoding", "records_path", "duplicate_headers",
         "ragged_rows", "key", "format",
@@ -319,7 +321,9 @@ public enum PipelineLoader {
             ctx.error(
                 "field \"\(spec.name)\" has no source; give from, value, template, coalesce, when or default", at: node)
         }
-        if let h = m["html"], let v = ctx.choice(h, what: "html", among: ["text", "keep"]) { spec.htmlToText = v == "text" }
+        if let h = m["html"], let v = ctx.choice(h, what: "html", among: ["text", "keep"]) {
+            spec.htmlToText = v == "text"
+        }
         if let t = m["truncate"], let v = ctx.string(t, what: "truncate") {
             if v == "max" {
                 spec.truncate = .targetMax

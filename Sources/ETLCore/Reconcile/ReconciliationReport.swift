@@ -12,7 +12,7 @@ public enum ReconciliationReport {
     public static func cells(_ l: ReconLine) -> [String] {
         [
             l.kind.rawValue, l.key ?? "", l.source?.file ?? "", l.source?.sheet ?? "",
-            l.source.map { String($0.row) } ?? "",
+            l.source?.rowsText ?? "",
             l.remoteID ?? "", differencesText(l.differences), l.detail,
         ]
     }
@@ -42,7 +42,13 @@ public enum ReconciliationReport {
                 ("class", .string(l.kind.rawValue)), ("key", l.key.map { .string($0) } ?? .null),
                 ("file", l.source.map { .string($0.file) } ?? .null),
                 ("sheet", l.source?.sheet.map { .string($0) } ?? .null),
-                ("row", l.source.map { .int($0.row) } ?? .null), ("remote_id", l.remoteID.map { .string($0) } ?? .null),
+                ("row", l.source.map { .int($0.row) } ?? .null),
+                (
+                    "rows",
+                    l.source.map { s in .array((s.groupRows.isEmpty ? [s.row] : s.groupRows).map { .int($0) }) }
+                        ?? .null
+                ),
+                ("remote_id", l.remoteID.map { .string($0) } ?? .null),
                 (
                     "differences",
                     .array(
@@ -95,7 +101,8 @@ public enum ReconciliationReport {
             let src =
                 l.source.map {
                     HTMLReport.escape($0.file) + ($0.sheet.map { "[" + HTMLReport.escape($0) + "]" } ?? "")
-                        + " row \($0.row)"
+                        + ($0.groupRows.count > 1
+                            ? " rows \($0.groupRows.map(String.init).joined(separator: ", "))" : " row \($0.row)")
                 } ?? ""
             let first = l.differences.first
             h +=

@@ -108,7 +108,8 @@ public enum HTMLReport {
         if summary.fallbacks.isEmpty && everyValueFound {
             h += "<p class=\"muted\">None: every mapped value was found.</p>"
         } else if summary.fallbacks.isEmpty {
-            h += "<p class=\"muted\">None fell back; the mapping table above counts the empty, defaulted and truncated values.</p>"
+            h +=
+                "<p class=\"muted\">None fell back; the mapping table above counts the empty, defaulted and truncated values.</p>"
         } else {
             h += "<table><tr><th>field</th><th>kind</th><th>value</th><th>rows</th></tr>"
             for (f, n) in summary.fallbacks.sorted(by: {

@@ -53,12 +53,14 @@ final class GroupSpill {
         for b in buffers.indices where !buffers[b].isEmpty {
             let p = path(b)
             guard let f = fopen(p, "ab") else {
-                throw WriteError(path: p, message: "cannot write the group stage's spill file (\(String(cString: strerror(errno))))")
+                throw WriteError(
+                    path: p, message: "cannot write the group stage's spill file (\(String(cString: strerror(errno))))")
             }
             let n = buffers[b].withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
             let closed = fclose(f)
             guard n == buffers[b].count, closed == 0 else {
-                throw WriteError(path: p, message: "cannot write the group stage's spill file (\(String(cString: strerror(errno))))")
+                throw WriteError(
+                    path: p, message: "cannot write the group stage's spill file (\(String(cString: strerror(errno))))")
             }
             fileBytes[b] += n
             spilledBytes += n

@@ -167,12 +167,15 @@ final class GroupingReader: RecordReader {
 
     /// One record from a group's rows.
     func makeRecord(_ rows: [Record], emptyKey: Bool) -> Record {
-        guard let first = rows.first else { return Record(source: RowSource(file: base.file, row: 0), columns: [], values: []) }
+        guard let first = rows.first else {
+            return Record(source: RowSource(file: base.file, row: 0), columns: [], values: [])
+        }
         var issues: [RecordIssue] = []
         if emptyKey {
             issues.append(
                 RecordIssue(
-                    source: first.source, column: stage.by.first.flatMap { n in first.columns.first { $0.header == n } },
+                    source: first.source,
+                    column: stage.by.first.flatMap { n in first.columns.first { $0.header == n } },
                     field: stage.by.joined(separator: ", "), value: "", rule: "group", severity: .error,
                     message:
                         "row \(first.source.row) has no value in \(stage.by.map { "\"\($0)\"" }.joined(separator: ", ")), so it belongs to no group; fill it in or remove the row"
@@ -197,7 +200,9 @@ final class GroupingReader: RecordReader {
         var chosenRow = [Int](repeating: 0, count: columns.count)
         var conflicted = Set<Int>()
         for (ri, r) in rows.enumerated() {
-            let same = r.columns == columns || (r.columns.count <= columns.count && r.columns == Array(columns.prefix(r.columns.count)))
+            let same =
+                r.columns == columns
+                || (r.columns.count <= columns.count && r.columns == Array(columns.prefix(r.columns.count)))
             for (ci, v) in r.values.enumerated() {
                 guard ci < r.columns.count else { continue }
                 let target = same ? ci : (columns.firstIndex { $0.header == r.columns[ci].header } ?? ci)

@@ -169,7 +169,8 @@ extension PipelineRunner {
         func flush() throws {
             let known = try ledger.items(keys: batch.map(\.key))
             for item in batch {
-                let source = RowSource(file: item.file, sheet: item.sheet, row: item.row)
+                var source = RowSource(file: item.file, sheet: item.sheet, row: item.row)
+                source.groupRows = item.rows
                 let state: SourceItem.State
                 switch known[item.key]?.state {
                 case .done: state = .sent(item.record)
@@ -193,13 +194,13 @@ extension PipelineRunner {
         if FileManager.default.fileExists(atPath: qPath) {
             let q = try SendSpoolLines(path: qPath)
             while let v = try q.next() {
+                var source = RowSource(
+                    file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0)
+                source.groupRows = v["rows"]?.arrayValue?.compactMap(\.intValue) ?? []
                 items.append(
                     SourceItem(
-                        key: v["key"]?.stringValue,
-                        source: RowSource(
-                            file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue,
-                            row: v["row"]?.intValue ?? 0),
-                        state: .quarantined(v["errors"]?.stringValue ?? "")))
+                        key: v["key"]?.stringValue, source: source, state: .quarantined(v["errors"]?.stringValue ?? ""))
+                )
             }
         }
         items.sort {

@@ -184,11 +184,13 @@ public enum PipelineRunner {
                         + issue.message
                 }
                 try spool.add(record, errors: reasons.joined(separator: "; "))
-                JSONValue.obj([
-                    ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
-                    ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
-                    ("errors", .string(reasons.joined(separator: "; "))),
-                ] + rowsField(record)).append(to: &quarantinedKeys.buffer)
+                JSONValue.obj(
+                    [
+                        ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
+                        ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
+                        ("errors", .string(reasons.joined(separator: "; "))),
+                    ] + rowsField(record)
+                ).append(to: &quarantinedKeys.buffer)
                 quarantinedKeys.buffer.append(UInt8(ascii: "\n"))
                 try quarantinedKeys.flushIfNeeded()
             } else {
@@ -198,10 +200,13 @@ public enum PipelineRunner {
                 normalised.json.append(to: &normalisedOut)
                 if let sendSink {
                     sendLine.removeAll(keepingCapacity: true)
-                    JSONValue.obj([
-                        ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
-                        ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
-                    ] + rowsField(record)).append(to: &sendLine)
+                    JSONValue.obj(
+                        [
+                            ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
+                            ("sheet", record.source.sheet.map { .string($0) } ?? .null),
+                            ("row", .int(record.source.row)),
+                        ] + rowsField(record)
+                    ).append(to: &sendLine)
                     sendLine.removeLast()
                     sendLine.append(contentsOf: ",\"record\":".utf8)
                     sendLine.append(contentsOf: UnsafeBufferPointer(rebasing: normalisedOut.bytes[lineStart...]))

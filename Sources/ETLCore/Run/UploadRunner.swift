@@ -279,9 +279,11 @@ final class SendSpoolReader {
                 record.append(to: &text)
                 hash = ContentHash.sha256Hex(text)
             }
-            return SendItem(
+            var item = SendItem(
                 key: key, file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue,
                 row: v["row"]?.intValue ?? 0, record: record, hash: hash)
+            if let rows = v["rows"]?.arrayValue { item.rows = rows.compactMap(\.intValue) }
+            return item
         }
         return nil
     }

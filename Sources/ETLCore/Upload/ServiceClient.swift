@@ -12,6 +12,8 @@ public struct SendItem: Sendable {
     public var record: JSONValue
     /// The content hash of the normalised record (hex SHA-256 of its JSON text).
     public var hash: String
+    /// Every source row of a record made of several (the group stage); empty for one row.
+    public var rows: [Int] = []
 
     /// Creates an item.
     public init(key: String, file: String, sheet: String?, row: Int, record: JSONValue, hash: String) {
