@@ -20,7 +20,8 @@ final class GroupingReader: RecordReader {
     let base: any RecordReader
     let stage: GroupStage
     let counts: RowStageCounts
-    /// Bytes of rows a bucket takes before groups seen later start the next one.
+    /// Bytes of rows of new groups a bucket takes before groups seen later start the next one (the
+    /// later rows of its groups join it too, so a bucket ends up this times the rows per group).
     let bucketLimit: Int
     private let spill: GroupSpill
     private var lookup = ColumnLookup()
@@ -35,7 +36,7 @@ final class GroupingReader: RecordReader {
     /// Creates the stage over `base`.
     init(
         _ base: any RecordReader, stage: GroupStage, counts: RowStageCounts, spillDirectory: String,
-        memoryLimit: Int = 48 << 20, bucketLimit: Int = 4 << 20
+        memoryLimit: Int = 32 << 20, bucketLimit: Int = 1 << 20
     ) {
         self.base = base
         self.stage = stage
