@@ -137,6 +137,28 @@ struct GroupStageTests {
         #expect(json["rows_filtered"] == .int(1))
     }
 
+    @Test func aFieldCanExplodeItsColumn() throws {
+        let path = Fixture.path("pipelines/tmp-field-explode-\(UUID().uuidString).yaml")
+        try """
+        name: field-explode
+        stages:
+          - read: { path: ../group/sizes.csv }
+          - normalise:
+              fields: { sku: SKU, size: { from: Sizes, explode: "|" } }
+              unmapped: drop
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let p = try PipelineLoader.load(path: path, environment: [:])
+        var o = RunOptions()
+        o.outputRoot = Fixture.tempDirectory()
+        let result = try PipelineRunner.dryRun(p, options: o)
+        let out = try lines(result.runDirectory + "/normalised.jsonl")
+        #expect(out.map { $0["size"]?.stringValue ?? "-" } == ["S", "M", "L", "M", "S", "M", "-"])
+        #expect(out.map { $0["sku"]?.stringValue ?? "-" } == ["A-1", "A-1", "A-1", "A-2", "A-3", "A-3", "A-4"])
+        #expect(result.summary.rowsRead == 4)
+        #expect(result.summary.records == 7)
+    }
+
     @Test func explodesTheGroupsVariantsIntoOneRecordPerVariantRow() throws {
         let text = """
             name: variants

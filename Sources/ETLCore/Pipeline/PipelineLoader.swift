@@ -224,6 +224,9 @@ public enum PipelineLoader {
         if let s = ctx.choice(m["ragged_rows"], what: "read.ragged_rows", among: ["error", "pad"]) {
             o.raggedRows = RaggedRowPolicy(rawValue: s) ?? .error
         }
+        if let keyNode = m["key"], let key = keyNode.scalar {
+            ctx.referenceColumn([key], role: "read.key", at: keyNode)
+        }
         let chosen = inputOverride ?? path.map { resolve($0, against: directory) } ?? ""
         return ReadStage(
             path: chosen, options: o, key: ctx.string(m["key"], what: "read.key"),
