@@ -112,7 +112,8 @@ public enum PipelineRunner {
         let keyField = ruleSet?.keyField
         let normaliser = try RecordNormaliser(
             stage: pipeline.normalise, keyColumn: pipeline.read.key, keyField: keyField)
-        let validator = RecordValidator(stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField)
+        let validator = RecordValidator(
+            stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField, upload: pipeline.upload)
         if let name = recordKeyCheckName(pipeline, keyField: keyField, validator: validator) {
             validator.checkRecordKey(named: name)
         }
