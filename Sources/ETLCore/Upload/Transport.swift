@@ -483,6 +483,9 @@ public final class ServiceSession: @unchecked Sendable {
     /// Requests in a row that met their deadline, uploads and reads apart (a read answered does not
     /// vouch for the uploads, and the other way round).
     private var timeoutsInARow: [Bool: Int] = [:]
+    /// 5xx answers in a row, uploads and reads apart: a service that answers nothing else is given up
+    /// instead of being retried item by item for hours.
+    private var serverErrorsInARow: [Bool: Int] = [:]
     private var givenUp: String?
     /// How the run hears about a retry (for the progress line and the log).
     public var onRetry: (@Sendable (String) -> Void)?
@@ -494,6 +497,9 @@ public final class ServiceSession: @unchecked Sendable {
     /// Requests in a row (of one kind: uploads, or reads) that met their deadline before the service is
     /// given up (exit 4).
     public static let timeoutsBeforeGivingUp = 3
+    /// 5xx answers in a row (of one kind: uploads, or reads) before the service is given up (exit 4);
+    /// under a 30% rate of transient server errors ten in a row happen about once in 170,000 requests.
+    public static let serverErrorsBeforeGivingUp = 10
     /// The most bytes of an error body kept (they are only read for a message).
     public static let maxErrorBodyBytes = 1 << 20
 
@@ -637,12 +643,14 @@ public final class ServiceSession: @unchecked Sendable {
                     continue
                 case 500...599:
                     let raw = response.header("Retry-After")
-                    let after = try allowedWait(raw, status: response.status, what: what)
                     lastError = "\(what): \(response.status) \(response.excerpt)"
+                    try noteServerError(lastError, upload: upload)
+                    let after = try allowedWait(raw, status: response.status, what: what)
                     if !idempotent { throw RemoteError.ambiguous(redactor.redact(lastError), retryAfter: after) }
                     try await wait(after ?? retry.backoff(attempt: attempt), after: lastError, attempt: attempt)
                     continue
                 default:
+                    lock.withLock { serverErrorsInARow[upload] = 0 }
                     await pacer.succeeded()
                     return response
                 }
@@ -699,6 +707,20 @@ public final class ServiceSession: @unchecked Sendable {
         guard n >= Self.timeoutsBeforeGivingUp else { return }
         let message = redactor.redact(
             "\(lastError); \(n) requests in a row to \(serviceName) got no complete answer within the \(WaitText.seconds(transport.timeoutSeconds)) timeout (upload.timeout), so the upload to \(serviceName) stops here. Check the service, or raise upload.timeout; the same command goes on later (nothing is sent twice)"
+        )
+        lock.withLock { if givenUp == nil { givenUp = message } }
+        throw RemoteError.fatal(message)
+    }
+
+    /// Counts a 5xx answer; too many in a row give the service up (exit 4).
+    private func noteServerError(_ lastError: String, upload: Bool) throws {
+        let n = lock.withLock {
+            serverErrorsInARow[upload, default: 0] += 1
+            return serverErrorsInARow[upload, default: 0]
+        }
+        guard n >= Self.serverErrorsBeforeGivingUp else { return }
+        let message = redactor.redact(
+            "\(lastError); \(serviceName) answered \(n) \(upload ? "uploads" : "reads") in a row with a server error (5xx), so the upload to \(serviceName) stops here. Check the service's status; the same command goes on later (nothing is sent twice)"
         )
         lock.withLock { if givenUp == nil { givenUp = message } }
         throw RemoteError.fatal(message)
