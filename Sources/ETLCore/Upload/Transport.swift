@@ -700,28 +700,33 @@ public final class ServiceSession: @unchecked Sendable {
 
     /// Counts a request that met its deadline; too many in a row give the service up (exit 4).
     private func noteTimeout(_ lastError: String, upload: Bool) throws {
-        let n = lock.withLock {
-            timeoutsInARow[upload, default: 0] += 1
-            return timeoutsInARow[upload, default: 0]
-        }
+        let n = bump(\.timeoutsInARow, upload)
         guard n >= Self.timeoutsBeforeGivingUp else { return }
-        let message = redactor.redact(
+        try giveUp(
             "\(lastError); \(n) requests in a row to \(serviceName) got no complete answer within the \(WaitText.seconds(transport.timeoutSeconds)) timeout (upload.timeout), so the upload to \(serviceName) stops here. Check the service, or raise upload.timeout; the same command goes on later (nothing is sent twice)"
         )
-        lock.withLock { if givenUp == nil { givenUp = message } }
-        throw RemoteError.fatal(message)
     }
 
     /// Counts a 5xx answer; too many in a row give the service up (exit 4).
     private func noteServerError(_ lastError: String, upload: Bool) throws {
-        let n = lock.withLock {
-            serverErrorsInARow[upload, default: 0] += 1
-            return serverErrorsInARow[upload, default: 0]
-        }
+        let n = bump(\.serverErrorsInARow, upload)
         guard n >= Self.serverErrorsBeforeGivingUp else { return }
-        let message = redactor.redact(
+        try giveUp(
             "\(lastError); \(serviceName) answered \(n) \(upload ? "uploads" : "reads") in a row with a server error (5xx), so the upload to \(serviceName) stops here. Check the service's status; the same command goes on later (nothing is sent twice)"
         )
+    }
+
+    /// Adds one to a streak counter (uploads and reads apart) and returns it.
+    private func bump(_ streak: ReferenceWritableKeyPath<ServiceSession, [Bool: Int]>, _ upload: Bool) -> Int {
+        lock.withLock {
+            self[keyPath: streak][upload, default: 0] += 1
+            return self[keyPath: streak][upload, default: 0]
+        }
+    }
+
+    /// Gives the service up: every later request of the run throws the same message.
+    private func giveUp(_ text: String) throws -> Never {
+        let message = redactor.redact(text)
         lock.withLock { if givenUp == nil { givenUp = message } }
         throw RemoteError.fatal(message)
     }
