@@ -1,0 +1,366 @@
+import Foundation
+
+/// How a file should be read and what its columns hold, learnt by reading the whole file once, one
+/// record at a time, with bounded memory (capped distinct-value tables and key sets).
+public struct FileProfile: Sendable {
+    /// The file as given.
+    public var path: String
+    /// Its format.
+    public var format: InputFormat
+    /// The read options that read it (sheet, header row, delimiter, encoding, policies).
+    public var options: ReadOptions
+    /// Why each read option was chosen, by YAML key (`sheet`, `header_row`, …).
+    public var readNotes: [String: String] = [:]
+    /// The workbook's sheets (XLSX).
+    public var sheets: [SheetInfo] = []
+    /// The records read.
+    public var rows = 0
+    /// One profile per column, in column order.
+    public var columns: [ColumnProfile] = []
+    /// The column whose values are unique and non-empty, preferring key-like names.
+    public var key: String?
+    /// Why ``key`` was chosen.
+    public var keyNote: String?
+    /// The Shopify shape: rows sharing this column's value make one product.
+    public var group: GroupGuess?
+    /// Reader warnings.
+    public var warnings: WarningLog = WarningLog()
+
+    /// A repeated key whose follow-on rows fill only some columns (variants, images).
+    public struct GroupGuess: Sendable {
+        /// The column rows are grouped by.
+        public var by: String
+        /// The columns whose values vary inside a group (collected into lists).
+        public var collect: [String]
+        /// Distinct values of `by` (products).
+        public var groups: Int
+        /// Rows that repeat an earlier value of `by`.
+        public var followOnRows: Int
+        /// A column filled on first rows and empty on follow-on rows (the evidence).
+        public var productColumn: String
+        /// The most filled values one group holds, per collected column (how many images a product has).
+        public var mostPerGroup: [String: Int] = [:]
+    }
+
+    /// The profile of a column by header.
+    public func profile(_ header: String) -> ColumnProfile? { columns.first { $0.column.header == header } }
+}
+
+/// Reads a file to build its ``FileProfile``.
+public enum FileProfiler {
+    /// Most key values remembered per candidate column (16 bytes each), so memory stays bounded on any file.
+    static let keySetCap = 2_000_000
+    /// Most candidate columns tracked for uniqueness and grouping.
+    static let keyCandidateLimit = 6
+
+    /// Profiles `path`, detecting how to read it unless `options` says.
+    /// - Parameters:
+    ///   - path: the input file.
+    ///   - sheet: a sheet name the user chose (XLSX).
+    /// - Throws: ``ReadError`` when the file cannot be read.
+    public static func profile(path: String, sheet: String? = nil) throws -> FileProfile {
+        let format = try Readers.format(of: path, options: ReadOptions())
+        var options = ReadOptions()
+        var notes: [String: String] = [:]
+        var sheets: [SheetInfo] = []
+        if format == .xlsx {
+            sheets = try Readers.sheets(of: path)
+            if let sheet {
+                options.sheet = .name(sheet)
+                notes["sheet"] = "chosen with --sheet"
+            } else {
+                let (chosen, why) = try chooseSheet(path: path, sheets: sheets)
+                if let chosen { options.sheet = .name(chosen) }
+                notes["sheet"] = why
+            }
+        }
+        if format != .json && format != .jsonl {
+            let (row, why) = try detectHeaderRow(path: path, options: options)
+            options.headerRow = row
+            notes["header_row"] = why
+        }
+        // The whole file, one record at a time; a ragged row or a duplicate header switches to the
+        // forgiving policy (which the pipeline then writes) and reads again.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                var profile = try scan(path: path, format: format, options: options)
+                profile.readNotes.merge(notes) { a, _ in a }
+                profile.sheets = sheets
+                return profile
+            } catch let e as ReadError where attempt < 3 && e.code == .raggedRow && options.raggedRows == .error {
+                options.raggedRows = .pad
+                notes["ragged_rows"] = "some rows have more or fewer cells than the header (\(e.line.map { "first at row \($0)" } ?? "")): padded"
+            } catch let e as ReadError where attempt < 3 && e.code == .badHeader && options.duplicateHeaders == .error {
+                options.duplicateHeaders = .rename
+                notes["duplicate_headers"] = "the header row has empty or repeated names: renamed (Colour, Colour_2)"
+            }
+        }
+    }
+
+    // MARK: sheet and header row
+
+    /// The visible sheet that looks most like a product table: the most filled cells in its first 200 rows.
+    static func chooseSheet(path: String, sheets: [SheetInfo]) throws -> (String?, String) {
+        let visible = sheets.filter { !$0.hidden }
+        let others = sheets.filter { $0.hidden }.map { "\($0.name) (hidden)" }
+        if visible.count == 1, let only = visible.first {
+            return (only.name, "the only visible sheet" + (others.isEmpty ? "" : "; also: " + others.joined(separator: ", ")))
+        }
+        var best: (name: String, score: Int)? = nil
+        for s in visible {
+            var o = ReadOptions()
+            o.sheet = .name(s.name)
+            o.headerRow = 0
+            o.raggedRows = .pad
+            guard let reader = try? Readers.open(path, options: o) else { continue }
+            var score = 0
+            var n = 0
+            while n < 200, let r = try? reader.next() {
+                n += 1
+                score += r.values.filter { !$0.isEmpty }.count
+            }
+            if score > (best?.score ?? -1) { best = (s.name, score) }
+        }
+        let rest = visible.map(\.name).filter { $0 != best?.name } + others
+        return (
+            best?.name ?? visible.first?.name,
+            "the visible sheet with the most filled cells" + (rest.isEmpty ? "" : "; also: " + rest.joined(separator: ", "))
+        )
+    }
+
+    /// The first row that looks like headers rather than a title banner: at least two filled cells, at
+    /// least half as many as the widest of the next rows, all text (no numbers, dates or URLs), no repeats.
+    static func detectHeaderRow(path: String, options: ReadOptions) throws -> (Int, String) {
+        var o = options
+        o.headerRow = 0
+        o.raggedRows = .pad
+        o.duplicateHeaders = .rename
+        let reader = try Readers.open(path, options: o)
+        var rows: [Record] = []
+        while rows.count < 30, let r = try reader.next() { rows.append(r) }
+        guard !rows.isEmpty else { return (1, "the first row") }
+        let readsText = (try? Readers.format(of: path, options: options)) != .xlsx
+        func filled(_ r: Record) -> [CellValue] { r.values.filter { !$0.isEmpty } }
+        for (i, r) in rows.enumerated() {
+            let cells = filled(r)
+            let later = rows[(i + 1)...].prefix(10).map { filled($0).count }
+            let widest = later.max() ?? cells.count
+            let texts = cells.map { $0.canonicalText.trimmingCharacters(in: .whitespaces) }
+            let allText = cells.allSatisfy { Inspection.kind(of: $0, readsText: readsText) == "text" }
+            if cells.count >= 2, cells.count * 2 >= widest, allText, Set(texts).count == texts.count {
+                if r.source.row == 1 { return (1, "row 1 holds the headers") }
+                let skipped = rows[..<i].map { "row \($0.source.row): \"\(filled($0).first.map { String($0.canonicalText.prefix(40)) } ?? "")\"" }
+                return (
+                    r.source.row,
+                    "the first row that looks like headers; above it: " + (skipped.isEmpty ? "empty rows" : skipped.joined(separator: ", "))
+                )
+            }
+        }
+        return (1, "no row looks clearly like headers; row 1 assumed")
+    }
+
+    // MARK: the scan
+
+    /// Per candidate key column: the values seen (as 64-bit digests, capped), repeats, empties and, for
+    /// grouping, how every other column behaves on rows that repeat a value.
+    struct KeyTracker {
+        var index: Int
+        var seen = Set<UInt64>()
+        var capped = false
+        var repeats = 0
+        var empties = 0
+        var firstRows = 0
+        /// Per column: filled on a first row, filled on a follow-on row, differing inside the group.
+        var filledFirst: [Int] = []
+        var filledFollowOn: [Int] = []
+        var varies: [Int] = []
+        /// The current run of adjacent rows with one value, and each column's first value in it.
+        var currentValue: String?
+        var groupFirst: [String?] = []
+        /// Filled values per column in the current run, and the most in any run.
+        var runFilled: [Int] = []
+        var mostInRun: [Int] = []
+    }
+
+    static func digest(_ s: String) -> UInt64 {
+        // FNV-1a, 64 bits: a collision only makes a unique column look repeated, never the reverse.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+
+    static func scan(path: String, format: InputFormat, options: ReadOptions) throws -> FileProfile {
+        let reader = try Readers.open(path, options: options)
+        let readsText = format != .xlsx
+        var profile = FileProfile(path: path, format: format, options: options)
+        if let csv = reader as? CSVRecordReader {
+            profile.options.delimiter = csv.delimiter
+        }
+        var columns: [ColumnProfile] = reader.columns.map { ColumnProfile(column: $0) }
+        var indexOf: [String: Int] = [:]
+        for (i, c) in columns.enumerated() { indexOf[c.column.header] = i }
+        var trackers: [KeyTracker] = []
+        var trackersChosen = false
+        var slot: [Int] = []
+        while let r = try reader.next() {
+            profile.rows += 1
+            if slot.count < r.columns.count { slot = [Int](repeating: -1, count: r.columns.count) }
+            for (j, c) in r.columns.enumerated() {
+                var i = indexOf[c.header] ?? -1
+                if i < 0 {
+                    i = columns.count
+                    columns.append(ColumnProfile(column: c))
+                    indexOf[c.header] = i
+                }
+                slot[j] = i
+                columns[i].add(r.values[j], readsText: readsText)
+            }
+            if !trackersChosen {
+                // Key candidates: the columns whose names read most like a key, then the first column.
+                trackersChosen = true
+                let ranked = columns.indices.map { ($0, HeaderWords.keyScore(columns[$0].column.header)) }
+                    .filter { $0.1 > 0 }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
+                var chosen = Array(ranked.prefix(keyCandidateLimit - 1))
+                if !chosen.contains(0), !columns.isEmpty { chosen.append(0) }
+                trackers = chosen.map { KeyTracker(index: $0) }
+            }
+            var cells = [String](repeating: "", count: columns.count)
+            for (j, v) in r.values.enumerated() where j < r.columns.count && !v.isEmpty { cells[slot[j]] = v.canonicalText }
+            for t in trackers.indices {
+                track(&trackers[t], cells: cells)
+            }
+        }
+        profile.columns = columns
+        profile.warnings = reader.warnings
+        if let csv = reader as? CSVRecordReader, csv.hasEncodingProblems {
+            profile.options.encoding = .windows1252
+            profile.readNotes["encoding"] = "some bytes are not UTF-8; they read as Windows-1252"
+        }
+        decideKey(&profile, trackers: trackers)
+        return profile
+    }
+
+    static func track(_ t: inout KeyTracker, cells: [String]) {
+        let n = cells.count
+        if t.filledFirst.count < n {
+            let add = n - t.filledFirst.count
+            t.filledFirst += [Int](repeating: 0, count: add)
+            t.filledFollowOn += [Int](repeating: 0, count: add)
+            t.varies += [Int](repeating: 0, count: add)
+            t.groupFirst += [String?](repeating: nil, count: add)
+            t.runFilled += [Int](repeating: 0, count: add)
+            t.mostInRun += [Int](repeating: 0, count: add)
+        }
+        let value = t.index < n ? cells[t.index] : ""
+        if value.isEmpty {
+            t.empties += 1
+            return
+        }
+        var repeated = false
+        if !t.capped {
+            let (inserted, _) = t.seen.insert(digest(value))
+            repeated = !inserted
+            if t.seen.count >= keySetCap { t.capped = true }
+        }
+        if value != t.currentValue {
+            t.currentValue = value
+            for i in 0..<n {
+                t.groupFirst[i] = nil
+                t.runFilled[i] = 0
+            }
+        }
+        if repeated {
+            t.repeats += 1
+        } else {
+            t.firstRows += 1
+        }
+        for i in 0..<n where i != t.index && !cells[i].isEmpty {
+            if repeated {
+                t.filledFollowOn[i] += 1
+                if let first = t.groupFirst[i] {
+                    if first != cells[i] { t.varies[i] += 1 }
+                } else {
+                    // Filled only on a follow-on row, or in a group whose rows are not adjacent.
+                    t.varies[i] += 1
+                }
+            } else {
+                t.filledFirst[i] += 1
+            }
+            if t.groupFirst[i] == nil { t.groupFirst[i] = cells[i] }
+            t.runFilled[i] += 1
+            t.mostInRun[i] = max(t.mostInRun[i], t.runFilled[i])
+        }
+    }
+
+    static func decideKey(_ p: inout FileProfile, trackers: [KeyTracker]) {
+        let rows = p.rows
+        guard rows > 0 else { return }
+        func header(_ i: Int) -> String { p.columns[i].column.header }
+        // A unique, never empty column, best name first.
+        let unique = trackers.filter { $0.repeats == 0 && $0.empties == 0 && p.columns[$0.index].maxLength <= 100 }
+            .sorted { HeaderWords.keyScore(header($0.index)) > HeaderWords.keyScore(header($1.index)) }
+        if let best = unique.first {
+            p.key = header(best.index)
+            p.keyNote =
+                "\(rows.grouped) of \(rows.grouped) values filled and unique\(best.capped ? " (uniqueness checked on the first \(keySetCap.grouped))" : "")"
+            return
+        }
+        // The Shopify shape: a key-like column repeats, and its follow-on rows leave product columns empty.
+        var best: (FileProfile.GroupGuess, Int)? = nil
+        for t in trackers where t.repeats > 0 && HeaderWords.keyScore(header(t.index)) > 0 {
+            var productColumn: String? = nil
+            for i in t.filledFirst.indices where i != t.index {
+                if Double(t.filledFirst[i]) >= 0.9 * Double(t.firstRows)
+                    && Double(t.filledFollowOn[i]) <= 0.1 * Double(t.repeats)
+                {
+                    productColumn = header(i)
+                    break
+                }
+            }
+            guard let productColumn else { continue }
+            let collect = t.varies.indices.filter { $0 != t.index && t.varies[$0] > 0 }.map(header)
+            var guess = FileProfile.GroupGuess(
+                by: header(t.index), collect: collect, groups: t.firstRows, followOnRows: t.repeats,
+                productColumn: productColumn)
+            for i in t.varies.indices where t.varies[i] > 0 { guess.mostPerGroup[header(i)] = t.mostInRun[i] }
+            let score = HeaderWords.keyScore(header(t.index))
+            if score > (best?.1 ?? -1) { best = (guess, score) }
+        }
+        if let g = best?.0 {
+            p.group = g
+            p.key = g.by
+            p.keyNote = "\(g.groups.grouped) products over \(rows.grouped) rows: grouped by \(g.by)"
+            return
+        }
+        // A column that is unique where filled: still the best key, with a note.
+        if let t = trackers.filter({ $0.repeats == 0 && $0.empties < rows }).max(by: {
+            HeaderWords.keyScore(header($0.index)) < HeaderWords.keyScore(header($1.index))
+        }), HeaderWords.keyScore(header(t.index)) > 0 {
+            p.key = header(t.index)
+            p.keyNote = "unique, but \(t.empties.grouped) of \(rows.grouped) rows leave it empty (those rows will be quarantined)"
+        } else if let t = trackers.filter({ HeaderWords.keyScore(header($0.index)) > 0 }).max(by: {
+            HeaderWords.keyScore(header($0.index)) < HeaderWords.keyScore(header($1.index))
+        }) {
+            p.key = header(t.index)
+            p.keyNote = "TODO: \(t.repeats.grouped) rows repeat a value and \(t.empties.grouped) are empty; no column is a clean key (rows of a repeated key will be quarantined)"
+        }
+    }
+}
+
+extension Int {
+    /// The number with thousands separators (`44,446`), independent of the locale.
+    var grouped: String {
+        let digits = String(Swift.abs(self))
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(ch)
+        }
+        return self < 0 ? "-" + out : out
+    }
+}
