@@ -1,5 +1,6 @@
 import ArgumentParser
 import ETLCore
+import Foundation
 
 /// `catalog-etl check FILE...`: validates pipeline files without reading data.
 struct CheckCommand: ParsableCommand {

@@ -126,6 +126,8 @@ enum InitPaths {
         let base = absolute(dir)
         var common = 0
         while common < min(target.count, base.count) && target[common] == base[common] { common += 1 }
+        // Nothing in common but the root: the absolute path reads better than a climb to `/`.
+        if common == 0 || (common == 1 && base.count > 2) { return "/" + target.joined(separator: "/") }
         let ups = [String](repeating: "..", count: base.count - common)
         let rel = (ups + target[common...]).joined(separator: "/")
         return rel.isEmpty ? "." : rel

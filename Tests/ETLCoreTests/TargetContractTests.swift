@@ -33,7 +33,7 @@ struct TargetContractTests {
         }
         // A limit nobody documents says it is assumed and why.
         #expect(TargetContract.sartiqCreate.limits.first { $0.name == "rate" }?.source.hasPrefix("assumed: ") == true)
-        #expect(UploadRunner.defaultRate(.wickson) == 1000.0 / 3600)
+        #expect(ServiceConnection.defaultRate(.wickson) == 1000.0 / 3600)
     }
 
     @Test func rendersTheSameRowsAsTextJSONAndHTML() {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `inspect`'s look at the whole file: per column the guessed type, empties, distinct and top values.
 extension Inspection {
     /// A column's guessed type as people read it: `date (dd/MM/yyyy)` when text dates need a format.

@@ -223,8 +223,13 @@ public enum FileProfiler {
             if !trackersChosen {
                 // Key candidates: the columns whose names read most like a key, then the first column.
                 trackersChosen = true
-                let ranked = columns.indices.map { ($0, HeaderWords.keyScore(columns[$0].column.header)) }
-                    .filter { $0.1 > 0 }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
+                var scored: [(index: Int, score: Int)] = []
+                for i in columns.indices {
+                    let score = HeaderWords.keyScore(columns[i].column.header)
+                    if score > 0 { scored.append((i, score)) }
+                }
+                scored.sort { a, b in a.score != b.score ? a.score > b.score : a.index < b.index }
+                let ranked: [Int] = scored.map { $0.index }
                 var chosen = Array(ranked.prefix(keyCandidateLimit - 1))
                 if !chosen.contains(0), !columns.isEmpty { chosen.append(0) }
                 trackers = chosen.map { KeyTracker(index: $0) }
@@ -301,18 +306,26 @@ public enum FileProfiler {
         let rows = p.rows
         guard rows > 0 else { return }
         func header(_ i: Int) -> String { p.columns[i].column.header }
-        // A unique, never empty column, best name first.
-        let unique = trackers.filter { $0.repeats == 0 && $0.empties == 0 && p.columns[$0.index].maxLength <= 100 }
-            .sorted { HeaderWords.keyScore(header($0.index)) > HeaderWords.keyScore(header($1.index)) }
-        if let best = unique.first {
-            p.key = header(best.index)
-            p.keyNote =
-                "\(rows.grouped) of \(rows.grouped) values filled and unique\(best.capped ? " (uniqueness checked on the first \(keySetCap.grouped))" : "")"
+        func score(_ t: KeyTracker) -> Int { HeaderWords.keyScore(header(t.index)) }
+        let ranked = trackers.filter { p.columns[$0.index].maxLength <= 100 }.sorted {
+            score($0) != score($1) ? score($0) > score($1) : $0.index < $1.index
+        }
+        func isClean(_ t: KeyTracker) -> Bool { t.repeats == 0 && t.empties == 0 }
+        func useKey(_ t: KeyTracker, _ note: String) {
+            p.key = header(t.index)
+            p.keyNote = note
+        }
+        let cleanNote = { (t: KeyTracker) in
+            "\(rows.grouped) of \(rows.grouped) values filled and unique"
+                + (t.capped ? " (uniqueness checked on the first \(keySetCap.grouped))" : "")
+        }
+        // 1. The best-named column, when it is unique and always filled.
+        if let best = ranked.first, score(best) > 0, isClean(best) {
+            useKey(best, cleanNote(best))
             return
         }
-        // The Shopify shape: a key-like column repeats, and its follow-on rows leave product columns empty.
-        var best: (FileProfile.GroupGuess, Int)? = nil
-        for t in trackers where t.repeats > 0 && HeaderWords.keyScore(header(t.index)) > 0 {
+        // 2. The Shopify shape: a key-like column repeats, and its follow-on rows leave a product column empty.
+        for t in ranked where t.repeats > 0 && score(t) > 0 {
             var productColumn: String? = nil
             for i in t.filledFirst.indices where i != t.index {
                 if Double(t.filledFirst[i]) >= 0.9 * Double(t.firstRows)
@@ -323,31 +336,35 @@ public enum FileProfiler {
                 }
             }
             guard let productColumn else { continue }
-            let collect = t.varies.indices.filter { $0 != t.index && t.varies[$0] > 0 }.map(header)
             var guess = FileProfile.GroupGuess(
-                by: header(t.index), collect: collect, groups: t.firstRows, followOnRows: t.repeats,
-                productColumn: productColumn)
+                by: header(t.index), collect: t.varies.indices.filter { $0 != t.index && t.varies[$0] > 0 }.map(header),
+                groups: t.firstRows, followOnRows: t.repeats, productColumn: productColumn)
             for i in t.varies.indices where t.varies[i] > 0 { guess.mostPerGroup[header(i)] = t.mostInRun[i] }
-            let score = HeaderWords.keyScore(header(t.index))
-            if score > (best?.1 ?? -1) { best = (guess, score) }
-        }
-        if let g = best?.0 {
-            p.group = g
-            p.key = g.by
-            p.keyNote = "\(g.groups.grouped) products over \(rows.grouped) rows: grouped by \(g.by)"
+            p.group = guess
+            p.key = guess.by
+            p.keyNote = "\(guess.groups.grouped) products over \(rows.grouped) rows: grouped by \(guess.by)"
             return
         }
-        // A column that is unique where filled: still the best key, with a note.
-        if let t = trackers.filter({ $0.repeats == 0 && $0.empties < rows }).max(by: {
-            HeaderWords.keyScore(header($0.index)) < HeaderWords.keyScore(header($1.index))
-        }), HeaderWords.keyScore(header(t.index)) > 0 {
-            p.key = header(t.index)
-            p.keyNote = "unique, but \(t.empties.grouped) of \(rows.grouped) rows leave it empty (those rows will be quarantined)"
-        } else if let t = trackers.filter({ HeaderWords.keyScore(header($0.index)) > 0 }).max(by: {
-            HeaderWords.keyScore(header($0.index)) < HeaderWords.keyScore(header($1.index))
-        }) {
-            p.key = header(t.index)
-            p.keyNote = "TODO: \(t.repeats.grouped) rows repeat a value and \(t.empties.grouped) are empty; no column is a clean key (rows of a repeated key will be quarantined)"
+        // 3. The best-named column with a few repeats or empties: those rows are quarantined, as they should be.
+        if let best = ranked.first, score(best) >= 50,
+            Double(best.repeats + best.empties) <= 0.01 * Double(rows)
+        {
+            useKey(
+                best,
+                "unique and filled on \((rows - best.repeats - best.empties).grouped) of \(rows.grouped) rows; the rows of a repeated or empty key will be quarantined"
+            )
+            return
+        }
+        // 4. Any column that is unique and always filled.
+        if let t = ranked.first(where: isClean) {
+            useKey(t, cleanNote(t))
+            return
+        }
+        if let best = ranked.first, score(best) > 0 {
+            useKey(
+                best,
+                "TODO: \(best.repeats.grouped) rows repeat a value and \(best.empties.grouped) are empty; no column is a clean key (rows of a repeated key will be quarantined)"
+            )
         }
     }
 }

@@ -61,9 +61,10 @@ public struct PipelineDraft: Sendable {
                 let concept = HeaderWords.concepts.first(where: { $0.name == conceptName })
             else { continue }
             for c in profile.columns where !used.contains(c.column.header) && c.filled > 0 {
-                guard let (score, why) = HeaderWords.score(c.column.header, concept: concept, fieldName: f.name),
-                    score >= 60
+                guard let match = HeaderWords.score(c.column.header, concept: concept, fieldName: f.name),
+                    match.0 >= 60
                 else { continue }
+                let (score, why) = match
                 guard Self.fits(c, f, collected: collected.contains(c.column.header), score: score) else { continue }
                 pairs.append((f, c, score, why))
             }
@@ -120,7 +121,8 @@ public struct PipelineDraft: Sendable {
                 }
             default: break
             }
-            if let (c, why) = pick {
+            if let found = pick {
+                let (c, why) = found
                 done.insert(f.name)
                 used.insert(c.column.header)
                 choices.append(Choice(field: f, column: c.column.header, evidence: "by content: " + why))
@@ -269,7 +271,7 @@ public struct PipelineDraft: Sendable {
         if contract.service == .sartiq, !compare.isEmpty {
             line("      compare: { \(compare.map { "\($0.0): \($0.1)" }.joined(separator: ", ")) }")
         } else if !compare.isEmpty {
-            line("      compare: [\(compare.map(\.0).joined(separator: ", "))]")
+            line("      compare: [\(compare.map { $0.0 }.joined(separator: ", "))]")
         }
         line("      fail_on: { missing: 0 }")
         text = y
@@ -313,7 +315,8 @@ public struct PipelineDraft: Sendable {
         case .boolean: s.append(("as", "boolean"))
         case .dateTime:
             s.append(("as", "datetime"))
-            if let (format, ambiguous) = p.dateFormat {
+            if let found = p.dateFormat {
+                let (format, ambiguous) = (found.format, found.ambiguous)
                 s.append(("date_format", format))
                 notes.append(
                     ambiguous

@@ -113,21 +113,37 @@ public enum PipelineSchema {
 
     /// The schema document.
     public static var document: JSONValue {
-        let stageItems = o(
-            PipelineLoader.stageKinds.map { kind in
-                let body: JSONValue
-                switch kind {
-                case "read", "normalise", "validate", "upload", "export", "reconcile":
-                    body = .object([JSONField("$ref", s("#/$defs/\(kind)"))])
-                default: body = o([("type", s("object"))])
-                }
-                let d = descriptions["stages"]?[kind]?.description
-                return (kind, d.map { o([("description", s($0)), ("allOf", .array([body]))]) } ?? body)
-            })
+        var stageItems: [(String, JSONValue)] = []
+        for kind in PipelineLoader.stageKinds {
+            let known = ["read", "normalise", "validate", "upload", "export", "reconcile"].contains(kind)
+            // A stage kind the table does not know yet is let through as any object (see undescribedKeys).
+            let body: JSONValue = known ? ref(kind) : o([("type", s("object"))])
+            if let d = descriptions["stages"]?[kind]?.description {
+                stageItems.append((kind, o([("description", s(d)), ("allOf", .array([body]))])))
+            } else {
+                stageItems.append((kind, body))
+            }
+        }
+        let stageItem = o([
+            ("type", s("object")), ("minProperties", .number("1")), ("maxProperties", .number("1")),
+            ("properties", o(stageItems)), ("additionalProperties", .bool(false)),
+        ])
+        let stages = o([
+            ("description", s(descriptions["pipeline"]?["stages"]?.description ?? "")),
+            ("type", s("array")), ("minItems", .number("1")), ("items", stageItem),
+        ])
+        var top: [(String, JSONValue)] = []
+        for key in PipelineLoader.topKeys { top.append((key, key == "stages" ? stages : property("pipeline", key))) }
         let field = o([
             ("description", s("A target field: a column name, or a mapping with transforms (applied in the order listed).")),
             ("anyOf", .array([schema(of: .text), closed("field")])),
         ])
+        let defs: [(String, JSONValue)] = [
+            ("env", env), ("read", closed("read")), ("normalise", closed("normalise")), ("field", field),
+            ("validate", closed("validate")), ("upload", closed("upload")), ("export", closed("export")),
+            ("reconcile", closed("reconcile")), ("defaults", closed("defaults")), ("replace", closed("replace")),
+            ("lookup", closed("lookup")), ("rule", closed("rule")), ("fail_on", closed("fail_on")),
+        ]
         return o([
             ("$schema", s("https://json-schema.org/draft/2020-12/schema")),
             ("$id", s("https://catalog-etl.invalid/pipeline.schema.json")),
@@ -135,34 +151,9 @@ public enum PipelineSchema {
             ("description", s("A catalog-etl pipeline file: a name and its stages, run top to bottom (catalog-etl schema prints this).")),
             ("type", s("object")),
             ("required", .array([s("name"), s("stages")])),
-            ("properties", o(PipelineLoader.topKeys.map { key in
-                key == "stages"
-                    ? (key, o([
-                        ("description", s(descriptions["pipeline"]?["stages"]?.description ?? "")),
-                        ("type", s("array")), ("minItems", .number("1")),
-                        ("items", o([
-                            ("type", s("object")), ("minProperties", .number("1")), ("maxProperties", .number("1")),
-                            ("properties", stageItems), ("additionalProperties", .bool(false)),
-                        ])),
-                    ]))
-                    : (key, property("pipeline", key))
-            })),
+            ("properties", o(top)),
             ("additionalProperties", .bool(false)),
-            ("$defs", o([
-                ("env", env),
-                ("read", closed("read")),
-                ("normalise", closed("normalise")),
-                ("field", field),
-                ("validate", closed("validate")),
-                ("upload", closed("upload")),
-                ("export", closed("export")),
-                ("reconcile", closed("reconcile")),
-                ("defaults", closed("defaults")),
-                ("replace", closed("replace")),
-                ("lookup", closed("lookup")),
-                ("rule", closed("rule")),
-                ("fail_on", closed("fail_on")),
-            ])),
+            ("$defs", o(defs)),
         ])
     }
 
