@@ -22,7 +22,7 @@ struct InitDraftTests {
                 "gender": "Geschlecht", "cover_image": "Hauptbild", "reference_images": "Weitere Bilder",
                 "description": "Produktbeschreibung", "season": "Saison", "year": "Jahr", "in_store_date": "Liefertermin",
             ])
-        #expect(d.text.contains("      delimiter: \";\""))
+        #expect(d.text.contains("      delimiter: ;"))
         #expect(d.text.contains("      key: Artikelnummer"))
         #expect(d.text.contains("reference_images: { from: Weitere Bilder, split: \"|\" }"))
         #expect(d.text.contains("in_store_date: { from: Liefertermin, as: datetime, date_format: dd.MM.yyyy }"))

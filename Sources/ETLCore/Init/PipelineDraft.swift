@@ -235,7 +235,7 @@ public struct PipelineDraft: Sendable {
             let comment = c.evidence
             if !c.mapLines.isEmpty {
                 line("        \(c.field.name):", comment)
-                for (k, v) in c.settings { line("          \(k): \(Self.q(v))") }
+                for (k, v) in c.settings { line("          \(k): \(Self.setting(k, v))") }
                 line("          map:")
                 for m in c.mapLines { y += m + "\n" }
                 line("          on_unmapped: error", "a value the map does not list quarantines its row")
@@ -243,7 +243,7 @@ public struct PipelineDraft: Sendable {
             } else if c.settings.count == 1, c.settings[0].0 == "from" {
                 line("        \(c.field.name): \(Self.q(c.column))", comment)
             } else {
-                let flow = c.settings.map { "\($0.0): \(Self.q($0.1))" }.joined(separator: ", ")
+                let flow = c.settings.map { "\($0.0): \(Self.setting($0.0, $0.1))" }.joined(separator: ", ")
                 line("        \(c.field.name): { \(flow) }", comment)
             }
             mapping[c.field.name] = c.column
@@ -439,6 +439,11 @@ public struct PipelineDraft: Sendable {
         case .pixyle, .mixpeek: return [("title", "exact")]
         case .wickson, .scenario: return []
         }
+    }
+
+    /// A field setting's value: numbers, booleans and keywords as YAML reads them, text quoted when needed.
+    static func setting(_ key: String, _ value: String) -> String {
+        ["item", "as", "collapse_whitespace", "html"].contains(key) ? value : q(value)
     }
 
     /// A YAML scalar, quoted when plain text would read differently (or break a flow mapping).
