@@ -22,7 +22,7 @@ struct InitCommandTests {
             #expect(r.stdout.contains("wrote \(file)"))
             let text = try String(contentsOfFile: file, encoding: .utf8)
             #expect(text.hasPrefix("# yaml-language-server: $schema=catalog-etl.schema.json\n"))
-            #expect(!text.contains("TODO"), "\(target) \(format): \(text)")
+            #expect(!text.contains("# TODO"), "\(target) \(format): \(text)")
             let check = try CLI.run(["check", file])
             #expect(check.status == 0, "\(target) \(format): \(check.stderr)")
             let ours = try CLI.run(["run", file, "--dry-run", "--output", dir + "/out"])

@@ -195,7 +195,7 @@ public struct PipelineDraft: Sendable {
         }
         line("# yaml-language-server: $schema=\(schemaPath)")
         line("# Written by `\(command)` from \(profile.rows.grouped) rows of \(profile.path).")
-        line("# Each guess carries its evidence; `# TODO` lines are what init could not decide.")
+        line("# Each guess carries its evidence; comments marked TODO are what init could not decide.")
         line("# Check it with `catalog-etl check FILE`, then `catalog-etl run FILE --dry-run` before anything is sent.")
         line("name: \(Self.q(name))")
         line("stages:")
