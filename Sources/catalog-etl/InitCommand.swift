@@ -37,7 +37,8 @@ struct InitCommand: ParsableCommand {
     func validate() throws {
         if TargetService(rawValue: target.lowercased()) == nil {
             throw ValidationError(
-                "unknown target \"\(target)\"; expected one of \(TargetService.allCases.map(\.rawValue).joined(separator: ", "))")
+                "unknown target \"\(target)\"; expected one of \(TargetService.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
     }
 
@@ -48,7 +49,8 @@ struct InitCommand: ParsableCommand {
         let pipelineName = name ?? InitPaths.slug("\(stem)-\(service.rawValue)")
         let out = output ?? "pipelines/\(InitPaths.slug(stem))-\(service.rawValue).yaml"
         if FileManager.default.fileExists(atPath: out) && !force {
-            throw CommandFailure(message: "\(out) exists; pass --force to overwrite it, or --output another path", exitCode: 2)
+            throw CommandFailure(
+                message: "\(out) exists; pass --force to overwrite it, or --output another path", exitCode: 2)
         }
         let profile: FileProfile
         do {
@@ -65,7 +67,9 @@ struct InitCommand: ParsableCommand {
             readPath: InitPaths.relative(file, from: outDir.isEmpty ? "." : outDir), schemaPath: schemaName,
             command: command)
         do {
-            if !outDir.isEmpty { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) }
+            if !outDir.isEmpty {
+                try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            }
             try Data(draft.text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
             // The schema beside the pipeline, so the editor's `$schema=` line finds it offline.
             let schemaPath = (outDir.isEmpty ? "." : outDir) + "/" + schemaName
@@ -74,7 +78,8 @@ struct InitCommand: ParsableCommand {
                 try Data(schema.utf8).write(to: URL(fileURLWithPath: schemaPath), options: .atomic)
             }
         } catch {
-            throw CommandFailure(message: "\(out): cannot write the pipeline (\(error.localizedDescription))", exitCode: 2)
+            throw CommandFailure(
+                message: "\(out): cannot write the pipeline (\(error.localizedDescription))", exitCode: 2)
         }
         print("wrote \(out) from \(profile.rows) rows of \(file) for \(contract.qualifiedName)")
         for (k, v) in profile.readNotes.sorted(by: { $0.key < $1.key }) { print("  read.\(k): \(v)") }

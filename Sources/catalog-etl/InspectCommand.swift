@@ -38,7 +38,8 @@ struct InspectCommand: ParsableCommand {
     /// The terminal's width when standard output is one (else `COLUMNS`, else nil: no limit).
     static func terminalWidth() -> Int? {
         var size = winsize()
-        if isatty(1) == 1, withUnsafeMutablePointer(to: &size, { ioctl(1, UInt(TIOCGWINSZ), $0) }) == 0, size.ws_col > 0 {
+        if isatty(1) == 1, withUnsafeMutablePointer(to: &size, { ioctl(1, UInt(TIOCGWINSZ), $0) }) == 0, size.ws_col > 0
+        {
             return Int(size.ws_col)
         }
         if let c = getenv("COLUMNS").map({ String(cString: $0) }), let n = Int(c), n > 0 { return n }

@@ -24,7 +24,8 @@ struct SchemaCommand: ParsableCommand {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {
-            throw CommandFailure(message: "\(output): cannot write the schema (\(error.localizedDescription))", exitCode: 3)
+            throw CommandFailure(
+                message: "\(output): cannot write the schema (\(error.localizedDescription))", exitCode: 3)
         }
     }
 }

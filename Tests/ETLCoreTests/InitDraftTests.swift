@@ -20,7 +20,8 @@ struct InitDraftTests {
             d.mapping == [
                 "sku": "Artikelnummer", "name": "Bezeichnung", "brand": "Marke", "colour": "Farbe",
                 "gender": "Geschlecht", "cover_image": "Hauptbild", "reference_images": "Weitere Bilder",
-                "description": "Produktbeschreibung", "season": "Saison", "year": "Jahr", "in_store_date": "Liefertermin",
+                "description": "Produktbeschreibung", "season": "Saison", "year": "Jahr",
+                "in_store_date": "Liefertermin",
             ])
         #expect(d.text.contains("      delimiter: ;"))
         #expect(d.text.contains("      key: Artikelnummer"))
@@ -82,7 +83,10 @@ struct InitDraftTests {
         #expect(profile.key == "SKU")
         let d = try Self.draft("banner.csv", .mixpeek)
         #expect(d.text.contains("      header_row: 3"))
-        #expect(d.mapping == ["sku": "SKU", "title": "Style Name", "image_url": "Cover Image", "description": "Description"])
+        #expect(
+            d.mapping == [
+                "sku": "SKU", "title": "Style Name", "image_url": "Cover Image", "description": "Description",
+            ])
     }
 
     @Test func decidesDayOrMonthFirstOnTheWholeColumn() throws {

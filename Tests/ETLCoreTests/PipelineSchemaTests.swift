@@ -21,7 +21,8 @@ struct PipelineSchemaTests {
         let readKeys = try #require(read["properties"] as? [String: Any]).keys.sorted()
         #expect(readKeys == PipelineLoader.readKeys.sorted())
         let upload = try #require(defs["upload"] as? [String: Any])
-        #expect(try #require(upload["properties"] as? [String: Any]).keys.sorted() == PipelineLoader.uploadKeys.sorted())
+        #expect(
+            try #require(upload["properties"] as? [String: Any]).keys.sorted() == PipelineLoader.uploadKeys.sorted())
         let field = try #require(defs["field"] as? [String: Any])
         #expect(text.contains("\"decimal_comma\""))
         #expect(field["anyOf"] != nil)

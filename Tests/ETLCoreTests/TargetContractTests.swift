@@ -18,7 +18,10 @@ struct TargetContractTests {
         #expect(name?.required == true && name?.maxLength == 255)
         #expect(TargetContract.sartiqUpdate.field("materials")?.maxLength == nil)
         #expect(TargetContract.sartiqUpdate.requiredFields.isEmpty)
-        #expect(TargetRuleSet.sartiqCreate.rules.contains { $0.field == "description" && "\($0.check)" == "maxLength(3000)" })
+        #expect(
+            TargetRuleSet.sartiqCreate.rules.contains {
+                $0.field == "description" && "\($0.check)" == "maxLength(3000)"
+            })
     }
 
     @Test func everyFieldAndLimitNamesItsSource() {

@@ -60,7 +60,8 @@ struct InitCommandTests {
     @Test func refusesToOverwriteAndUnreadableInput() throws {
         let dir = CLI.tempDirectory()
         let file = dir + "/p.yaml"
-        #expect(try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file]).status == 0)
+        #expect(
+            try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file]).status == 0)
         let again = try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file])
         #expect(again.status == 2)
         #expect(again.stderr.contains("exists; pass --force"))
@@ -99,7 +100,9 @@ struct InitCommandTests {
     @Test func listsTargetsWithTheirSources() throws {
         let all = try CLI.run(["targets"])
         #expect(all.status == 0)
-        for t in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] { #expect(all.stdout.contains("\(t) (rule set")) }
+        for t in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
+            #expect(all.stdout.contains("\(t) (rule set"))
+        }
         let one = try CLI.run(["targets", "sartiq", "--json"])
         #expect(one.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
@@ -133,7 +136,8 @@ struct InitCommandTests {
         let sku = try #require(columns.first { $0["header"] as? String == "SKU" })
         #expect(sku["empty_share"] as? Double == 0)
         // Narrow terminal: one block per column.
-        let narrow = try CLI.run(["inspect", "samples/ss26-womenswear.csv", "--rows", "1"], environment: ["COLUMNS": "60"])
+        let narrow = try CLI.run(
+            ["inspect", "samples/ss26-womenswear.csv", "--rows", "1"], environment: ["COLUMNS": "60"])
         #expect(narrow.stdout.contains("rows: 320"))
         #expect(narrow.stdout.contains("C Style Name\n  type: text"))
         #expect(narrow.stdout.contains("row 2\n"))

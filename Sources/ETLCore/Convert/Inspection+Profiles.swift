@@ -25,13 +25,15 @@ extension Inspection {
         let head = ["column", "type", "empty", "distinct", "top values"]
         var rows: [[String]] = []
         for p in profiles {
-            let name = p.column.letter.map { $0 == p.column.header ? $0 : "\($0) \(p.column.header)" } ?? p.column.header
+            let name =
+                p.column.letter.map { $0 == p.column.header ? $0 : "\($0) \(p.column.header)" } ?? p.column.header
             let top = p.topValues(3).map { v in
                 let shown = v.value.count > 24 ? String(v.value.prefix(23)) + "…" : v.value
                 return "\(shown.replacingOccurrences(of: "\n", with: "⏎")) (\(v.count))"
             }.joined(separator: ", ")
             rows.append([
-                name, Self.typeLabel(p), emptyShare(p), p.distinctOverflow ? "\(p.distinctCount)+" : String(p.distinctCount), top,
+                name, Self.typeLabel(p), emptyShare(p),
+                p.distinctOverflow ? "\(p.distinctCount)+" : String(p.distinctCount), top,
             ])
         }
         var widths = head.map(\.count)
@@ -89,7 +91,9 @@ extension Inspection {
                                 "top_values",
                                 .array(
                                     p.topValues(5).map {
-                                        .object([JSONField("value", .string($0.value)), JSONField("count", num($0.count))])
+                                        .object([
+                                            JSONField("value", .string($0.value)), JSONField("count", num($0.count)),
+                                        ])
                                     })),
                         ])
                     })),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What one pass over a column learnt, in bounded memory: counts by kind, a capped table of distinct
 /// values, lengths, list separators, date patterns that read its text dates, and how it behaves on
 /// rows that repeat a key. `inspect` shows it; `init` decides from it.
@@ -47,7 +49,9 @@ public struct ColumnProfile: Sendable {
         "dd/MM/yy", "MM/dd/yy", "dd.MM.yy", "dd/MM/yyyy HH:mm", "MM/dd/yyyy HH:mm", "dd.MM.yyyy HH:mm",
         "dd/MM/yyyy HH:mm:ss", "MM/dd/yyyy HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyyMMdd",
     ]
-    static let parsedCandidates: [(String, DatePattern)] = dateCandidates.compactMap { p in DatePattern(p).map { (p, $0) } }
+    static let parsedCandidates: [(String, DatePattern)] = dateCandidates.compactMap { p in
+        DatePattern(p).map { (p, $0) }
+    }
     static let separators = ["|", ";", ", ", ",", " "]
 
     /// Creates an empty profile.
@@ -117,7 +121,10 @@ public struct ColumnProfile: Sendable {
     /// Whether `s` holds an HTML tag or entity (`<p>`, `<br/>`, `</li>`, `&amp;`, `&nbsp;`).
     static func looksLikeHTML(_ s: String) -> Bool {
         guard s.contains("<") || s.contains("&") else { return false }
-        for t in ["<p", "<br", "</", "<ul", "<li", "<div", "<span", "<strong", "<b>", "<i>", "&amp;", "&nbsp;", "&lt;", "&quot;", "&#"]
+        for t in [
+            "<p", "<br", "</", "<ul", "<li", "<div", "<span", "<strong", "<b>", "<i>", "&amp;", "&nbsp;", "&lt;",
+            "&quot;", "&#",
+        ]
         where s.range(of: t, options: .caseInsensitive) != nil {
             return true
         }
@@ -191,5 +198,3 @@ public struct ColumnProfile: Sendable {
         return (first, dayFirst && monthFirst)
     }
 }
-
-import Foundation

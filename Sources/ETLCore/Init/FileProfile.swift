@@ -91,7 +91,8 @@ public enum FileProfiler {
                 return profile
             } catch let e as ReadError where attempt < 3 && e.code == .raggedRow && options.raggedRows == .error {
                 options.raggedRows = .pad
-                notes["ragged_rows"] = "some rows have more or fewer cells than the header (\(e.line.map { "first at row \($0)" } ?? "")): padded"
+                notes["ragged_rows"] =
+                    "some rows have more or fewer cells than the header (\(e.line.map { "first at row \($0)" } ?? "")): padded"
             } catch let e as ReadError where attempt < 3 && e.code == .badHeader && options.duplicateHeaders == .error {
                 options.duplicateHeaders = .rename
                 notes["duplicate_headers"] = "the header row has empty or repeated names: renamed (Colour, Colour_2)"
@@ -106,7 +107,10 @@ public enum FileProfiler {
         let visible = sheets.filter { !$0.hidden }
         let others = sheets.filter { $0.hidden }.map { "\($0.name) (hidden)" }
         if visible.count == 1, let only = visible.first {
-            return (only.name, "the only visible sheet" + (others.isEmpty ? "" : "; also: " + others.joined(separator: ", ")))
+            return (
+                only.name,
+                "the only visible sheet" + (others.isEmpty ? "" : "; also: " + others.joined(separator: ", "))
+            )
         }
         var best: (name: String, score: Int)? = nil
         for s in visible {
@@ -126,7 +130,8 @@ public enum FileProfiler {
         let rest = visible.map(\.name).filter { $0 != best?.name } + others
         return (
             best?.name ?? visible.first?.name,
-            "the visible sheet with the most filled cells" + (rest.isEmpty ? "" : "; also: " + rest.joined(separator: ", "))
+            "the visible sheet with the most filled cells"
+                + (rest.isEmpty ? "" : "; also: " + rest.joined(separator: ", "))
         )
     }
 
@@ -151,10 +156,13 @@ public enum FileProfiler {
             let allText = cells.allSatisfy { Inspection.kind(of: $0, readsText: readsText) == "text" }
             if cells.count >= 2, cells.count * 2 >= widest, allText, Set(texts).count == texts.count {
                 if r.source.row == 1 { return (1, "row 1 holds the headers") }
-                let skipped = rows[..<i].map { "row \($0.source.row): \"\(filled($0).first.map { String($0.canonicalText.prefix(40)) } ?? "")\"" }
+                let skipped = rows[..<i].map {
+                    "row \($0.source.row): \"\(filled($0).first.map { String($0.canonicalText.prefix(40)) } ?? "")\""
+                }
                 return (
                     r.source.row,
-                    "the first row that looks like headers; above it: " + (skipped.isEmpty ? "empty rows" : skipped.joined(separator: ", "))
+                    "the first row that looks like headers; above it: "
+                        + (skipped.isEmpty ? "empty rows" : skipped.joined(separator: ", "))
                 )
             }
         }
@@ -235,7 +243,9 @@ public enum FileProfiler {
                 trackers = chosen.map { KeyTracker(index: $0) }
             }
             var cells = [String](repeating: "", count: columns.count)
-            for (j, v) in r.values.enumerated() where j < r.columns.count && !v.isEmpty { cells[slot[j]] = v.canonicalText }
+            for (j, v) in r.values.enumerated() where j < r.columns.count && !v.isEmpty {
+                cells[slot[j]] = v.canonicalText
+            }
             for t in trackers.indices {
                 track(&trackers[t], cells: cells)
             }

@@ -130,7 +130,8 @@ public enum HeaderWords {
         Concept(
             name: "type",
             phrases: [
-                "type", "article type", "product type", "item type", "garment type", "artikeltyp", "artikelart", "produkttyp", "typ", "type de produit",
+                "type", "article type", "product type", "item type", "garment type", "artikeltyp", "artikelart",
+                "produkttyp", "typ", "type de produit",
                 "type d article", "tipo", "tipo di prodotto", "tipo articolo", "tipo de producto",
                 "tipo de articulo",
             ], stems: ["artikelart", "artikeltyp"]),
@@ -243,7 +244,12 @@ public enum HeaderWords {
             if w == p {
                 let s = 95
                 if s > (best?.0 ?? 0) {
-                    best = (s, shown == fold(header) ? "header \"\(header)\" is a name for \(concept.name)" : "header \"\(header)\" reads \"\(shown)\": a name for \(concept.name)")
+                    best = (
+                        s,
+                        shown == fold(header)
+                            ? "header \"\(header)\" is a name for \(concept.name)"
+                            : "header \"\(header)\" reads \"\(shown)\": a name for \(concept.name)"
+                    )
                 }
             } else if contains(w, p) {
                 let s = 80 + 3 * p.count - 6 * (w.count - p.count)

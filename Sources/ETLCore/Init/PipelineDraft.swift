@@ -101,7 +101,9 @@ public struct PipelineDraft: Sendable {
                     pick = (c, "\(c.urlLists.values.reduce(0, +).grouped) values hold several URLs")
                 }
             case "description":
-                if let c = unused({ $0.meanLength >= 80 && $0.share("url") < 0.1 }).max(by: { $0.meanLength < $1.meanLength }) {
+                if let c = unused({ $0.meanLength >= 80 && $0.share("url") < 0.1 }).max(by: {
+                    $0.meanLength < $1.meanLength
+                }) {
                     pick = (c, "the longest text: \(Int(c.meanLength)) characters on average")
                 }
             case "year":
@@ -131,12 +133,15 @@ public struct PipelineDraft: Sendable {
 
         // 4. Images: Pixyle's image_url_N from a list column (one URL each), Sartiq's cover from a list.
         let listColumn = profile.columns.first { c in
-            (collected.contains(c.column.header) && c.share("url") >= 0.9) || (c.urlSeparator != nil && c.share("url") >= 0.9)
+            (collected.contains(c.column.header) && c.share("url") >= 0.9)
+                || (c.urlSeparator != nil && c.share("url") >= 0.9)
         }
         if let list = listColumn {
             let header = list.column.header
             let isCollected = collected.contains(header)
-            let perRow = isCollected ? (grouped?.mostPerGroup[header] ?? 1) : (list.urlSeparator.flatMap { list.maxParts[$0] } ?? 1)
+            let perRow =
+                isCollected
+                ? (grouped?.mostPerGroup[header] ?? 1) : (list.urlSeparator.flatMap { list.maxParts[$0] } ?? 1)
             let split = isCollected ? nil : list.urlSeparator
             func itemSpec(_ k: Int) -> [(String, String)] {
                 var s: [(String, String)] = [("from", header)]
@@ -156,7 +161,8 @@ public struct PipelineDraft: Sendable {
                 choices.append(c)
                 used.insert(header)
             }
-            for f in contract.fields where !done.contains(f.name) && (f.name == "cover_image" || f.name == "image_url") {
+            for f in contract.fields where !done.contains(f.name) && (f.name == "cover_image" || f.name == "image_url")
+            {
                 done.insert(f.name)
                 var c = Choice(field: f, column: header, evidence: "the first URL of \(header)")
                 c.settings = itemSpec(1)
@@ -175,20 +181,25 @@ public struct PipelineDraft: Sendable {
             Self.settle(&choices[i], profile: profile, collected: collected)
         }
         choices.sort { a, b in
-            (contract.fields.firstIndex { $0.name == a.field.name } ?? 0) < (contract.fields.firstIndex { $0.name == b.field.name } ?? 0)
+            (contract.fields.firstIndex { $0.name == a.field.name } ?? 0)
+                < (contract.fields.firstIndex { $0.name == b.field.name } ?? 0)
         }
 
         // What is left over.
         let mappedNames = Set(choices.map(\.field.name))
         let missingRequired = contract.fields.filter { $0.required && !mappedNames.contains($0.name) }
-        let leftover = profile.columns.map(\.column.header).filter { !used.contains($0) && !choices.map(\.column).contains($0) }
+        let leftover = profile.columns.map(\.column.header).filter {
+            !used.contains($0) && !choices.map(\.column).contains($0)
+        }
 
         // 6. The text.
         var y = ""
         func line(_ s: String, _ comment: String? = nil) {
             if let comment, !comment.isEmpty {
                 let pad = max(1, 48 - s.count)
-                y += s + String(repeating: " ", count: pad) + "# " + comment.replacingOccurrences(of: "\n", with: " ") + "\n"
+                y +=
+                    s + String(repeating: " ", count: pad) + "# " + comment.replacingOccurrences(of: "\n", with: " ")
+                    + "\n"
             } else {
                 y += s + "\n"
             }
@@ -225,9 +236,14 @@ public struct PipelineDraft: Sendable {
             todos.append("read.key: no column is unique and filled on every row")
         }
         if let g = grouped {
-            line("  - group:", "\(g.groups.grouped) products over \(profile.rows.grouped) rows: follow-on rows leave \(g.productColumn) empty")
+            line(
+                "  - group:",
+                "\(g.groups.grouped) products over \(profile.rows.grouped) rows: follow-on rows leave \(g.productColumn) empty"
+            )
             line("      by: \(Self.q(g.by))")
-            line("      collect: [\(g.collect.map(Self.q).joined(separator: ", "))]", "the columns that vary inside a product")
+            line(
+                "      collect: [\(g.collect.map(Self.q).joined(separator: ", "))]",
+                "the columns that vary inside a product")
         }
         line("  - normalise:")
         line("      fields:")
@@ -250,14 +266,19 @@ public struct PipelineDraft: Sendable {
             decisions.append("\(c.field.name) ← \(c.column)  (\(c.evidence))")
         }
         for f in missingRequired {
-            line("        # TODO: \(f.name) is required by \(contract.qualifiedName) and no column looks like it; map it: \(f.name): <column>")
+            line(
+                "        # TODO: \(f.name) is required by \(contract.qualifiedName) and no column looks like it; map it: \(f.name): <column>"
+            )
             todos.append("\(f.name) is required by \(contract.qualifiedName) and no column looks like it")
         }
         let setting = contract.extraColumns.unmappedSetting
-        let leftoverText = leftover.isEmpty ? "every column is mapped" : "columns no field reads: " + leftover.joined(separator: ", ")
+        let leftoverText =
+            leftover.isEmpty ? "every column is mapped" : "columns no field reads: " + leftover.joined(separator: ", ")
         line("      unmapped: \(setting)", leftoverText)
         line("  - validate:")
-        line("      against: \(contract.qualifiedName)", "the documented limits: catalog-etl targets \(contract.service.rawValue)")
+        line(
+            "      against: \(contract.qualifiedName)",
+            "the documented limits: catalog-etl targets \(contract.service.rawValue)")
         if mappedNames.contains(contract.keyField) { line("      unique: [\(contract.keyField)]") }
         line("      on_error: quarantine", "invalid rows go to quarantine.csv; the others go on")
         line("  - upload:")
@@ -276,7 +297,8 @@ public struct PipelineDraft: Sendable {
         line("      fail_on: { missing: 0 }")
         text = y
         if grouped != nil {
-            decisions.insert("group by \(grouped?.by ?? ""), collecting \(grouped?.collect.joined(separator: ", ") ?? "")", at: 0)
+            decisions.insert(
+                "group by \(grouped?.by ?? ""), collecting \(grouped?.collect.joined(separator: ", ") ?? "")", at: 0)
         }
     }
 
@@ -347,7 +369,9 @@ public struct PipelineDraft: Sendable {
             }
         }
         if let max = c.field.maxLength, p.maxLength > max {
-            notes.append("the longest value has \(p.maxLength.grouped) characters, over the limit of \(max.grouped): those rows will be quarantined")
+            notes.append(
+                "the longest value has \(p.maxLength.grouped) characters, over the limit of \(max.grouped): those rows will be quarantined"
+            )
         }
         if !c.field.enumValues.isEmpty {
             var lines: [String] = []
@@ -355,7 +379,8 @@ public struct PipelineDraft: Sendable {
             for (value, count) in p.topValues(ColumnProfile.distinctCap) {
                 if let target = HeaderWords.enumValue(for: value, among: c.field.enumValues) {
                     let entry = "            \(q(value)): \(target)"
-                    lines.append(entry + String(repeating: " ", count: max(1, 48 - entry.count)) + "# \(count.grouped) rows")
+                    lines.append(
+                        entry + String(repeating: " ", count: max(1, 48 - entry.count)) + "# \(count.grouped) rows")
                 } else {
                     unknown.append((value, count))
                 }
@@ -367,7 +392,10 @@ public struct PipelineDraft: Sendable {
                         + unknown.prefix(20).map { "\(q($0.0)) (\($0.1.grouped) rows)" }.joined(separator: ", "))
                 c.mapComment.append("  the accepted values are: \(c.field.enumValues.joined(separator: ", "))")
             }
-            if p.distinctOverflow { c.mapComment.append("TODO: more than \(ColumnProfile.distinctCap) distinct values; only those were mapped") }
+            if p.distinctOverflow {
+                c.mapComment.append(
+                    "TODO: more than \(ColumnProfile.distinctCap) distinct values; only those were mapped")
+            }
         }
         c.settings = s
         c.evidence = notes.joined(separator: "; ")
@@ -435,7 +463,10 @@ public struct PipelineDraft: Sendable {
     static func compareFields(_ service: TargetService) -> [(String, String)] {
         switch service {
         case .sartiq:
-            return [("name", "exact"), ("colour", "case_insensitive"), ("materials", "exact"), ("season", "exact"), ("year", "exact")]
+            return [
+                ("name", "exact"), ("colour", "case_insensitive"), ("materials", "exact"), ("season", "exact"),
+                ("year", "exact"),
+            ]
         case .pixyle, .mixpeek: return [("title", "exact")]
         case .wickson, .scenario: return []
         }
@@ -448,13 +479,16 @@ public struct PipelineDraft: Sendable {
 
     /// A YAML scalar, quoted when plain text would read differently (or break a flow mapping).
     public static func q(_ s: String) -> String {
-        let special: Set<Character> = ["-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`"]
+        let special: Set<Character> = [
+            "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
+        ]
         let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]
         var plain = !s.isEmpty
         if let first = s.first, special.contains(first) || first == " " { plain = false }
         if s.last == " " || s.last == ":" { plain = false }
         if reserved.contains(s.lowercased()) { plain = false }
-        if s.contains(": ") || s.contains(" #") || s.contains(",") || s.contains("[") || s.contains("]") || s.contains("{")
+        if s.contains(": ") || s.contains(" #") || s.contains(",") || s.contains("[") || s.contains("]")
+            || s.contains("{")
             || s.contains("}") || s.contains("\"") || s.contains("${")
         {
             plain = false

@@ -118,9 +118,11 @@ public enum HTMLReport {
             h += "</table>"
         }
         // The contract the rows were checked against: the same table as `catalog-etl targets`.
-        let checked = pipeline.validate?.ruleSets.first?.qualified ?? pipeline.target.map {
-            TargetContract.contract(for: $0).qualifiedName
-        }
+        let checked =
+            pipeline.validate?.ruleSets.first?.qualified
+            ?? pipeline.target.map {
+                TargetContract.contract(for: $0).qualifiedName
+            }
         if let checked, let contract = TargetContract.allRuleSets.first(where: { $0.qualifiedName == checked }) {
             h += contract.renderHTML()
         }

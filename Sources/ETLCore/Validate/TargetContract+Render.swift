@@ -25,7 +25,10 @@ extension TargetContract {
         case .drop: out += "dropped (the service has nowhere to put them)\n"
         }
         out += "\n" + Self.align([Self.fieldColumns] + fieldRows, underlineFirst: true)
-        out += "\n" + Self.align([["limit", "value", "source"]] + limits.map { [$0.name, $0.value, $0.source] }, underlineFirst: true)
+        out +=
+            "\n"
+            + Self.align(
+                [["limit", "value", "source"]] + limits.map { [$0.name, $0.value, $0.source] }, underlineFirst: true)
         return out
     }
 
@@ -68,12 +71,15 @@ extension TargetContract {
     /// The contract as an HTML section (the report's "target contract").
     public func renderHTML() -> String {
         func table(_ head: [String], _ rows: [[String]]) -> String {
-            var s = "<table><thead><tr>" + head.map { "<th>\(HTMLReport.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+            var s =
+                "<table><thead><tr>" + head.map { "<th>\(HTMLReport.escape($0))</th>" }.joined()
+                + "</tr></thead><tbody>"
             for r in rows { s += "<tr>" + r.map { "<td class=\"v\">\(HTMLReport.escape($0))</td>" }.joined() + "</tr>" }
             return s + "</tbody></table>"
         }
         var s = "<h2 id=\"target-contract\">Target contract: \(HTMLReport.escape(qualifiedName))</h2>"
-        s += "<p class=\"muted\">\(HTMLReport.escape(summary)). Key: \(HTMLReport.escape(keyField)); columns no field maps: \(HTMLReport.escape(extraColumns.unmappedSetting)). The same table as <code>catalog-etl targets \(service.rawValue)</code>.</p>"
+        s +=
+            "<p class=\"muted\">\(HTMLReport.escape(summary)). Key: \(HTMLReport.escape(keyField)); columns no field maps: \(HTMLReport.escape(extraColumns.unmappedSetting)). The same table as <code>catalog-etl targets \(service.rawValue)</code>.</p>"
         s += table(Self.fieldColumns, fieldRows)
         s += "<h3>Limits</h3>" + table(["limit", "value", "source"], limits.map { [$0.name, $0.value, $0.source] })
         return s
@@ -93,7 +99,8 @@ extension TargetContract {
             while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"
             if k == 0 && underlineFirst {
-                out += widths.enumerated().map { i, w in String(repeating: "-", count: i == n - 1 ? min(w, 40) : w) }
+                out +=
+                    widths.enumerated().map { i, w in String(repeating: "-", count: i == n - 1 ? min(w, 40) : w) }
                     .joined(separator: "  ") + "\n"
             }
         }

@@ -195,7 +195,8 @@ public struct TargetContract: Sendable {
             f("product_type_id", .uuid),
             TargetField(
                 "gender", enumValues: ["UNISEX", "MALE", "FEMALE"],
-                source: "\(schema), ProductGender (UNISEX default, MALE in examples); FEMALE assumed: the doc lists no full enum (API-CONTRACTS.md §2 Enums)"
+                source:
+                    "\(schema), ProductGender (UNISEX default, MALE in examples); FEMALE assumed: the doc lists no full enum (API-CONTRACTS.md §2 Enums)"
             ),
             f("age_class", note: "AgeClass enum: values not documented"),
             f("type", note: "deprecated: use product_type"),
@@ -230,14 +231,16 @@ public struct TargetContract: Sendable {
         [
             TargetLimit(
                 "rate", "5 requests/s",
-                source: "assumed: Sartiq publishes no rate limit (API-CONTRACTS.md §2 Rate limits); a conservative choice"),
+                source:
+                    "assumed: Sartiq publishes no rate limit (API-CONTRACTS.md §2 Rate limits); a conservative choice"),
             TargetLimit("batch size", "1 product per request", source: "\(sartiqPage), POST /api/v1/products/"),
             TargetLimit(
                 "page size", "limit 100 (default; maximum not documented)",
                 source: "\(sartiqPage), GET /api/v1/products/ query limit"),
             TargetLimit(
                 "image upload", "≤ 52,428,800 bytes per file",
-                source: "docs.sartiq.com/apis/backend/endpoints/files, presigned-url max_file_size (API-CONTRACTS.md §2)"),
+                source:
+                    "docs.sartiq.com/apis/backend/endpoints/files, presigned-url max_file_size (API-CONTRACTS.md §2)"),
         ]
     }
 
@@ -351,9 +354,11 @@ public struct TargetContract: Sendable {
         extraColumns: .keep,
         limits: [
             TargetLimit(
-                "rate", "1,000 requests/h per key", source: "docs.wickson.ai/getting-started/rate-limits (API-CONTRACTS.md §4)"),
+                "rate", "1,000 requests/h per key",
+                source: "docs.wickson.ai/getting-started/rate-limits (API-CONTRACTS.md §4)"),
             TargetLimit(
-                "batch size", "1 file per request", source: "docs.wickson.ai/api-reference/media/upload (API-CONTRACTS.md §4)"),
+                "batch size", "1 file per request",
+                source: "docs.wickson.ai/api-reference/media/upload (API-CONTRACTS.md §4)"),
             TargetLimit(
                 "page size", "page_size default 20, max 100",
                 source: "docs.wickson.ai/api-reference/media/list (API-CONTRACTS.md §4)"),
@@ -379,7 +384,9 @@ public struct TargetContract: Sendable {
         limits: [
             TargetLimit(
                 "rate", "2 requests/s",
-                source: "assumed: Scenario answers 429 but publishes no numbers (docs.scenario.com key-concepts-terminology)"),
+                source:
+                    "assumed: Scenario answers 429 but publishes no numbers (docs.scenario.com key-concepts-terminology)"
+            ),
             TargetLimit(
                 "batch size", "1 image per POST /assets; ≤ 49 asset ids per add-to-collection call",
                 source: "docs.scenario.com/api/resources/collections/subresources/assets (API-CONTRACTS.md §5)"),
