@@ -112,6 +112,13 @@ struct InitCommandTests {
         #expect(name["max_length"] as? Int == 255 && name["required"] as? Bool == true)
         #expect((name["source"] as? String)?.contains("sartiq-products.md") == true)
         #expect(try CLI.run(["targets", "nope"]).status == 2)
+        // The run report carries the same table as its "target contract" section.
+        let out = CLI.tempDirectory()
+        let run = try CLI.run(["run", "pipelines/ss26-mixpeek.yaml", "--dry-run", "--output", out])
+        let dir = run.stdout.split(separator: "\n").first { $0.hasPrefix("report: ") }.map { String($0.dropFirst(8)) }
+        let html = try String(contentsOfFile: (dir ?? "") + "report.html", encoding: .utf8)
+        #expect(html.contains("Target contract: mixpeek.object"))
+        #expect(html.contains("<td class=\"v\">≤ 100 objects per request</td>"))
     }
 
     @Test func printsTheSchema() throws {
