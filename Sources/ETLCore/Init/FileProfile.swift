@@ -74,6 +74,10 @@ public enum FileProfiler {
                 notes["sheet"] = why
             }
         }
+        if format == .json, let path2 = recordsPath(of: path) {
+            options.recordsPath = path2
+            notes["records_path"] = "the largest array of objects in the document"
+        }
         if format != .json && format != .jsonl {
             let (row, why) = try detectHeaderRow(path: path, options: options)
             options.headerRow = row
@@ -100,7 +104,33 @@ public enum FileProfiler {
         }
     }
 
-    // MARK: sheet and header row
+    // MARK: sheet, records path and header row
+
+    /// A JSON document whose top level is an object: the dotted path of its largest array of objects
+    /// (`data.items`). Documents over 32 MiB are not searched (they would be parsed whole); nil then,
+    /// and for a top-level array.
+    static func recordsPath(of path: String) -> String? {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+            size <= 32 << 20, let data = FileManager.default.contents(atPath: path),
+            let root = try? JSONSerialization.jsonObject(with: data), root is [String: Any]
+        else { return nil }
+        var best: (path: String, count: Int)? = nil
+        func visit(_ value: Any, _ at: [String], depth: Int) {
+            guard depth < 8 else { return }
+            if let array = value as? [Any], !at.isEmpty {
+                let objects = array.filter { $0 is [String: Any] }.count
+                if objects > 0, objects * 2 >= array.count, objects > (best?.count ?? 0) {
+                    best = (at.joined(separator: "."), objects)
+                }
+            } else if let object = value as? [String: Any] {
+                for key in object.keys.sorted() where !key.contains(".") {
+                    if let v = object[key] { visit(v, at + [key], depth: depth + 1) }
+                }
+            }
+        }
+        visit(root, [], depth: 0)
+        return best?.path
+    }
 
     /// The visible sheet that looks most like a product table: the most filled cells in its first 200 rows.
     static func chooseSheet(path: String, sheets: [SheetInfo]) throws -> (String?, String) {
@@ -154,7 +184,8 @@ public enum FileProfiler {
             let widest = later.max() ?? cells.count
             let texts = cells.map { $0.canonicalText.trimmingCharacters(in: .whitespaces) }
             let allText = cells.allSatisfy { Inspection.kind(of: $0, readsText: readsText) == "text" }
-            if cells.count >= 2, cells.count * 2 >= widest, allText, Set(texts).count == texts.count {
+            // Mostly distinct names (a repeated one is renamed with `duplicate_headers: rename`).
+            if cells.count >= 2, cells.count * 2 >= widest, allText, Set(texts).count * 5 >= texts.count * 4 {
                 if r.source.row == 1 { return (1, "row 1 holds the headers") }
                 let skipped = rows[..<i].map {
                     "row \($0.source.row): \"\(filled($0).first.map { String($0.canonicalText.prefix(40)) } ?? "")\""

@@ -215,6 +215,9 @@ public struct PipelineDraft: Sendable {
         if profile.format == .xlsx, case .name(let s) = profile.options.sheet {
             line("      sheet: \(Self.q(s))", profile.readNotes["sheet"])
         }
+        if let recordsPath = profile.options.recordsPath {
+            line("      records_path: \(Self.q(recordsPath))", profile.readNotes["records_path"])
+        }
         if profile.format != .json && profile.format != .jsonl {
             line("      header_row: \(profile.options.headerRow)", profile.readNotes["header_row"])
         }
