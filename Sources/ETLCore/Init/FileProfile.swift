@@ -48,8 +48,9 @@ public struct FileProfile: Sendable {
 
 /// Reads a file to build its ``FileProfile``.
 public enum FileProfiler {
-    /// Most key values remembered per candidate column (16 bytes each), so memory stays bounded on any file.
-    static let keySetCap = 2_000_000
+    /// Most key values remembered per candidate column (8-byte digests, about 16 bytes each in the set),
+    /// so memory stays bounded on any file: at most 6 × 16 MiB.
+    static let keySetCap = 1_000_000
     /// Most candidate columns tracked for uniqueness and grouping.
     static let keyCandidateLimit = 6
 

@@ -55,6 +55,9 @@ public struct PipelineDraft: Sendable {
 
         // 2. By name: every (field, column) pair with its score, best first, each used once.
         var pairs: [(field: TargetField, column: ColumnProfile, score: Int, why: String)] = []
+        // Columns whose name fits a field but whose values do not (dates init cannot read, text where
+        // URLs belong): left out, and said so.
+        var nameOnly: [(field: TargetField, column: String)] = []
         let mappedFields = Set(choices.map(\.field.name))
         for f in contract.fields where !mappedFields.contains(f.name) {
             guard let conceptName = HeaderWords.concept(forField: f.name),
@@ -65,7 +68,10 @@ public struct PipelineDraft: Sendable {
                     match.0 >= 60
                 else { continue }
                 let (score, why) = match
-                guard Self.fits(c, f, collected: collected.contains(c.column.header), score: score) else { continue }
+                guard Self.fits(c, f, collected: collected.contains(c.column.header), score: score) else {
+                    if score >= 80 { nameOnly.append((f, c.column.header)) }
+                    continue
+                }
                 pairs.append((f, c, score, why))
             }
         }
@@ -268,7 +274,22 @@ public struct PipelineDraft: Sendable {
             mapping[c.field.name] = c.column
             decisions.append("\(c.field.name) ← \(c.column)  (\(c.evidence))")
         }
+        var noted = Set<String>()
+        for (f, column) in nameOnly where !mappedNames.contains(f.name) && !f.required && noted.insert(f.name).inserted
+        {
+            let note =
+                "\(f.name): \(column) reads like it by name, but its values are not \(f.type == .string ? "values it accepts" : f.type.rawValue); left out"
+            line("        # \(note)")
+            decisions.append("not mapped: " + note)
+        }
         for f in missingRequired {
+            if let near = nameOnly.first(where: { $0.field.name == f.name }) {
+                line(
+                    "        # TODO: \(f.name) is required by \(contract.qualifiedName); \(near.column) reads like it by name, but its values are not \(f.type.rawValue)"
+                )
+                todos.append("\(f.name) is required by \(contract.qualifiedName); \(near.column) has other values")
+                continue
+            }
             line(
                 "        # TODO: \(f.name) is required by \(contract.qualifiedName) and no column looks like it; map it: \(f.name): <column>"
             )
