@@ -26,6 +26,8 @@ public struct PipelineDraft: Sendable {
         /// Block lines under the field (a value map).
         var mapLines: [String] = []
         var mapComment: [String] = []
+        /// What init could not decide about this field (written as `# TODO` lines under it).
+        var todoLines: [String] = []
     }
 
     /// Drafts the pipeline.
@@ -264,12 +266,19 @@ public struct PipelineDraft: Sendable {
                 line("          map:")
                 for m in c.mapLines { y += m + "\n" }
                 line("          on_unmapped: error", "a value the map does not list quarantines its row")
-                for m in c.mapComment { line("          # \(m)") }
+                for m in c.mapComment {
+                    line("          # \(m)")
+                    if m.hasPrefix("TODO: ") { todos.append("\(c.field.name): " + m.dropFirst("TODO: ".count)) }
+                }
             } else if c.settings.count == 1, c.settings[0].0 == "from" {
                 line("        \(c.field.name): \(Self.q(c.column))", comment)
             } else {
                 let flow = c.settings.map { "\($0.0): \(Self.setting($0.0, $0.1))" }.joined(separator: ", ")
                 line("        \(c.field.name): { \(flow) }", comment)
+            }
+            for t in c.todoLines {
+                line("        # \(t)")
+                todos.append(String(t.dropFirst("TODO: ".count)))
             }
             mapping[c.field.name] = c.column
             decisions.append("\(c.field.name) ← \(c.column)  (\(c.evidence))")
@@ -364,10 +373,14 @@ public struct PipelineDraft: Sendable {
             if let found = p.dateFormat {
                 let (format, ambiguous) = (found.format, found.ambiguous)
                 s.append(("date_format", format))
-                notes.append(
-                    ambiguous
-                        ? "TODO: every text date reads both day-first and month-first; \(format) assumed, check it"
-                        : "\(p.textDates.grouped) text dates read as \(format)")
+                if ambiguous {
+                    notes.append("\(p.textDates.grouped) text dates read as \(format)")
+                    c.todoLines.append(
+                        "TODO: every text date of \(c.column) reads both day-first and month-first; \(format) assumed, check it"
+                    )
+                } else {
+                    notes.append("\(p.textDates.grouped) text dates read as \(format)")
+                }
             }
         case .url where collected.contains(c.column), .string where collected.contains(c.column):
             // A collected column is a list after grouping: a single-valued field takes its first item.
