@@ -89,6 +89,20 @@ struct InitDraftTests {
             ])
     }
 
+    @Test func picksTheProductSheetAndItsHeaderRowInAWorkbook() throws {
+        let d = try Self.draft("banner-sheets.xlsx", .sartiq)
+        #expect(d.text.contains("      sheet: Produkte"))
+        #expect(d.text.contains("      header_row: 3"))
+        #expect(
+            d.mapping == [
+                "sku": "Artikelnummer", "name": "Artikelbezeichnung", "cover_image": "Bild URL", "gender": "Geschlecht",
+                "colour": "Farbe", "year": "Jahr", "in_store_date": "Erscheinungsdatum",
+            ])
+        // Two real dates and one text date: the text decides the format.
+        #expect(d.text.contains("in_store_date: { from: Erscheinungsdatum, as: datetime, date_format: dd.MM.yyyy }"))
+        #expect(d.text.contains("            Damen: FEMALE                       # 1 row\n"))
+    }
+
     @Test func decidesDayOrMonthFirstOnTheWholeColumn() throws {
         let dayFirst = try Self.draft("dates-day-first.csv", .sartiq)
         #expect(dayFirst.text.contains("date_format: dd/MM/yyyy }"))

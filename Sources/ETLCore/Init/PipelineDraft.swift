@@ -374,12 +374,12 @@ public struct PipelineDraft: Sendable {
                 let (format, ambiguous) = (found.format, found.ambiguous)
                 s.append(("date_format", format))
                 if ambiguous {
-                    notes.append("\(p.textDates.grouped) text dates read as \(format)")
+                    notes.append("\(p.textDates.grouped) text date\(p.textDates == 1 ? "" : "s") read as \(format)")
                     c.todoLines.append(
                         "TODO: every text date of \(c.column) reads both day-first and month-first; \(format) assumed, check it"
                     )
                 } else {
-                    notes.append("\(p.textDates.grouped) text dates read as \(format)")
+                    notes.append("\(p.textDates.grouped) text date\(p.textDates == 1 ? "" : "s") read as \(format)")
                 }
             }
         case .url where collected.contains(c.column), .string where collected.contains(c.column):
@@ -417,7 +417,8 @@ public struct PipelineDraft: Sendable {
                 if let target = HeaderWords.enumValue(for: value, among: c.field.enumValues) {
                     let entry = "            \(q(value)): \(target)"
                     lines.append(
-                        entry + String(repeating: " ", count: max(1, 48 - entry.count)) + "# \(count.grouped) rows")
+                        entry + String(repeating: " ", count: max(1, 48 - entry.count))
+                            + "# \(count.grouped) row\(count == 1 ? "" : "s")")
                 } else {
                     unknown.append((value, count))
                 }
