@@ -361,13 +361,10 @@ public enum FileProfiler {
             "\(rows.grouped) of \(rows.grouped) values filled and unique"
                 + (t.capped ? " (uniqueness checked on the first \(keySetCap.grouped))" : "")
         }
-        // 1. The best-named column, when it is unique and always filled.
-        if let best = ranked.first, score(best) > 0, isClean(best) {
-            useKey(best, cleanNote(best))
-            return
-        }
-        // 2. The Shopify shape: a key-like column repeats, and its follow-on rows leave a product column empty.
-        for t in ranked where t.repeats > 0 && score(t) > 0 {
+        // 1. The Shopify shape: a key-like column repeats on enough rows (not one stray duplicate), and
+        // its follow-on rows leave a product column empty. It goes first: such exports often also
+        // hold a unique, always filled variant column that must not become the product key.
+        for t in ranked where t.repeats >= 2 && t.repeats * 20 >= rows && score(t) >= 50 {
             var productColumn: String? = nil
             for i in t.filledFirst.indices where i != t.index {
                 if Double(t.filledFirst[i]) >= 0.9 * Double(t.firstRows)
@@ -385,6 +382,11 @@ public enum FileProfiler {
             p.group = guess
             p.key = guess.by
             p.keyNote = "\(guess.groups.grouped) products over \(rows.grouped) rows: grouped by \(guess.by)"
+            return
+        }
+        // 2. The best-named column, when it is unique and always filled.
+        if let best = ranked.first, score(best) > 0, isClean(best) {
+            useKey(best, cleanNote(best))
             return
         }
         // 3. The best-named column with a few repeats or empties: those rows are quarantined, as they should be.
