@@ -139,6 +139,13 @@ struct InitDraftTests {
         #expect(!pixyle.text.contains("image_url_4"))
     }
 
+    @Test func groupsByHandleEvenWhenAUniqueVariantSKUComesFirst() throws {
+        // Images on variant rows: every row has a Variant SKU, unique; the product is still the Handle.
+        let profile = try FileProfiler.profile(path: Fixture.path("init/shopify-variant-first.csv"))
+        #expect(profile.key == "Handle")
+        #expect(profile.group?.collect == ["Variant SKU", "Option1 Value", "Image Src"])
+    }
+
     @Test func writesTheSchemaLineAndSandboxDefaults() throws {
         let d = try Self.draft("banner.csv", .wickson)
         #expect(d.text.hasPrefix("# yaml-language-server: $schema=catalog-etl.schema.json\n"))
