@@ -35,6 +35,12 @@ struct InitCommand: ParsableCommand {
     var force = false
 
     func validate() throws {
+        if let name,
+            name.isEmpty || name.hasPrefix(".")
+                || name.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        {
+            throw ValidationError("--name \"\(name)\" cannot name an output folder; use letters, digits, - and _")
+        }
         if TargetService(rawValue: target.lowercased()) == nil {
             throw ValidationError(
                 "unknown target \"\(target)\"; expected one of \(TargetService.allCases.map(\.rawValue).joined(separator: ", "))"
