@@ -315,7 +315,19 @@ public struct PipelineDraft: Sendable {
         if mappedNames.contains(contract.keyField) { line("      unique: [\(contract.keyField)]") }
         line("      on_error: quarantine", "invalid rows go to quarantine.csv; the others go on")
         line("  - upload:")
-        for (k, v, comment) in Self.uploadSettings(contract, name: name) { line("      \(k): \(v)", comment) }
+        // Sartiq's collection is each product's brand_collection, and export lists the stage's one: when
+        // a column fills brand_collection, the stage names its value (or none when it holds several).
+        var collection: (String?, String?) = (name, nil)
+        if let column = mapping["brand_collection"], let p = profile.profile(column) {
+            if p.distinctCount == 1, !p.distinctOverflow, let only = p.distinct.keys.first, p.filled == profile.rows {
+                collection = (only, "the one value of \(column)")
+            } else {
+                collection = (nil, nil)
+            }
+        }
+        for (k, v, comment) in Self.uploadSettings(contract, name: name, collection: collection) {
+            line("      \(k): \(v)", comment)
+        }
         switch contract.service {
         case .pixyle: line("  - export: { format: xlsx, wait: 10m }")
         default: line("  - export: {}")
@@ -441,7 +453,9 @@ public struct PipelineDraft: Sendable {
 
     /// The upload stage's settings: endpoint and secrets as `${VAR:-sandbox default}` (as in the
     /// sample pipelines), so the file checks and dry-runs with no variable set; the documented rate.
-    static func uploadSettings(_ contract: TargetContract, name: String) -> [(String, String, String?)] {
+    static func uploadSettings(
+        _ contract: TargetContract, name: String, collection: (value: String?, why: String?)
+    ) -> [(String, String, String?)] {
         let rate = rateText(contract.defaultRate)
         let rateSource = contract.limits.first { $0.name == "rate" }?.source
         let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
@@ -452,8 +466,10 @@ public struct PipelineDraft: Sendable {
                 ("endpoint", "${SARTIQ_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
                 ("username", "${SARTIQ_USERNAME:-demo@example.com}", nil),
                 ("password", "${SARTIQ_PASSWORD:-sandbox}", "secrets only come from the environment"),
-                ("collection", q(name), nil),
             ]
+            if let value = collection.value {
+                out.append(("collection", q(value), collection.why ?? "brand_collection of products without one"))
+            }
         case .pixyle:
             out += [
                 ("endpoint", "${PIXYLE_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
