@@ -146,6 +146,16 @@ struct InitDraftTests {
         #expect(profile.group?.collect == ["Variant SKU", "Option1 Value", "Image Src"])
     }
 
+    @Test func mapsATemplateWithHeadersOnlyByName() throws {
+        let d = try Self.draft("headers-only.csv", .sartiq)
+        #expect(d.text.contains("      key: Artikelnummer"))
+        #expect(
+            d.mapping == [
+                "sku": "Artikelnummer", "name": "Bezeichnung", "cover_image": "Hauptbild", "gender": "Geschlecht",
+            ])
+        #expect(d.todos.isEmpty)
+    }
+
     @Test func writesTheSchemaLineAndSandboxDefaults() throws {
         let d = try Self.draft("banner.csv", .wickson)
         #expect(d.text.hasPrefix("# yaml-language-server: $schema=catalog-etl.schema.json\n"))

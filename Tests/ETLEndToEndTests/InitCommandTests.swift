@@ -50,7 +50,7 @@ struct InitCommandTests {
             "in_store_date: { from: In Store Date, as: datetime, date_format: dd/MM/yyyy }",
             "year: { from: Year, as: integer }", "            W: FEMALE", "            U: UNISEX",
             "      unmapped: brand_metadata", "      endpoint: ${SARTIQ_URL:-sandbox}",
-            "      password: ${SARTIQ_PASSWORD:-sandbox}",
+            "      password: ${SARTIQ_PASSWORD:-sandbox}", "      collection: SS26 Riviera",
         ] {
             #expect(text.contains(line), "missing: \(line)")
         }

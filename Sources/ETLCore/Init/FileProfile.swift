@@ -346,8 +346,16 @@ public enum FileProfiler {
 
     static func decideKey(_ p: inout FileProfile, trackers: [KeyTracker]) {
         let rows = p.rows
-        guard rows > 0 else { return }
         func header(_ i: Int) -> String { p.columns[i].column.header }
+        guard rows > 0 else {
+            // Headers only: the best key-like name.
+            let best = p.columns.map(\.column.header).max { HeaderWords.keyScore($0) < HeaderWords.keyScore($1) }
+            if let best, HeaderWords.keyScore(best) >= 50 {
+                p.key = best
+                p.keyNote = "the file has no rows yet; chosen by its name"
+            }
+            return
+        }
         func score(_ t: KeyTracker) -> Int { HeaderWords.keyScore(header(t.index)) }
         let ranked = trackers.filter { p.columns[$0.index].maxLength <= 100 }.sorted {
             score($0) != score($1) ? score($0) > score($1) : $0.index < $1.index

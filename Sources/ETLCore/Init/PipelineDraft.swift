@@ -65,12 +65,15 @@ public struct PipelineDraft: Sendable {
             guard let conceptName = HeaderWords.concept(forField: f.name),
                 let concept = HeaderWords.concepts.first(where: { $0.name == conceptName })
             else { continue }
-            for c in profile.columns where !used.contains(c.column.header) && c.filled > 0 {
+            // A file with headers only (a template) is mapped by name alone.
+            let headersOnly = profile.rows == 0
+            for c in profile.columns where !used.contains(c.column.header) && (c.filled > 0 || headersOnly) {
                 guard let match = HeaderWords.score(c.column.header, concept: concept, fieldName: f.name),
                     match.0 >= 60
                 else { continue }
                 let (score, why) = match
-                guard Self.fits(c, f, collected: collected.contains(c.column.header), score: score) else {
+                guard headersOnly || Self.fits(c, f, collected: collected.contains(c.column.header), score: score)
+                else {
                     if score >= 80 { nameOnly.append((f, c.column.header)) }
                     continue
                 }
