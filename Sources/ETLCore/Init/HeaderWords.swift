@@ -237,30 +237,25 @@ public enum HeaderWords {
         guard !w.isEmpty else { return nil }
         let fieldWords = fieldName.split(separator: "_").map { fold(String($0)) }
         if w == fieldWords { return (100, "the header is the field's name") }
+        let shown = w.joined(separator: " ")
+        let same = shown == fold(header)
+        let isA = same ? "\"\(header)\" is" : "\"\(header)\" reads \"\(shown)\","
+        let holds = same ? "\"\(header)\"" : "\"\(header)\" reads \"\(shown)\","
         var best: (Int, String)? = nil
         for phrase in concept.phrases {
             let p = phrase.split(separator: " ").map(String.init)
-            let shown = w.joined(separator: " ")
             if w == p {
-                let s = 95
-                if s > (best?.0 ?? 0) {
-                    best = (
-                        s,
-                        shown == fold(header)
-                            ? "header \"\(header)\" is a name for \(concept.name)"
-                            : "header \"\(header)\" reads \"\(shown)\": a name for \(concept.name)"
-                    )
-                }
+                if 95 > (best?.0 ?? 0) { best = (95, "\(isA) a synonym of \(concept.name)") }
             } else if contains(w, p) {
                 let s = 80 + 3 * p.count - 6 * (w.count - p.count)
                 if s > (best?.0 ?? 0) {
-                    best = (s, "header \"\(header)\" reads \"\(shown)\", which holds \"\(phrase)\" (\(concept.name))")
+                    best = (s, "\(holds) which holds \"\(phrase)\" (\(concept.name))")
                 }
             }
         }
         if best == nil, w.count == 1, let word = w.first {
             for stem in concept.stems where word.count > stem.count && word.contains(stem) {
-                best = (60, "header \"\(header)\" is a compound of \"\(stem)\" (\(concept.name))")
+                best = (60, "\"\(header)\" is a compound of \"\(stem)\" (\(concept.name))")
                 break
             }
         }
