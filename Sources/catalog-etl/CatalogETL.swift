@@ -19,7 +19,8 @@ struct CatalogETL: AsyncParsableCommand {
             """,
         version: BuildInfo.line,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, PlanCommand.self,
+            InspectCommand.self, InitCommand.self, TargetsCommand.self, SchemaCommand.self, ConvertCommand.self,
+            CheckCommand.self, RunCommand.self, PlanCommand.self,
             ReconcileCommand.self, StatusCommand.self, RunsCommand.self, SandboxCommand.self, VersionCommand.self,
         ])
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ETLCore
+import Foundation
 
 /// `catalog-etl check FILE...`: validates pipeline files without reading data.
 struct CheckCommand: ParsableCommand {
@@ -15,6 +16,14 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         var failed = 0
         for file in files {
+            // `# TODO` lines (what `init` could not decide) are reported with their place.
+            if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+                for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    guard let r = line.range(of: "# TODO") else { continue }
+                    let column = line.distance(from: line.startIndex, to: r.lowerBound) + 1
+                    CatalogETL.printError("\(file):\(n + 1):\(column): \(line[r.lowerBound...].dropFirst(2))")
+                }
+            }
             do {
                 let p = try PipelineLoader.load(path: file)
                 let stages = [

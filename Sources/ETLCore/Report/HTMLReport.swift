@@ -117,6 +117,15 @@ public enum HTMLReport {
             }
             h += "</table>"
         }
+        // The contract the rows were checked against: the same table as `catalog-etl targets`.
+        let checked =
+            pipeline.validate?.ruleSets.first?.qualified
+            ?? pipeline.target.map {
+                TargetContract.contract(for: $0).qualifiedName
+            }
+        if let checked, let contract = TargetContract.allRuleSets.first(where: { $0.qualifiedName == checked }) {
+            h += contract.renderHTML()
+        }
         if summary.readerWarnings.total > 0 {
             h += "<h2>Reader warnings</h2><ul>"
             for w in summary.readerWarnings.warnings.prefix(100) { h += "<li>\(escape(w.description))</li>" }

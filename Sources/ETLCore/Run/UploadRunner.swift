@@ -114,13 +114,7 @@ public final class ServiceConnection: Sendable {
 
     /// Default requests per second per service: the documented limits, else a conservative choice.
     public static func defaultRate(_ t: TargetService) -> Double {
-        switch t {
-        case .pixyle: return 1
-        case .sartiq: return 5
-        case .mixpeek: return 10.0 / 60
-        case .wickson: return 1000.0 / 3600
-        case .scenario: return 2
-        }
+        TargetContract.contract(for: t).defaultRate
     }
 
     /// Opens the connection for a pipeline's upload stage.
