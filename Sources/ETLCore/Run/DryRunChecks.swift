@@ -127,6 +127,7 @@ extension PipelineRunner {
                 continue
             }
             var reasons: [String] = []
+            var notes: [String: String] = [:]
             for g in groups {
                 duplicates.noteRow(record.source.row, ordinal: ordinal, group: g)
                 let group = duplicates.groups[g]
@@ -146,11 +147,17 @@ extension PipelineRunner {
                 summary.issuesByField[group.field, default: 0] += 1
                 let place = group.column.map { "\($0.letter.map { l in l + " " } ?? "")\($0.header)" } ?? group.field
                 reasons.append(place + ": " + message)
+                if let header = group.column?.header {
+                    notes[header] = notes[header].map { $0 + "; unique: " + message } ?? "unique: " + message
+                }
             }
             var key: JSONValue = .null
             var errors = reasons.joined(separator: "; ")
             if wasQuarantined {
-                guard let k = try oldKeys.next(), try oldSpool.next() != nil else { throw changed() }
+                guard let k = try oldKeys.next(), let earlierLine = try oldSpool.next() else { throw changed() }
+                for (header, note) in QuarantineSpool.notes(ofLine: earlierLine) {
+                    notes[header] = notes[header].map { note + "; " + $0 } ?? note
+                }
                 let earlier = try JSONValue.parse(k)
                 key = earlier["key"] ?? .null
                 if let e = earlier["errors"]?.stringValue, !e.isEmpty { errors = e + "; " + errors }
@@ -165,7 +172,7 @@ extension PipelineRunner {
                 summary.rowsValid -= 1
                 summary.rowsQuarantined += 1
             }
-            try spool.add(record, errors: errors)
+            try spool.add(record, errors: errors, notes: notes)
             JSONValue.obj([
                 ("key", key), ("file", .string(record.source.file)),
                 ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
@@ -289,18 +296,31 @@ final class LineFile {
     }
 }
 
-/// A reader over a quarantine CSV written by catalog-etl (recognised by its `_errors` column) that
-/// undoes the formula escape the CSV was written with (``FormulaGuard/reversiblyEscaped(_:)``), in
-/// headers and values, so a fixed quarantine file feeds back exactly what it holds.
+/// A reader over a quarantine file written by catalog-etl (`quarantine.csv` or `quarantine.xlsx`,
+/// recognised by its `_errors` column): it leaves out the provenance columns (`_file`, `_sheet`,
+/// `_row`), which describe the row, not the product, and in a CSV undoes the formula escape the file
+/// was written with (``FormulaGuard/reversiblyEscaped(_:)``), in headers and values, so a fixed
+/// quarantine file feeds back exactly what it holds.
 final class QuarantineFileReader: RecordReader {
-    private let base: any RecordReader
-    private var baseColumnCount = -1
-    private var unescapedColumns: [Column] = []
+    /// Columns of a quarantine file that are not data.
+    static let provenanceColumns: Set<String> = ["_file", "_sheet", "_row"]
 
-    /// The wrapper, or nil when `base` is not a CSV reader of a quarantine file.
+    private let base: any RecordReader
+    private let unescaping: Bool
+    private var baseColumnCount = -1
+    private var kept: [Int] = []
+    private var keptColumns: [Column] = []
+    /// Whether every column is kept (an older quarantine file without provenance columns).
+    private var keepsAll = true
+
+    /// The wrapper, or nil when `base` does not read a quarantine file.
     init?(unescaping base: any RecordReader) {
-        guard base is CSVRecordReader, base.columns.contains(where: { $0.header == "_errors" }) else { return nil }
+        guard base.columns.contains(where: { $0.header == "_errors" }) else { return nil }
         self.base = base
+        unescaping = base is CSVRecordReader
+        guard unescaping || base.columns.contains(where: { Self.provenanceColumns.contains($0.header) }) else {
+            return nil
+        }
     }
 
     var file: String { base.file }
@@ -311,17 +331,29 @@ final class QuarantineFileReader: RecordReader {
         let current = base.columns
         if current.count != baseColumnCount {
             baseColumnCount = current.count
-            unescapedColumns = current.map { Column(header: FormulaGuard.unescaped($0.header), letter: $0.letter) }
+            kept = []
+            keptColumns = []
+            for (i, c) in current.enumerated() {
+                let header = unescaping ? FormulaGuard.unescaped(c.header) : c.header
+                guard !Self.provenanceColumns.contains(header) else { continue }
+                kept.append(i)
+                keptColumns.append(Column(header: header, letter: c.letter))
+            }
+            keepsAll = kept.count == current.count
         }
-        return unescapedColumns
+        return keptColumns
     }
 
     func next() throws -> Record? {
         guard var r = try base.next() else { return nil }
+        let columns = self.columns
+        if !keepsAll { r.values = kept.map { $0 < r.values.count ? r.values[$0] : .empty } }
         r.columns = columns
-        for i in r.values.indices {
-            if case .text(let t) = r.values[i], t.utf8.first == UInt8(ascii: "'") {
-                r.values[i] = .text(FormulaGuard.unescaped(t))
+        if unescaping {
+            for i in r.values.indices {
+                if case .text(let t) = r.values[i], t.utf8.first == UInt8(ascii: "'") {
+                    r.values[i] = .text(FormulaGuard.unescaped(t))
+                }
             }
         }
         return r
