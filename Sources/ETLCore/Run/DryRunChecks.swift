@@ -296,31 +296,21 @@ final class LineFile {
     }
 }
 
-/// A reader over a quarantine file written by catalog-etl (`quarantine.csv` or `quarantine.xlsx`,
-/// recognised by its `_errors` column): it leaves out the provenance columns (`_file`, `_sheet`,
-/// `_row`), which describe the row, not the product, and in a CSV undoes the formula escape the file
-/// was written with (``FormulaGuard/reversiblyEscaped(_:)``), in headers and values, so a fixed
-/// quarantine file feeds back exactly what it holds.
+/// A reader over a quarantine CSV written by catalog-etl (recognised by its `_errors` column) that
+/// undoes the formula escape the CSV was written with (``FormulaGuard/reversiblyEscaped(_:)``), in
+/// headers and values, so a fixed quarantine file feeds back exactly what it holds. (`quarantine.xlsx`
+/// needs no such reader: its text was never escaped.) The columns `_errors`, `_file`, `_sheet` and
+/// `_row` stay: the normaliser maps none of them, and a row quarantined again keeps the provenance it
+/// came with (``QuarantineSpool``).
 final class QuarantineFileReader: RecordReader {
-    /// Columns of a quarantine file that are not data.
-    static let provenanceColumns: Set<String> = ["_file", "_sheet", "_row"]
-
     private let base: any RecordReader
-    private let unescaping: Bool
     private var baseColumnCount = -1
-    private var kept: [Int] = []
-    private var keptColumns: [Column] = []
-    /// Whether every column is kept (an older quarantine file without provenance columns).
-    private var keepsAll = true
+    private var unescapedColumns: [Column] = []
 
-    /// The wrapper, or nil when `base` does not read a quarantine file.
+    /// The wrapper, or nil when `base` is not a CSV reader of a quarantine file.
     init?(unescaping base: any RecordReader) {
-        guard base.columns.contains(where: { $0.header == "_errors" }) else { return nil }
+        guard base is CSVRecordReader, base.columns.contains(where: { $0.header == "_errors" }) else { return nil }
         self.base = base
-        unescaping = base is CSVRecordReader
-        guard unescaping || base.columns.contains(where: { Self.provenanceColumns.contains($0.header) }) else {
-            return nil
-        }
     }
 
     var file: String { base.file }
@@ -331,29 +321,17 @@ final class QuarantineFileReader: RecordReader {
         let current = base.columns
         if current.count != baseColumnCount {
             baseColumnCount = current.count
-            kept = []
-            keptColumns = []
-            for (i, c) in current.enumerated() {
-                let header = unescaping ? FormulaGuard.unescaped(c.header) : c.header
-                guard !Self.provenanceColumns.contains(header) else { continue }
-                kept.append(i)
-                keptColumns.append(Column(header: header, letter: c.letter))
-            }
-            keepsAll = kept.count == current.count
+            unescapedColumns = current.map { Column(header: FormulaGuard.unescaped($0.header), letter: $0.letter) }
         }
-        return keptColumns
+        return unescapedColumns
     }
 
     func next() throws -> Record? {
         guard var r = try base.next() else { return nil }
-        let columns = self.columns
-        if !keepsAll { r.values = kept.map { $0 < r.values.count ? r.values[$0] : .empty } }
         r.columns = columns
-        if unescaping {
-            for i in r.values.indices {
-                if case .text(let t) = r.values[i], t.utf8.first == UInt8(ascii: "'") {
-                    r.values[i] = .text(FormulaGuard.unescaped(t))
-                }
+        for i in r.values.indices {
+            if case .text(let t) = r.values[i], t.utf8.first == UInt8(ascii: "'") {
+                r.values[i] = .text(FormulaGuard.unescaped(t))
             }
         }
         return r

@@ -59,12 +59,25 @@ final class QuarantineSpool {
 
     /// Spools a quarantined row.
     /// - Parameters:
-    ///   - record: The row as read.
+    ///   - record: The row as read. A row read from a quarantine file keeps the `_file`, `_sheet` and
+    ///     `_row` it carries (where the product first came from), so the loop gives the same file back.
     ///   - errors: Every error of the row, for `_errors`.
     ///   - notes: The issues of single cells, by header, for the workbook's comments.
     func add(_ record: Record, errors: String, notes: [String: String] = [:]) throws {
         var cells: [JSONValue] = []
         cells.reserveCapacity(record.columns.count)
+        var file: JSONValue = .string(record.source.file)
+        var sheet: JSONValue = record.source.sheet.map { .string($0) } ?? .null
+        var row: JSONValue = .int(record.source.row)
+        if let i = record.columns.firstIndex(where: { $0.header == "_file" }), i < record.values.count,
+            !record.values[i].canonicalText.isEmpty
+        {
+            file = .string(record.values[i].canonicalText)
+            let s = record.value(forHeader: "_sheet")?.canonicalText ?? ""
+            sheet = s.isEmpty ? .null : .string(s)
+            let r = record.value(forHeader: "_row")?.canonicalText ?? ""
+            row = Int(r).map { .int($0) } ?? .string(r)
+        }
         for (c, v) in zip(record.columns, record.values) where !Self.addedColumns.contains(c.header) {
             if !seen.contains(c.header) {
                 seen.insert(c.header)
@@ -79,8 +92,7 @@ final class QuarantineSpool {
         let line = JSONValue.obj([
             ("cells", .array(cells)), ("errors", .string(errors)),
             ("notes", .obj(notes.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })),
-            ("file", .string(record.source.file)), ("sheet", record.source.sheet.map { .string($0) } ?? .null),
-            ("row", .int(record.source.row)),
+            ("file", file), ("sheet", sheet), ("row", row),
         ])
         line.append(to: &sink.buffer)
         sink.buffer.append(UInt8(ascii: "\n"))
