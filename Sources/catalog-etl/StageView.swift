@@ -31,6 +31,8 @@ final class StageView: @unchecked Sendable {
     private var lastDraw = Date.distantPast
     private var drawn: [Segment] = []
     private var current: Stage?
+    /// The count the status line showed last (so a stage's final count is drawn once).
+    private var shownCount = -1
     private var resize: (any DispatchSourceSignal)?
 
     /// A stage as it runs: what it counts and since when.
@@ -142,7 +144,10 @@ final class StageView: @unchecked Sendable {
                 if p.failed > 0 { extra.append(Segment(text: "\(p.failed) failed", colour: .red)) }
                 current?.extra = extra
             }
-            guard due(now) || p.processed == p.total else { return }
+            // The last count of a stage is always shown, once.
+            let last = p.processed == p.total && shownCount != p.processed
+            guard due(now) || last else { return }
+            shownCount = p.processed
             show(now, upload: p)
         }
     }
@@ -153,6 +158,7 @@ final class StageView: @unchecked Sendable {
         close(now)
         current = Stage(name: name, label: label, unit: unit, started: now)
         lastDraw = .distantPast
+        shownCount = -1
     }
 
     /// Ends the stage that runs: a line that stays (text) or a `stage_finished` event (JSON).
