@@ -487,8 +487,9 @@ public final class ServiceSession: @unchecked Sendable {
     /// instead of being retried item by item for hours.
     private var serverErrorsInARow: [Bool: Int] = [:]
     private var givenUp: String?
-    /// How the run hears about a retry (for the progress line and the log).
-    public var onRetry: (@Sendable (String) -> Void)?
+    /// How the run hears about a retry (for the progress line and the log): the keys the request
+    /// carried, the attempt and the wait.
+    public var onRetry: (@Sendable (UploadEvent) -> Void)?
     /// How the run hears about a wait longer than ``Pacer/noticeSeconds`` (always printed).
     public var onNotice: (@Sendable (String) -> Void)?
 
@@ -638,7 +639,10 @@ public final class ServiceSession: @unchecked Sendable {
                             + quoted(raw))
                     if attempt < retry.maxAttempts {
                         counters.add(retries: 1)
-                        onRetry?(redactor.redact(lastError))
+                        onRetry?(
+                            UploadEvent(
+                                kind: .retry, message: redactor.redact(lastError), keys: UploadEvent.currentKeys,
+                                attempt: attempt, maxAttempts: retry.maxAttempts, waitSeconds: after))
                     }
                     continue
                 case 500...599:
@@ -744,8 +748,11 @@ public final class ServiceSession: @unchecked Sendable {
         guard attempt < retry.maxAttempts else { return }
         counters.add(retries: 1)
         let text = redactor.redact(message)
-        onRetry?(text)
         let wait = min(seconds, maxWaitSeconds)
+        onRetry?(
+            UploadEvent(
+                kind: .retry, message: text, keys: UploadEvent.currentKeys, attempt: attempt,
+                maxAttempts: retry.maxAttempts, waitSeconds: wait))
         if wait > Pacer.noticeSeconds {
             onNotice?(
                 "\(serviceName): waiting \(WaitText.seconds(wait)) before attempt \(attempt + 1) of \(retry.maxAttempts): \(text)"
