@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         // Already in the graph through the HTTP stack; named here for its SHA-256.
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // Already in the graph through the HTTP stack; named here for the run log's JSON handler
+        // (`LogHandler.log(event:)` arrived in 1.16).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +55,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: hot),
         .target(
@@ -68,13 +72,16 @@ let package = Package(
                 "Sandbox",
                 "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "XLSXTests", dependencies: ["XLSX"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
-            name: "ETLCoreTests", dependencies: ["ETLCore", "XLSX"], resources: [.copy("Fixtures")],
+            name: "ETLCoreTests",
+            dependencies: ["ETLCore", "XLSX", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
             name: "SandboxTests",

@@ -136,6 +136,8 @@ public final class XLSXWriter {
         var name: String
         var autoFilter: Bool
         var maxColumn = 0
+        /// The cell notes of the sheet: cell reference, 0-based row and column, text.
+        var notes: [(ref: String, row: Int, column: Int, text: String)] = []
     }
 
     private enum Style {
@@ -145,7 +147,24 @@ public final class XLSXWriter {
         static let dateTime = 3
         static let quoted = 4
         static let boldQuoted = 5
+        static let flagged = 6
+        static let flaggedDate = 7
+        static let flaggedDateTime = 8
+        static let flaggedQuoted = 9
+
+        /// The highlighted form of a style.
+        static func flagging(_ style: Int) -> Int {
+            switch style {
+            case date: return flaggedDate
+            case dateTime: return flaggedDateTime
+            case quoted, boldQuoted: return flaggedQuoted
+            default: return flagged
+            }
+        }
     }
+
+    /// The 1-based numbers of the sheets that carry notes (each has a comments part and a VML drawing).
+    private var sheetsWithNotes: [Int] = []
 
     /// Sheet XML collected before it is deflated into the file.
     static let flushThreshold = 64 * 1024
@@ -255,10 +274,13 @@ public final class XLSXWriter {
     /// - Parameters:
     ///   - cells: the row's cells from column A; ``Cell/empty`` leaves a cell out.
     ///   - style: ``RowStyle/header`` makes the cells bold.
+    ///   - notes: 0-based column → text: the cell is highlighted (a light red fill, its number or date
+    ///     format kept) and carries the text as a cell comment (a note, in Excel's and LibreOffice's
+    ///     words); an empty cell with a note is written as a blank highlighted cell.
     /// - Throws: ``XLSXWriteError`` (`noSheetStarted`, `tooManyRows`, `tooManyColumns`, `textTooLong`,
     ///   `invalidNumber`, `invalidDate`, `ioFailure`). After a throw the row is not written and the
     ///   writer stays usable.
-    public func writeRow(_ cells: [Cell], style: RowStyle = .plain) throws {
+    public func writeRow(_ cells: [Cell], style: RowStyle = .plain, notes: [Int: String] = [:]) throws {
         try checkOpen()
         guard var state = sheet else {
             throw XLSXWriteError(
@@ -285,12 +307,17 @@ public final class XLSXWriter {
             let bold = style == .header
             var lastColumn = 0
             for (index, cell) in cells.enumerated() {
-                if try appendCell(cell, column: index, row: rowNumber, bold: bold, location: location) {
+                if try appendCell(
+                    cell, column: index, row: rowNumber, bold: bold, flagged: notes[index] != nil, location: location)
+                {
                     lastColumn = index + 1
                 }
             }
             append("</row>")
             state.maxColumn = max(state.maxColumn, lastColumn)
+            for (column, text) in notes.sorted(by: { $0.key < $1.key }) where column < cells.count {
+                state.notes.append((columnString(column) + String(rowNumber), rowNumber - 1, column, text))
+            }
         } catch {
             xml.removeSubrange(mark...)
             throw error
@@ -364,10 +391,74 @@ public final class XLSXWriter {
             filterRanges[sheetNames.count - 1] =
                 "'\(state.name.replacingAll("'", with: "''"))'!$A$1:$\(last)$\(rowsWritten)"
         }
+        if !state.notes.isEmpty { append("<legacyDrawing r:id=\"rId2\"/>") }
         append("</worksheet>")
         try flushXML()
         try zip.endEntry()
         sheet = nil
+        if !state.notes.isEmpty {
+            let n = sheetNames.count
+            sheetsWithNotes.append(n)
+            try zip.addEntry("xl/comments\(n).xml", contents: commentsXML(state.notes))
+            try zip.addEntry("xl/drawings/vmlDrawing\(n).vml", contents: vmlXML(state.notes, sheet: n))
+            try zip.addEntry(
+                "xl/worksheets/_rels/sheet\(n).xml.rels",
+                contents: XLSXWriter.xmlHeader
+                    + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+                    + "<Relationship Id=\"rId1\" "
+                    + "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments\" "
+                    + "Target=\"../comments\(n).xml\"/>"
+                    + "<Relationship Id=\"rId2\" "
+                    + "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing\" "
+                    + "Target=\"../drawings/vmlDrawing\(n).vml\"/></Relationships>")
+        }
+    }
+
+    /// The comments part of a sheet's notes (one author: the workbook's creator).
+    private func commentsXML(_ notes: [(ref: String, row: Int, column: Int, text: String)]) -> String {
+        var out =
+            XLSXWriter.xmlHeader
+            + "<comments xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+            + "<authors><author>\(XLSXWriter.attribute(creator))</author></authors><commentList>"
+        for note in notes {
+            out +=
+                "<comment ref=\"\(note.ref)\" authorId=\"0\"><text><t xml:space=\"preserve\">"
+                + XLSXWriter.attribute(XLSXWriter.xmlSafe(note.text)) + "</t></text></comment>"
+        }
+        return out + "</commentList></comments>"
+    }
+
+    /// The legacy VML drawing Excel needs to show the notes (hidden until the cell is pointed at).
+    private func vmlXML(_ notes: [(ref: String, row: Int, column: Int, text: String)], sheet: Int) -> String {
+        var out =
+            "<xml xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\" "
+            + "xmlns:x=\"urn:schemas-microsoft-com:office:excel\">"
+            + "<o:shapelayout v:ext=\"edit\"><o:idmap v:ext=\"edit\" data=\"\(sheet)\"/></o:shapelayout>"
+            + "<v:shapetype id=\"_x0000_t202\" coordsize=\"21600,21600\" o:spt=\"202\" "
+            + "path=\"m,l,21600r21600,l21600,xe\"><v:stroke joinstyle=\"miter\"/>"
+            + "<v:path gradientshapeok=\"t\" o:connecttype=\"rect\"/></v:shapetype>"
+        for (i, note) in notes.enumerated() {
+            out +=
+                "<v:shape id=\"_x0000_s\(sheet * 1024 + i + 1)\" type=\"#_x0000_t202\" "
+                + "style=\"position:absolute;margin-left:60pt;margin-top:2pt;width:180pt;height:60pt;z-index:\(i + 1);"
+                + "visibility:hidden\" fillcolor=\"#ffffe1\" o:insetmode=\"auto\"><v:fill color2=\"#ffffe1\"/>"
+                + "<v:shadow on=\"t\" color=\"black\" obscured=\"t\"/><v:path o:connecttype=\"none\"/>"
+                + "<v:textbox style=\"mso-direction-alt:auto\"><div style=\"text-align:left\"></div></v:textbox>"
+                + "<x:ClientData ObjectType=\"Note\"><x:MoveWithCells/><x:SizeWithCells/>"
+                + "<x:Anchor>\(note.column + 1), 15, \(note.row), 10, \(note.column + 4), 15, \(note.row + 4), 4</x:Anchor>"
+                + "<x:AutoFill>False</x:AutoFill><x:Row>\(note.row)</x:Row><x:Column>\(note.column)</x:Column>"
+                + "</x:ClientData></v:shape>"
+        }
+        return out + "</xml>"
+    }
+
+    /// Text without the characters XML 1.0 cannot carry (a note is read, not fed back: they are dropped).
+    private static func xmlSafe(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter {
+                    $0.value >= 0x20 ? $0.value != 0xFFFE && $0.value != 0xFFFF : $0 == "\t" || $0 == "\n"
+                }))
     }
 
     private func flushXML() throws {
@@ -386,10 +477,15 @@ public final class XLSXWriter {
     // MARK: - Cells
 
     /// Appends one cell; returns false when nothing was written (an empty cell).
-    private func appendCell(_ cell: Cell, column: Int, row: Int, bold: Bool, location: String) throws -> Bool {
+    private func appendCell(_ cell: Cell, column: Int, row: Int, bold: Bool, flagged: Bool, location: String) throws
+        -> Bool
+    {
+        func style(_ s: Int) -> Int { flagged ? Style.flagging(s) : s }
         switch cell {
         case .empty:
-            return false
+            guard flagged else { return false }
+            appendCellStart(column: column, row: row, style: Style.flagged, type: nil)
+            append("</c>")
         case .text(let text):
             var value = text
             // A string has no more UTF-16 units than UTF-8 bytes, and its UTF-8 count is free.
@@ -406,7 +502,7 @@ public final class XLSXWriter {
             }
             let quoted = value.utf8.first.map { [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains($0) } ?? false
             let styleID = quoted ? (bold ? Style.boldQuoted : Style.quoted) : (bold ? Style.bold : Style.plain)
-            appendCellStart(column: column, row: row, style: styleID, type: "inlineStr")
+            appendCellStart(column: column, row: row, style: style(styleID), type: "inlineStr")
             let preserve = XLSXWriter.hasSpaceAtAnEnd(value)
             append(preserve ? "<is><t xml:space=\"preserve\">" : "<is><t>")
             appendEscaped(value)
@@ -417,12 +513,12 @@ public final class XLSXWriter {
                     code: .invalidNumber, location: "\(location) column \(columnString(column))",
                     detail: "the number \"\(number)\" cannot be stored in a spreadsheet; write it as text")
             }
-            appendCellStart(column: column, row: row, style: bold ? Style.bold : Style.plain, type: nil)
+            appendCellStart(column: column, row: row, style: style(bold ? Style.bold : Style.plain), type: nil)
             append("<v>")
             append(XLSXWriter.numberText(number))
             append("</v></c>")
         case .bool(let value):
-            appendCellStart(column: column, row: row, style: bold ? Style.bold : Style.plain, type: "b")
+            appendCellStart(column: column, row: row, style: style(bold ? Style.bold : Style.plain), type: "b")
             append(value ? "<v>1</v></c>" : "<v>0</v></c>")
         case .date(let year, let month, let day, let hour, let minute, let second):
             guard
@@ -435,7 +531,8 @@ public final class XLSXWriter {
                         + "store; expected a real date between 1900-01-01 and 9999-12-31")
             }
             let hasTime = hour != 0 || minute != 0 || second != 0
-            appendCellStart(column: column, row: row, style: hasTime ? Style.dateTime : Style.date, type: nil)
+            appendCellStart(
+                column: column, row: row, style: style(hasTime ? Style.dateTime : Style.date), type: nil)
             append("<v>")
             append(XLSXWriter.numberText(serial))
             append("</v></c>")
@@ -446,7 +543,8 @@ public final class XLSXWriter {
                     detail: "\"\(serial)\" is not an Excel date serial; expected 0 ..< 2958466 (9999-12-31)")
             }
             let hasTime = serial != serial.rounded(.down)
-            appendCellStart(column: column, row: row, style: hasTime ? Style.dateTime : Style.date, type: nil)
+            appendCellStart(
+                column: column, row: row, style: style(hasTime ? Style.dateTime : Style.date), type: nil)
             append("<v>")
             append(XLSXWriter.numberText(serial))
             append("</v></c>")
@@ -681,6 +779,14 @@ public final class XLSXWriter {
                 "<Override PartName=\"/xl/worksheets/sheet\(i + 1).xml\" "
                 + "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
         }
+        if !sheetsWithNotes.isEmpty {
+            s += "<Default Extension=\"vml\" ContentType=\"application/vnd.openxmlformats-officedocument.vmlDrawing\"/>"
+        }
+        for n in sheetsWithNotes {
+            s +=
+                "<Override PartName=\"/xl/comments\(n).xml\" "
+                + "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml\"/>"
+        }
         s +=
             "<Override PartName=\"/xl/styles.xml\" "
             + "ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
@@ -775,26 +881,38 @@ public final class XLSXWriter {
         return s
     }
 
-    /// Fonts: 0 regular, 1 bold. Cell formats (`s`): 0 plain, 1 bold, 2 date `yyyy-mm-dd`,
-    /// 3 date-time `yyyy-mm-dd hh:mm:ss`, 4 quote-prefixed text, 5 bold quote-prefixed text.
+    /// Fonts: 0 regular, 1 bold, 2 dark red. Fills: 2 light red (a flagged cell, Excel's "Bad"
+    /// colours). Cell formats (`s`): 0 plain, 1 bold, 2 date `yyyy-mm-dd`, 3 date-time
+    /// `yyyy-mm-dd hh:mm:ss`, 4 quote-prefixed text, 5 bold quote-prefixed text; 6–9 flagged plain,
+    /// date, date-time and quote-prefixed text.
     private static let stylesXML =
         xmlHeader
         + "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
         + "<numFmts count=\"2\"><numFmt numFmtId=\"164\" formatCode=\"yyyy-mm-dd\"/>"
         + "<numFmt numFmtId=\"165\" formatCode=\"yyyy-mm-dd hh:mm:ss\"/></numFmts>"
-        + "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
-        + "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
-        + "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill>"
-        + "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
+        + "<fonts count=\"3\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
+        + "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
+        + "<font><color rgb=\"FF9C0006\"/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
+        + "<fills count=\"3\"><fill><patternFill patternType=\"none\"/></fill>"
+        + "<fill><patternFill patternType=\"gray125\"/></fill>"
+        + "<fill><patternFill patternType=\"solid\"><fgColor rgb=\"FFFFC7CE\"/><bgColor indexed=\"64\"/></patternFill></fill>"
+        + "</fills>"
         + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
         + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"6\">"
+        + "<cellXfs count=\"10\">"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
         + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
         + "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"165\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
         + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" quotePrefix=\"1\"/>"
         + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\" quotePrefix=\"1\"/>"
+        + "<xf numFmtId=\"0\" fontId=\"2\" fillId=\"2\" borderId=\"0\" xfId=\"0\" applyFont=\"1\" applyFill=\"1\"/>"
+        + "<xf numFmtId=\"164\" fontId=\"2\" fillId=\"2\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\" "
+        + "applyFont=\"1\" applyFill=\"1\"/>"
+        + "<xf numFmtId=\"165\" fontId=\"2\" fillId=\"2\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\" "
+        + "applyFont=\"1\" applyFill=\"1\"/>"
+        + "<xf numFmtId=\"0\" fontId=\"2\" fillId=\"2\" borderId=\"0\" xfId=\"0\" applyFont=\"1\" applyFill=\"1\" "
+        + "quotePrefix=\"1\"/>"
         + "</cellXfs>"
         + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
         + "<dxfs count=\"0\"/><tableStyles count=\"0\" defaultTableStyle=\"TableStyleMedium9\" "

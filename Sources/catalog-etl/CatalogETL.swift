@@ -1,5 +1,6 @@
 import ArgumentParser
 import ETLCore
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -19,7 +20,8 @@ struct CatalogETL: AsyncParsableCommand {
             """,
         version: BuildInfo.line,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self, CheckCommand.self, RunCommand.self, PlanCommand.self,
+            InspectCommand.self, InitCommand.self, TargetsCommand.self, SchemaCommand.self, ConvertCommand.self,
+            CheckCommand.self, RunCommand.self, PlanCommand.self,
             ReconcileCommand.self, StatusCommand.self, RunsCommand.self, SandboxCommand.self, VersionCommand.self,
         ])
 
@@ -37,43 +39,38 @@ struct CatalogETL: AsyncParsableCommand {
         }
     }
 
+    /// Reports the error (a plain line, or with `--log-format json` a JSON line naming the event and
+    /// the exit code) and exits with its documented code.
     static func exitWithDocumentedCode(_ error: any Error) -> Never {
-        let code: Int32
+        let (message, code, event) = describe(error)
+        if code == 0 {
+            // --help and the like: the parser's text, as it is.
+            if !message.isEmpty { print(message) }
+        } else if !message.isEmpty {
+            Console.shared.message(message, level: .error, event: event, ["exit_code": .stringConvertible(Int(code))])
+        }
+        Glibc.exit(code)
+    }
+
+    /// The message, the exit code and the log event of an error.
+    static func describe(_ error: any Error) -> (String, Int32, String) {
         switch error {
-        case let e as ReadError:
-            printError(e.description)
-            code = e.exitCode
-        case let e as WriteError:
-            printError(e.description)
-            code = 3
-        case let e as ConfigError:
-            printError(e.description)
-            code = 2
-        case let e as RunFailure:
-            printError(e.description)
-            code = e.exitCode
-        case let e as RemoteFailure:
-            printError(e.description)
-            code = 4
-        case let e as LedgerError:
-            printError(e.description)
-            code = 3
+        case let e as ReadError: return (e.description, e.exitCode, "input_error")
+        case let e as WriteError: return (e.description, 3, "write_error")
+        case let e as ConfigError: return (e.description, 2, "config_error")
+        case let e as RunFailure: return (e.description, e.exitCode, "run_failed")
+        case let e as RemoteFailure: return (e.description, 4, "remote_failed")
+        case let e as LedgerError: return (e.description, 3, "ledger_error")
         case let e as CommandFailure:
-            if !e.message.isEmpty { printError(e.message) }
-            code = e.exitCode
+            return (e.message, e.exitCode, e.exitCode == 130 || e.exitCode == 143 ? "interrupted" : "run_failed")
         default:
             let parserCode = exitCode(for: error)
             let message = fullMessage(for: error)
-            if parserCode == .success {
-                if !message.isEmpty { print(message) }
-                code = 0
-            } else {
-                if !message.isEmpty { printError(message) }
-                // ArgumentParser's validation failure is EX_USAGE (64); ours is 2.
-                code = parserCode == .validationFailure ? 2 : (parserCode.rawValue == 1 ? 1 : 2)
-            }
+            if parserCode == .success { return (message, 0, "help") }
+            // ArgumentParser's validation failure is EX_USAGE (64); ours is 2.
+            let code: Int32 = parserCode == .validationFailure ? 2 : (parserCode.rawValue == 1 ? 1 : 2)
+            return (message, code, "usage_error")
         }
-        Glibc.exit(code)
     }
 
     static func printError(_ s: String) {
@@ -84,13 +81,7 @@ struct CatalogETL: AsyncParsableCommand {
 
     /// Writes text to standard error as is.
     static func printRaw(_ line: String) {
-        var bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { break }
-            offset += n
-        }
+        LogLineOutput.writeAll(line, to: 2)
     }
 }
 

@@ -22,6 +22,12 @@ struct RunCommand: AsyncParsableCommand {
         help: "Read this file instead of the pipeline's read.path (next season's file, or a fixed quarantine file).")
     var input: String?
 
+    @Option(
+        help:
+            "Read this sheet of an XLSX input instead of the pipeline's read.sheet (a quarantine.xlsx given with --input is read from its own sheet without it)."
+    )
+    var sheet: String?
+
     @Option(help: "Write runs under this folder instead of output/.")
     var output: String = "output"
 
@@ -40,19 +46,24 @@ struct RunCommand: AsyncParsableCommand {
     var logFormat: LogFormat = .text
 
     func run() async throws {
-        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
-        for w in pipeline.warnings { CatalogETL.printError(w.description) }
+        let view = StageView(format: logFormat, quiet: quiet, verbose: verbose)
+        let pipeline = try Console.shared.load(file)
+        for w in pipeline.warnings { view.warning(w.description) }
         var options = RunOptions()
         options.dryRun = dryRun || pipeline.upload == nil
         options.inputOverride = input
+        options.sheet = sheet
         options.outputRoot = output
-        let view = StageView(format: logFormat, quiet: quiet, verbose: verbose)
+        options.runID = Console.shared.runID
         options.progress = { n in view.reading(n) }
+        options.readFinished = { n in view.readFinished(n) }
+        view.start()
         let result: RunResult
         if options.dryRun {
             result = try PipelineRunner.dryRun(pipeline, options: options)
         } else {
             var upload = UploadOptions()
+            upload.redactor = Console.shared.redactor
             upload.fullRefresh = fullRefresh
             upload.progress = { p in view.progress(p) }
             upload.event = { e in view.event(e) }
@@ -102,19 +113,23 @@ struct ReconcileCommand: AsyncParsableCommand {
     var logFormat: LogFormat = .text
 
     func run() async throws {
-        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
-        for w in pipeline.warnings { CatalogETL.printError(w.description) }
+        let view = StageView(format: logFormat, quiet: quiet, verbose: false)
+        let pipeline = try Console.shared.load(file)
+        for w in pipeline.warnings { view.warning(w.description) }
         var options = RunOptions()
         options.inputOverride = input
         options.outputRoot = output
-        let view = StageView(format: logFormat, quiet: quiet, verbose: false)
+        options.runID = Console.shared.runID
         options.progress = { n in view.reading(n) }
+        options.readFinished = { n in view.readFinished(n) }
         var upload = UploadOptions()
+        upload.redactor = Console.shared.redactor
         upload.progress = { p in view.progress(p) }
         upload.event = { e in view.event(e) }
         upload.notice = { e in view.notice(e) }
         let trap = SignalTrap { e in view.notice(e) }
         upload.stop = trap.stop
+        view.start()
         let result = try await PipelineRunner.reconcile(pipeline, options: options, upload: upload)
         view.finish()
         view.report(result)

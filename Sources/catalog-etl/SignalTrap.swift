@@ -13,7 +13,7 @@ import Foundation
 final class SignalTrap: @unchecked Sendable {
     /// The flag the run checks.
     let stop = RunStop()
-    private var sources: [DispatchSourceSignal] = []
+    private var sources: [any DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "catalog-etl.signals")
     /// The traps installed in this process, kept for its lifetime (a released source stops listening).
     private static let installed = Installed()

@@ -2,6 +2,16 @@ import Foundation
 import Testing
 
 @testable import ETLCore
+@testable import XLSX
+
+/// Reads one entry of a zip file (a workbook's part) as text.
+enum XLSXTestZip {
+    static func entry(_ path: String, _ name: String) throws -> String {
+        let zip = try ZipArchive(path: path, limits: XLSXLimits())
+        guard let e = zip.entry(named: name) else { return "" }
+        return String(decoding: try zip.contents(of: e, maxBytes: 1 << 24), as: UTF8.self)
+    }
+}
 
 @Suite("dry run")
 struct DryRunTests {
@@ -64,6 +74,11 @@ struct DryRunTests {
                 "error",
             ])
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains(#"<div class="banner warn" role="status"><strong>4 rows need fixing (4 quarantined)"#))
+        for file in ["quarantine.xlsx", "issues.csv"] { #expect(html.contains(#"<a href="\#(file)">"#), "\(file)") }
+        #expect(!html.contains(#"href="reconciliation.csv""#), "a dry run has no reconciliation to link")
+        #expect(html.contains("<h2>Issues by rule</h2>"))
+        #expect(html.contains("row 3 · D Gender: <code>X</code>"), "an example names the row, the cell and the value")
         #expect(html.contains("<svg"))
         #expect(!html.contains("src=\"http"))
         #expect(html.contains("unmapped_value"))
@@ -74,15 +89,18 @@ struct DryRunTests {
         let quarantine = first.runDirectory + "/quarantine.csv"
         let rows = try csvRows(quarantine)
         #expect(rows.count == 4)
-        #expect(rows[0].columns.map(\.header).last == "_errors")
+        #expect(Array(rows[0].columns.map(\.header).suffix(4)) == ["_errors", "_file", "_sheet", "_row"])
         #expect(
-            Array(rows[0].columns.map(\.header).dropLast()) == [
+            Array(rows[0].columns.map(\.header).dropLast(4)) == [
                 "SKU", "Style Name", "Brand Line", "Gender", "Colour", "Season", "In Store Date", "Year", "Cover Image",
                 "Gallery", "Style Code", "Category", "Pattern", "Price",
             ])
         #expect(rows.map(\.values[0].canonicalText) == ["A-1", "A-2", "A-3", "A-1"])
-        #expect(rows[1].values.last?.canonicalText.contains("Gender: gender: \"X\" is not in the value map") == true)
-        #expect(rows[0].values.last?.canonicalText.contains("sku \"A-1\" is also used by row 5 of tiny.csv") == true)
+        let errors = try #require(rows[0].columns.firstIndex { $0.header == "_errors" })
+        #expect(rows[1].values[errors].canonicalText.contains("Gender: gender: \"X\" is not in the value map"))
+        #expect(rows[0].values[errors].canonicalText.contains("sku \"A-1\" is also used by row 5 of tiny.csv"))
+        #expect(rows.map { $0.values[errors + 3].canonicalText } == ["2", "3", "4", "5"])
+        #expect(rows[0].values[errors + 1].canonicalText == Fixture.path("pipeline-data/tiny.csv"))
         // Fed back unchanged, the same rows fail for the same reasons (both rows of A-1 again).
         let again = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: quarantine)
         #expect(again.summary.rowsRead == 4)
@@ -102,6 +120,70 @@ struct DryRunTests {
         #expect(third.summary.rowsQuarantined == 0)
         #expect(third.summary.rowsValid == 4)
         #expect(third.exitCode == 0)
+        let html = try String(contentsOfFile: third.runDirectory + "/report.html", encoding: .utf8)
+        #expect(html.contains(#"<div class="banner ok" role="status"><strong>All 4 rows are valid"#))
+    }
+
+    /// Every record of an XLSX or CSV file, by row.
+    func records(_ path: String, sheet: String? = nil) throws -> [Record] {
+        var o = ReadOptions()
+        if let sheet { o.sheet = .name(sheet) }
+        let r = try Readers.open(path, options: o)
+        var out: [Record] = []
+        while let x = try r.next() { out.append(x) }
+        return out
+    }
+
+    @Test func quarantineWorkbookKeepsTypesNotesTheBadCellsAndFeedsBackLikeTheCSV() throws {
+        let root = Fixture.repositoryRoot
+        let first = try run(root + "/pipelines/ss26-sartiq.yaml")
+        #expect(first.summary.rowsQuarantined == 11)
+        let book = first.runDirectory + "/quarantine.xlsx"
+        let rows = try records(book)
+        #expect(rows.count == 11)
+        let headers = rows[0].columns.map(\.header)
+        #expect(Array(headers.suffix(4)) == ["_errors", "_file", "_sheet", "_row"])
+        // Each quarantined row holds exactly the values the sample's row held, with their types.
+        let source = try records(root + "/samples/ss26-womenswear.xlsx", sheet: "Products")
+        let rowIndex = try #require(headers.firstIndex(of: "_row"))
+        var typed: Set<String> = []
+        for r in rows {
+            let n = try #require(Int(r.values[rowIndex].canonicalText))
+            let original = try #require(source.first { $0.source.row == n })
+            #expect(r.values[headers.firstIndex(of: "_sheet") ?? 0].canonicalText == "Products")
+            for (c, v) in zip(original.columns, original.values) {
+                let i = try #require(headers.firstIndex(of: c.header), "\(c.header)")
+                #expect(r.values[i] == v, "row \(n) \(c.header)")
+                switch v {
+                case .number: typed.insert("number")
+                case .date: typed.insert("date")
+                default: break
+                }
+            }
+        }
+        #expect(typed == ["number", "date"])
+        // The cells the errors point at carry them as comments.
+        let comments = try XLSXTestZip.entry(book, "xl/comments1.xml")
+        #expect(comments.contains("required: "), "\(comments.prefix(400))")
+        #expect(try XLSXTestZip.entry(book, "xl/worksheets/sheet1.xml").contains(" s=\"6\""))
+        // Fed back without naming its sheet, the workbook gives what the CSV gives.
+        let fromBook = try run(root + "/pipelines/ss26-sartiq.yaml", input: book)
+        let fromCSV = try run(root + "/pipelines/ss26-sartiq.yaml", input: first.runDirectory + "/quarantine.csv")
+        #expect(fromBook.summary.sheet == "Quarantine")
+        #expect(fromBook.summary.rowsRead == 11)
+        #expect(fromBook.summary.rowsQuarantined == fromCSV.summary.rowsQuarantined)
+        #expect(fromBook.summary.issuesByRule == fromCSV.summary.issuesByRule)
+        #expect(fromBook.summary.issuesByRule == first.summary.issuesByRule)
+        let normalisedBook = try String(contentsOfFile: fromBook.runDirectory + "/normalised.jsonl", encoding: .utf8)
+        let normalisedCSV = try String(contentsOfFile: fromCSV.runDirectory + "/normalised.jsonl", encoding: .utf8)
+        #expect(normalisedBook == normalisedCSV)
+        // --sheet names the sheet when the pipeline's does not apply.
+        let p = try PipelineLoader.load(path: root + "/pipelines/ss26-sartiq.yaml", environment: [:])
+        var o = RunOptions()
+        o.outputRoot = Fixture.tempDirectory()
+        o.inputOverride = root + "/samples/ss26-womenswear.xlsx"
+        o.sheet = "Nope"
+        #expect(throws: ReadError.self) { try PipelineRunner.dryRun(p, options: o) }
     }
 
     @Test func failPolicyStopsAtTheFirstBadRow() throws {

@@ -214,6 +214,19 @@ struct JSONRecordReaderTests {
         #expect(e.message.contains("record 2"))
     }
 
+    @Test func boundsTheNumberOfDistinctKeys() throws {
+        // A new key on every line: each would become a column of every output row.
+        let text = (0..<40).map { "{\"k\($0)\": \"v\"}" }.joined(separator: "\n")
+        let path = try Self.temporaryFile(text, ext: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let e = try #require(Self.readError { _ = try Self.read(path: path) { $0.limits.maxColumns = 32 } })
+        #expect(e.code == .unsafe)
+        #expect(e.line == 33)
+        #expect(e.message.contains("at most 32 distinct keys"))
+        // Within the limit the same file reads whole.
+        #expect(try Self.read(path: path) { $0.limits.maxColumns = 40 }.records.count == 40)
+    }
+
     @Test func readsRecordsThatStraddleChunkBoundaries() throws {
         var lines = ""
         var array =

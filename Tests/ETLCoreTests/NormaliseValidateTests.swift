@@ -230,6 +230,33 @@ struct NormaliseValidateTests {
                 == ["sku"])
     }
 
+    @Test func aSartiqBrandCollectionOtherThanTheUploadStagesIsAnError() {
+        let upload = UploadStage(
+            target: .sartiq, endpoint: "sandbox", credentials: [:], collection: "SS26 Riviera", batchSize: nil,
+            rate: nil, concurrency: nil, maxAttempts: nil, timeoutSeconds: nil, maxWaitSeconds: nil)
+        let v = RecordValidator(stage: nil, keyField: nil, upload: upload)
+        var issues: [RecordIssue] = []
+        for (row, c) in [(2, "SS26 Riviera"), (3, ""), (4, "SS26 Other")] {
+            v.validate(
+                NormalisedRecord(
+                    source: RowSource(file: "t", row: row),
+                    fields: [JSONField("sku", .string("K\(row)")), JSONField("brand_collection", .string(c))],
+                    origins: [:], key: "K\(row)"), issues: &issues)
+        }
+        #expect(issues.map(\.rule) == ["collection"])
+        #expect(issues.first?.severity == .error)
+        #expect(issues.first?.message.contains("\"SS26 Other\" is not the upload stage's collection") == true)
+        // Other targets, and a stage without a collection, check nothing.
+        var other = upload
+        other.collection = nil
+        var none: [RecordIssue] = []
+        RecordValidator(stage: nil, keyField: nil, upload: other).validate(
+            NormalisedRecord(
+                source: RowSource(file: "t", row: 2), fields: [JSONField("brand_collection", .string("X"))],
+                origins: [:], key: "A"), issues: &none)
+        #expect(none.isEmpty)
+    }
+
     @Test func collectsEveryRecordOfARepeatedKey() {
         let v = RecordValidator(
             stage: ValidateStage(ruleSets: [], unique: ["sku"], rules: [], onError: .quarantine), keyField: nil)

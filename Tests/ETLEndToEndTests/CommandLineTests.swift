@@ -47,6 +47,26 @@ struct CLI {
             stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs another program from the repository root and returns its standard output.
+    static func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> String
+    {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: o, as: UTF8.self)
+    }
+
     static func tempDirectory() -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-etl-e2e-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

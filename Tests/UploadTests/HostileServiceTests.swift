@@ -284,6 +284,31 @@ struct HostileServiceTests {
         #expect(summary["failure"]?["reason"]?.stringValue?.contains("timeout") == true)
     }
 
+    @Test func aServiceAnsweringOnly500EndsTheUploadWithExit4WithinAMinute() async throws {
+        let server = try MisbehavingServer { r in
+            if r.path.hasPrefix("/api/v1/login") {
+                return .json(200, "{\"access_token\": \"tok_500_0123456789\", \"token_type\": \"bearer\"}")
+            }
+            if r.method == "GET" { return .json(200, "{\"data\": [], \"count\": 0}") }
+            return .json(500, "{\"detail\": \"Internal Server Error\"}")
+        }
+        defer { server.stop() }
+        let out = Binary.tempDirectory()
+        let pipeline = try Self.pipeline(in: out, adding: "")
+        let input = try Self.smallInput(in: out, rows: 60)
+        let started = Date()
+        let r = try await Binary.run(
+            ["run", pipeline, "--output", out, "--input", input], environment: Self.environment(server))
+        #expect(r.status == 4, "\(r.stderr)")
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(r.stderr.contains("in a row with a server error (5xx)"), "\(r.stderr)")
+        let posts = server.requests.filter { $0.method == "POST" && $0.path.hasPrefix("/api/v1/products") }.count
+        #expect(posts < 60, "given up before every row was tried: \(posts) creates")
+        let summary = try #require(Self.lastSummary(out))
+        #expect(summary["status"]?.stringValue == "failed")
+        #expect(summary["failure"]?["exit_code"]?.intValue == 4)
+    }
+
     /// `summary.json` of the newest run of ss26-sartiq under `out`.
     static func lastSummary(_ out: String) -> JSONValue? {
         let dir = out + "/ss26-sartiq"

@@ -152,7 +152,9 @@ struct PixyleClientTests {
     }
 
     @Test func eleventhCollectionWaitsUntilOneIsProcessed() async throws {
-        try await withSandbox([.pixyle], { $0.pixyleProcessingSeconds = 2 }) { harness in
+        // Processing outlasts the ten set-up uploads even on a loaded machine (2 s did not: the first
+        // collection was processed before the eleventh was asked for, and no wait happened).
+        try await withSandbox([.pixyle], { $0.pixyleProcessingSeconds = 12 }) { harness in
             let server = harness.server
             let others = harness.session(.pixyle)
             for n in 1...10 {
@@ -162,7 +164,7 @@ struct PixyleClientTests {
             }
             let session = harness.session(.pixyle)
             let client = try Self.client(session)
-            client.processingLimitWaitSeconds = 10
+            client.processingLimitWaitSeconds = 30
             client.pollIntervalSeconds = 0.1
             try await client.prepare(state: [:])
             let item = Self.product(1)

@@ -224,6 +224,48 @@ struct XLSXWriterTests {
         }
     }
 
+    @Test func notedCellsAreHighlightedCarryTheirCommentAndKeepTheirType() throws {
+        let folder = try WriterTestFolder()
+        let path = folder.path("notes.xlsx")
+        let writer = try XLSXWriter(path: path, modified: Self.fixedTime)
+        try writer.startSheet(name: "Quarantine", freezeHeaderRow: true, autoFilter: true)
+        try writer.writeRow([.text("SKU"), .text("Year"), .text("Date"), .text("Name"), .text("Note")], style: .header)
+        try writer.writeRow(
+            [.text("A-1"), .number(2026), .date(year: 2026, month: 3, day: 1), .empty, .text("=bad")],
+            notes: [1: "integer: 2026 is too old", 3: "required: name is missing", 4: "type: <not> & \"text\""])
+        try writer.writeRow([.text("A-2"), .number(2025), .date(year: 2025, month: 1, day: 2), .text("ok")])
+        try writer.startSheet(name: "Other")
+        try writer.writeRow([.text("x")], notes: [0: "second sheet"])
+        try writer.finish()
+
+        let dump = try #require(
+            try WriterTestPython.json(
+                """
+                import sys, json, openpyxl
+                wb = openpyxl.load_workbook(sys.argv[1])
+                out = {}
+                for ws in wb.worksheets:
+                    out[ws.title] = [[c.coordinate, c.data_type, c.is_date, c.fill.fgColor.rgb if c.fill.fill_type == "solid" else None,
+                                      c.comment.text if c.comment else None] for row in ws.iter_rows() for c in row]
+                print(json.dumps(out))
+                """, [path]) as? [String: [[Any]]])
+        func cell(_ sheet: String, _ ref: String) -> [Any] { dump[sheet]?.first { $0[0] as? String == ref } ?? [] }
+        #expect(cell("Quarantine", "B2")[1] as? String == "n")
+        #expect(cell("Quarantine", "B2")[3] as? String == "FFFFC7CE")
+        #expect(cell("Quarantine", "B2")[4] as? String == "integer: 2026 is too old")
+        #expect(cell("Quarantine", "C2")[2] as? Bool == true, "a date stays a date")
+        #expect(cell("Quarantine", "C2")[3] is NSNull, "not noted, not highlighted")
+        #expect(cell("Quarantine", "D2")[3] as? String == "FFFFC7CE", "an empty noted cell is highlighted")
+        #expect(cell("Quarantine", "D2")[4] as? String == "required: name is missing")
+        #expect(cell("Quarantine", "E2")[1] as? String == "s", "noted formula-like text stays text")
+        #expect(cell("Quarantine", "E2")[4] as? String == "type: <not> & \"text\"")
+        #expect(cell("Quarantine", "B3")[4] is NSNull)
+        #expect(cell("Other", "A1")[4] as? String == "second sheet")
+        // Our reader takes the noted workbook as any other: the same values, typed.
+        let book = try XLSXWorkbook(path: path)
+        #expect(book.sheets.map(\.name) == ["Quarantine", "Other"])
+    }
+
     @Test func writtenBytesAreReproducibleWithAFixedTimestamp() throws {
         let folder = try WriterTestFolder()
         var files: [Data] = []

@@ -14,8 +14,13 @@ public struct Inspection: Sendable {
     public var rows: [Record]
     /// Warnings the reader recovered from.
     public var warnings: WarningLog
+    /// The records in the whole file (the reading goes on past the rows shown).
+    public var rowCount = 0
+    /// Per column, from the whole file: guessed type, empties, distinct and top values.
+    public var profiles: [ColumnProfile] = []
 
-    /// Reads the first `rowLimit` records of `path` and guesses column types from them.
+    /// Reads `path` to the end: keeps the first `rowLimit` records, guesses the table's column types
+    /// from the first 200 and profiles every column over the whole file.
     ///
     /// The text cells of CSV and JSON files are guessed by their text (``kind(of:readsText:)``):
     /// `42` is an integer, `-19.99` a number, `2026-03-01` a date. A workbook's text cells stay
@@ -31,7 +36,11 @@ public struct Inspection: Sendable {
         var order: [Column] = reader.columns
         var seen = Set(order.map(\.header))
         var scanned = 0
-        while scanned < max(rowLimit, 200), let r = try reader.next() {
+        // Every record feeds the column profiles (bounded memory); the first 200 also the quick
+        // type guess of the table, and the first `rowLimit` are shown.
+        var profileIndex: [String: Int] = [:]
+        var profiles: [ColumnProfile] = []
+        while let r = try reader.next() {
             scanned += 1
             if rows.count < rowLimit { rows.append(r) }
             for (c, v) in zip(r.columns, r.values) {
@@ -39,10 +48,21 @@ public struct Inspection: Sendable {
                     seen.insert(c.header)
                     order.append(c)
                 }
-                let k = Self.kind(of: v, readsText: readsText)
-                if k != "empty" { kinds[c.header, default: []].insert(k) }
+                if scanned <= max(rowLimit, 200) {
+                    let k = Self.kind(of: v, readsText: readsText)
+                    if k != "empty" { kinds[c.header, default: []].insert(k) }
+                }
+                var i = profileIndex[c.header] ?? -1
+                if i < 0 {
+                    i = profiles.count
+                    profiles.append(ColumnProfile(column: c))
+                    profileIndex[c.header] = i
+                }
+                profiles[i].add(v, readsText: readsText)
             }
         }
+        rowCount = scanned
+        self.profiles = order.map { c in profileIndex[c.header].map { profiles[$0] } ?? ColumnProfile(column: c) }
         columns = order
         types = order.map { c in
             guard let set = kinds[c.header], !set.isEmpty else { return "empty" }
@@ -121,7 +141,7 @@ public struct Inspection: Sendable {
 
     /// The inspection as text: sheets, then an aligned table of header, types and rows.
     /// - Parameter width: the widest a column may print before it is cut with `…`.
-    public func render(width: Int = 24) -> String {
+    public func render(width: Int = 24, terminalWidth: Int? = nil) -> String {
         var out = ""
         if !sheets.isEmpty {
             out += "sheets:\n"
@@ -130,7 +150,8 @@ public struct Inspection: Sendable {
                 out += s.name == sheet ? "  ← read\n" : "\n"
             }
         }
-        out += "columns: \(columns.count)   rows shown: \(rows.count)\n"
+        out += "rows: \(rowCount)   columns: \(columns.count)   rows shown: \(rows.count)\n\n"
+        out += renderProfiles(terminalWidth: terminalWidth) + "\n"
         var table: [[String]] = []
         let headerCells: [String] = columns.map { c in
             guard let l = c.letter, l != c.header else { return c.header }
@@ -151,6 +172,18 @@ public struct Inspection: Sendable {
         let cells = table.map { $0.map(cut) }
         var widths = [Int](repeating: 0, count: cells.map(\.count).max() ?? 0)
         for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        if let terminalWidth, widths.reduce(0, +) + 2 * max(0, widths.count - 1) > terminalWidth {
+            // Too wide for the terminal: one block per row, a line per column.
+            let names = cells[0].dropFirst()
+            let nameWidth = names.map(\.count).max() ?? 0
+            for (n, row) in cells.enumerated() where n != 0 {
+                out += n == 1 ? "type\n" : "row \(row[0])\n"
+                for (name, value) in zip(names, row.dropFirst()) {
+                    out += "  " + name + String(repeating: " ", count: nameWidth - name.count) + "  " + value + "\n"
+                }
+            }
+            return out
+        }
         for (n, row) in cells.enumerated() {
             out += row.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(
                 separator: "  ")

@@ -113,6 +113,10 @@ public struct ReadLimits: Sendable, Hashable {
     public var maxSharedStringsExpansion: Int = 20
     /// Most entries an archive may list.
     public var maxEntries: Int = 100_000
+    /// Most distinct columns (keys) a file may bring: Excel's 16,384. Every record of CSV or JSON Lines
+    /// output holds every column, so a file with a new key on each line would otherwise write
+    /// rows × keys cells (200,000 one-key lines: 40 billion).
+    public var maxColumns: Int = 16_384
 
     /// Creates the default limits.
     public init() {}

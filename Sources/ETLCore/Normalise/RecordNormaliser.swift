@@ -222,7 +222,10 @@ public final class RecordNormaliser {
         }
         keyIndex = keyColumn.flatMap { find([$0]) }
         if let keyIndex { usedColumns.insert(keyIndex) }
-        for (i, c) in columns.enumerated() where c.header == "_errors" { usedColumns.insert(i) }
+        // A quarantine file's own columns (errors and provenance) are never product data.
+        for (i, c) in columns.enumerated() where QuarantineSpool.addedColumns.contains(c.header) {
+            usedColumns.insert(i)
+        }
         unusedIndices = columns.indices.filter { !usedColumns.contains($0) }
         layoutFieldColumns = stage.fields.indices.map { fi in
             guard let i = resolved[fi], stage.fields[fi].constant == nil, stage.fields[fi].template == nil else {

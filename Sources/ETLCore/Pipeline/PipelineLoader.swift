@@ -18,6 +18,19 @@ public enum PipelineLoader {
         "field", "required", "min_length", "max_length", "pattern", "one_of", "integer", "number", "min", "max",
         "url", "uuid", "date_time", "boolean", "unique", "severity",
     ]
+    // The keys of every other mapping in a pipeline file. `catalog-etl schema` is generated from these
+    // lists, so a key added here without a schema description fails `PipelineSchemaTests`.
+    static let topKeys = ["name", "description", "stages"]
+    static let normaliseKeys = ["fields", "unmapped", "defaults"]
+    static let defaultsKeys = ["trim", "collapse_whitespace", "nfc"]
+    static let replaceKeys = ["pattern", "with"]
+    static let lookupKeys = ["file", "key", "value", "on_missing"]
+    static let validateKeys = ["against", "unique", "rules", "on_error", "max_quarantined"]
+    static let exportKeys = ["format", "wait"]
+    static let reconcileKeys = ["compare", "fail_on"]
+    static let failOnClasses = [
+        "matched", "mismatched", "missing", "rejected", "failed", "quarantined", "unexpected", "duplicates",
+    ]
     static let uploadKeys = [
         "target", "endpoint", "token", "username", "password", "api_key", "namespace", "key", "secret", "collection",
         "batch_size", "rate", "concurrency", "max_attempts", "timeout", "max_wait", "project_id", "bucket",
@@ -80,7 +93,7 @@ public enum PipelineLoader {
     static func build(_ root: ConfigNode, ctx: ConfigContext, file: String, directory: String, inputOverride: String?)
         -> Pipeline?
     {
-        guard let top = ctx.mapping(root, allowed: ["name", "description", "stages"], what: "the pipeline") else {
+        guard let top = ctx.mapping(root, allowed: topKeys, what: "the pipeline") else {
             return nil
         }
         let name = ctx.string(top["name"], what: "name")
@@ -234,12 +247,12 @@ public enum PipelineLoader {
     }
 
     static func buildNormalise(_ node: ConfigNode, ctx: ConfigContext, directory: String) -> NormaliseStage? {
-        guard let m = ctx.mapping(node, allowed: ["fields", "unmapped", "defaults"], what: "normalise") else {
+        guard let m = ctx.mapping(node, allowed: normaliseKeys, what: "normalise") else {
             return nil
         }
         var defaults = FieldSpec(name: "")
         if let d = m["defaults"],
-            let dm = ctx.mapping(d, allowed: ["trim", "collapse_whitespace", "nfc"], what: "normalise.defaults")
+            let dm = ctx.mapping(d, allowed: defaultsKeys, what: "normalise.defaults")
         {
             defaults.trim = ctx.bool(dm["trim"], what: "defaults.trim") ?? true
             defaults.collapseWhitespace =
@@ -360,7 +373,7 @@ public enum PipelineLoader {
             let items: [ConfigNode]
             if case .sequence(let seq) = r.value { items = seq } else { items = [r] }
             for item in items {
-                guard let rm = ctx.mapping(item, allowed: ["pattern", "with"], what: "replace") else { continue }
+                guard let rm = ctx.mapping(item, allowed: replaceKeys, what: "replace") else { continue }
                 guard let p = ctx.string(rm["pattern"], what: "replace.pattern") else {
                     ctx.error("replace needs a pattern", at: item)
                     continue
@@ -378,7 +391,7 @@ public enum PipelineLoader {
             spec.onUnmapped = UnmappedPolicy(rawValue: p) ?? .keep
         }
         if let l = m["lookup"],
-            let lm = ctx.mapping(l, allowed: ["file", "key", "value", "on_missing"], what: "lookup")
+            let lm = ctx.mapping(l, allowed: lookupKeys, what: "lookup")
         {
             let file = ctx.string(lm["file"], what: "lookup.file")
             let key = ctx.string(lm["key"], what: "lookup.key")
@@ -444,7 +457,7 @@ public enum PipelineLoader {
     static func buildValidate(_ node: ConfigNode, ctx: ConfigContext) -> ValidateStage? {
         guard
             let m = ctx.mapping(
-                node, allowed: ["against", "unique", "rules", "on_error", "max_quarantined"], what: "validate")
+                node, allowed: validateKeys, what: "validate")
         else {
             return nil
         }
@@ -640,14 +653,14 @@ public enum PipelineLoader {
     }
 
     static func buildExport(_ node: ConfigNode, ctx: ConfigContext) -> ExportStage? {
-        guard let m = ctx.mapping(node, allowed: ["format", "wait"], what: "export") else { return nil }
+        guard let m = ctx.mapping(node, allowed: exportKeys, what: "export") else { return nil }
         return ExportStage(
             format: ctx.choice(m["format"], what: "export.format", among: ["xlsx", "csv", "json"]),
             waitSeconds: ctx.string(m["wait"], what: "export.wait").flatMap(parseDuration))
     }
 
     static func buildReconcile(_ node: ConfigNode, ctx: ConfigContext) -> ReconcileStage? {
-        guard let m = ctx.mapping(node, allowed: ["compare", "fail_on"], what: "reconcile") else { return nil }
+        guard let m = ctx.mapping(node, allowed: reconcileKeys, what: "reconcile") else { return nil }
         var compare: [(String, Comparison)] = []
         if let c = m["compare"] {
             switch c.value {
@@ -673,9 +686,7 @@ public enum PipelineLoader {
             }
         }
         var failOn: [String: Int] = [:]
-        let classes = [
-            "matched", "mismatched", "missing", "rejected", "failed", "quarantined", "unexpected", "duplicates",
-        ]
+        let classes = failOnClasses
         if let f = m["fail_on"], let fm = ctx.mapping(f, allowed: classes, what: "reconcile.fail_on") {
             for (k, v) in fm { if let n = ctx.int(v, what: "fail_on.\(k)", range: 0...Int.max) { failOn[k] = n } }
         }

@@ -357,6 +357,10 @@ public enum FieldCheck: Sendable {
     case urlList
     /// A list with at most n items.
     case maxItems(Int)
+    /// Empty or equal to the upload stage's `collection` (Sartiq's `brand_collection`): a run lists,
+    /// adopts and reconciles that one collection, so a product sent to another would be outside
+    /// every listing and created again by the next run.
+    case collection(String)
 
     /// The rule's name in reports (`max_length`).
     public var ruleName: String {
@@ -376,6 +380,7 @@ public enum FieldCheck: Sendable {
         case .object: return "object"
         case .urlList: return "url"
         case .maxItems: return "max_items"
+        case .collection: return "collection"
         }
     }
 }

@@ -44,6 +44,7 @@ final class JSONRecordParser: RecordReader {
     private var lastRecordEndLine = 0
     private var warnedSurrogates = false
     private let maxRecordBytes: Int
+    private let maxColumns: Int
 
     /// Opens a JSON or JSON Lines file and walks to its first record.
     /// - Parameters:
@@ -56,6 +57,7 @@ final class JSONRecordParser: RecordReader {
         let format = try Readers.format(of: path, options: options)
         isJSONLines = format == .jsonl
         maxRecordBytes = max(options.limits.maxCellBytes, 1024) * 16
+        maxColumns = options.limits.maxColumns
         input = try ByteChunkReader(path: path, encoding: options.encoding, chunkSize: chunkSize)
         if input.guessedUTF16 {
             warnings.add(
@@ -271,6 +273,13 @@ final class JSONRecordParser: RecordReader {
             let column = Column(header: key, letter: nil)
             result.append(column)
             if columnIndex[key] == nil {
+                guard columns.count < maxColumns else {
+                    throw ReadError(
+                        .unsafe, file: file, line: line,
+                        message:
+                            "\(recordText(line: line)) brings key number \(columns.count + 1) (\"\(key.prefix(60))\"); a file may have at most \(maxColumns) distinct keys (Excel's column limit), and each would become a column of every row: check that the keys are names, not data"
+                    )
+                }
                 columnIndex[key] = columns.count
                 columns.append(column)
             }

@@ -130,6 +130,7 @@ extension PipelineRunner {
                 continue
             }
             var reasons: [String] = []
+            var notes: [String: String] = [:]
             for g in groups {
                 duplicates.noteRow(record.source.row, ordinal: ordinal, group: g)
                 let group = duplicates.groups[g]
@@ -149,11 +150,17 @@ extension PipelineRunner {
                 summary.issuesByField[group.field, default: 0] += 1
                 let place = group.column.map { "\($0.letter.map { l in l + " " } ?? "")\($0.header)" } ?? group.field
                 reasons.append(place + ": " + message)
+                if let header = group.column?.header {
+                    notes[header] = notes[header].map { $0 + "; unique: " + message } ?? "unique: " + message
+                }
             }
             var key: JSONValue = .null
             var errors = reasons.joined(separator: "; ")
             if wasQuarantined {
-                guard let k = try oldKeys.next(), try oldSpool.next() != nil else { throw changed() }
+                guard let k = try oldKeys.next(), let earlierLine = try oldSpool.next() else { throw changed() }
+                for (header, note) in QuarantineSpool.notes(ofLine: earlierLine) {
+                    notes[header] = notes[header].map { note + "; " + $0 } ?? note
+                }
                 let earlier = try JSONValue.parse(k)
                 key = earlier["key"] ?? .null
                 if let e = earlier["errors"]?.stringValue, !e.isEmpty { errors = e + "; " + errors }
@@ -169,7 +176,7 @@ extension PipelineRunner {
                 summary.recordsQuarantined += 1
                 summary.rowsQuarantined += quarantinedRowCount(record, last: &lastQuarantinedRow)
             }
-            try spool.add(record, errors: errors)
+            try spool.add(record, errors: errors, notes: notes)
             JSONValue.obj([
                 ("key", key), ("file", .string(record.source.file)),
                 ("sheet", record.source.sheet.map { .string($0) } ?? .null), ("row", .int(record.source.row)),
@@ -295,7 +302,10 @@ final class LineFile {
 
 /// A reader over a quarantine CSV written by catalog-etl (recognised by its `_errors` column) that
 /// undoes the formula escape the CSV was written with (``FormulaGuard/reversiblyEscaped(_:)``), in
-/// headers and values, so a fixed quarantine file feeds back exactly what it holds.
+/// headers and values, so a fixed quarantine file feeds back exactly what it holds. (`quarantine.xlsx`
+/// needs no such reader: its text was never escaped.) The columns `_errors`, `_file`, `_sheet` and
+/// `_row` stay: the normaliser maps none of them, and a row quarantined again keeps the provenance it
+/// came with (``QuarantineSpool``).
 final class QuarantineFileReader: RecordReader {
     private let base: any RecordReader
     private var baseColumnCount = -1

@@ -21,7 +21,8 @@ extension PipelineRunner {
             connection = try await ServiceConnection.open(
                 pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
         } catch {
-            recordFailure(error, summary: &result.summary, directory: result.runDirectory, readFinished: true)
+            // The reports too: their banner says the service failed.
+            recordFailure(pipeline, result: &result, error: error)
             throw error
         }
         let ledger = connection.ledger
@@ -114,6 +115,7 @@ extension PipelineRunner {
         } catch let e as RemoteError {
             throw RemoteFailure(description: "export: \(e.description)")
         }
+        upload.progress?(Self.stageProgress("export", snapshot.items.count))
         result.summary.sections.append(
             (
                 "export",
@@ -128,6 +130,7 @@ extension PipelineRunner {
             ))
         guard let stage = pipeline.reconcile else { return }
         let source = try sourceItems(runDirectory: dir, ledger: connection.ledger)
+        upload.progress?(Self.stageProgress("reconcile", 0, total: source.count))
         var reported: [String: Int] = [:]
         if let n = snapshot.reportedCount { reported[snapshot.reportedCountName ?? "reported_count"] = n }
         // Remote items without a row in this input that the ledger knows are not_in_input, not unexpected.
@@ -140,9 +143,17 @@ extension PipelineRunner {
         try ReconciliationReport.write(
             recon, csvPath: (dir as NSString).appendingPathComponent("reconciliation.csv"),
             jsonPath: (dir as NSString).appendingPathComponent("reconciliation.json"))
+        upload.progress?(Self.stageProgress("reconcile", source.count))
         result.reconciliation = recon
         result.crossed = recon.crossed(stage.failOn)
         result.summary.sections.append(("reconciliation", recon.json))
+    }
+
+    /// The progress of a stage that only counts (export: items read back; reconcile: rows compared).
+    static func stageProgress(_ stage: String, _ processed: Int, total: Int? = nil) -> UploadProgress {
+        UploadProgress(
+            stage: stage, total: total ?? processed, processed: processed, created: 0, updated: 0, unchanged: 0,
+            failed: 0, retries: 0, rateLimited: 0, elapsed: 0)
     }
 
     /// The folder of a run that holds the listing of the service taken before the first create.
@@ -229,7 +240,10 @@ extension PipelineRunner {
         if let u = result.upload { sections.append(uploadSection(u)) }
         if let r = result.reconciliation { sections.append(ReconciliationReport.htmlSection(r)) }
         let html = HTMLReport.render(
-            summary: result.summary, issues: result.reportIssues, pipeline: pipeline, extraSections: sections)
+            summary: result.summary, issues: result.reportIssues, pipeline: pipeline, extraSections: sections,
+            outcome: HTMLReport.outcome(
+                summary: result.summary, upload: result.upload, reconciliation: result.reconciliation),
+            files: reportFiles(directory: dir))
         try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
         let remoteFailed = (result.upload?.failed ?? 0) - (result.upload?.rejected ?? 0)
         if remoteFailed > 0 {
@@ -246,13 +260,15 @@ extension PipelineRunner {
     static func uploadSection(_ u: UploadReport) -> String {
         let e = HTMLReport.escape
         var h = "<h2>Upload</h2><div class=\"cards\">"
-        for (label, n, bad) in [
-            ("sent", u.sent, false), ("created", u.created, false), ("updated", u.updated, false),
-            ("unchanged", u.unchanged, false), ("adopted", u.adopted, false), ("failed", u.failed, u.failed > 0),
-            ("retries", u.retries, false),
-            ("rate limited", u.rateLimited, false),
+        // Failures are red; retries and rate limiting are warnings (amber), never green.
+        for (label, n, tone) in [
+            ("sent", u.sent, "ok"), ("created", u.created, "ok"), ("updated", u.updated, "ok"),
+            ("unchanged", u.unchanged, "ok"), ("adopted", u.adopted, "ok"),
+            ("failed", u.failed, u.failed > 0 ? "bad" : "ok"),
+            ("retries", u.retries, u.retries > 0 ? "warn" : "ok"),
+            ("rate limited", u.rateLimited, u.rateLimited > 0 ? "warn" : "ok"),
         ] {
-            h += "<div class=\"card \(bad ? "bad" : "ok")\"><b>\(n)</b>\(label)</div>"
+            h += "<div class=\"card \(tone)\"><b>\(n)</b>\(label)</div>"
         }
         h += "</div>"
         h +=

@@ -11,8 +11,13 @@ public struct RunOptions: Sendable {
     public var outputRoot = "output"
     /// Reports progress: records read so far.
     public var progress: (@Sendable (Int) -> Void)?
+    /// Told when the read (with normalise and validate, one pass) has gone through every record: how many.
+    public var readFinished: (@Sendable (Int) -> Void)?
     /// The run's id; nil makes a new one (``PipelineRunner`` sets it when it takes the ledger's lock first).
     public var runID: String?
+    /// Read this sheet of an XLSX input instead of the pipeline's `read.sheet` (`--sheet`). Without it, an
+    /// `--input` that is a `quarantine.xlsx` is read from its own sheet.
+    public var sheet: String?
 
     /// Creates the default options.
     public init() {}
@@ -49,6 +54,9 @@ public enum PipelineRunner {
     /// The keys and source rows of quarantined records, for reconcile: JSON Lines of
     /// `{"key", "file", "sheet", "row", "errors"}`.
     public static let quarantinedKeysName = ".quarantined-keys.jsonl"
+
+    /// A new run id for a run starting now (the CLI makes it first, so that every log line names it).
+    public static func newRunID() -> String { newRunID(now: Date()) }
 
     /// A new run id: UTC time plus four random hex digits (`20261123T195012Z-a3f1`).
     static func newRunID(now: Date) -> String {
@@ -102,6 +110,14 @@ public enum PipelineRunner {
             readOptions.recordsPath = nil
             readOptions.format = nil
         }
+        if let sheet = options.sheet {
+            readOptions.sheet = .name(sheet)
+        } else if let override = options.inputOverride, InputFormat.forPath(override) == .xlsx,
+            isQuarantineWorkbook(override)
+        {
+            readOptions.sheet = .name(QuarantineSpool.sheetName)
+            readOptions.headerRow = 1
+        }
         let (sourceReader, reader, rowCounts) = try openInput(
             pipeline, path: inputPath, options: readOptions, directory: dir, checkColumns: true)
         let csvReader = sourceReader as? CSVRecordReader
@@ -111,7 +127,8 @@ public enum PipelineRunner {
         let keyField = ruleSet?.keyField
         let normaliser = try RecordNormaliser(
             stage: pipeline.normalise, keyColumn: pipeline.read.key, keyField: keyField)
-        let validator = RecordValidator(stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField)
+        let validator = RecordValidator(
+            stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField, upload: pipeline.upload)
         if let name = recordKeyCheckName(pipeline, keyField: keyField, validator: validator) {
             validator.checkRecordKey(named: name)
         }
@@ -183,7 +200,7 @@ public enum PipelineRunner {
                     (issue.column.map { "\($0.letter.map { l in l + " " } ?? "")\($0.header)" } ?? issue.field) + ": "
                         + issue.message
                 }
-                try spool.add(record, errors: reasons.joined(separator: "; "))
+                try spool.add(record, errors: reasons.joined(separator: "; "), notes: cellNotes(issues))
                 JSONValue.obj(
                     [
                         ("key", normalised.key.map { .string($0) } ?? .null), ("file", .string(record.source.file)),
@@ -218,6 +235,7 @@ public enum PipelineRunner {
                 if normalisedOut.count >= OutputSink.chunkSize { try normalisedSink.flush(draining: normalisedOut) }
             }
         }
+        options.readFinished?(summary.rowsRead)
         try normalisedSink.flush(draining: normalisedOut)
         try normalisedSink.close()
         if let problem = normaliser.dateSwapProblems.first, let spec = normaliser.spec(named: problem.field) {
@@ -269,7 +287,8 @@ public enum PipelineRunner {
             path: (dir as NSString).appendingPathComponent("report.xlsx"), summary: summary, reconciliation: nil,
             issuesCSV: (dir as NSString).appendingPathComponent("issues.csv"),
             quarantineCSV: (dir as NSString).appendingPathComponent("quarantine.csv"))
-        let html = HTMLReport.render(summary: summary, issues: reportIssues, pipeline: pipeline)
+        let html = HTMLReport.render(
+            summary: summary, issues: reportIssues, pipeline: pipeline, files: reportFiles(directory: dir))
         try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
         return RunResult(
             summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > summary.maxQuarantined ? 1 : 0,
@@ -312,6 +331,32 @@ public enum PipelineRunner {
         return [("rows", .array(g.rows.map { .int($0.source.row) }))]
     }
 
+    /// The files the report links to that the run folder holds: what to fix, then what was found.
+    static func reportFiles(directory: String) -> [String] {
+        ["quarantine.xlsx", "quarantine.csv", "issues.csv", "reconciliation.csv", "report.xlsx"].filter {
+            FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+        }
+    }
+
+    /// Whether an XLSX file is a run's `quarantine.xlsx`: its first sheet is ``QuarantineSpool/sheetName``
+    /// and it has no other.
+    static func isQuarantineWorkbook(_ path: String) -> Bool {
+        guard let book = try? XLSXWorkbook(path: path) else { return false }
+        return book.sheets.count == 1 && book.sheets.first?.name == QuarantineSpool.sheetName
+    }
+
+    /// The errors of a row by the header of the cell each points at (several joined with `; `), for
+    /// the comments of `quarantine.xlsx`.
+    static func cellNotes(_ issues: [RecordIssue]) -> [String: String] {
+        var notes: [String: String] = [:]
+        for issue in issues where issue.severity == .error {
+            guard let header = issue.column?.header else { continue }
+            let text = "\(issue.rule): \(issue.message)"
+            notes[header] = notes[header].map { $0 + "; " + text } ?? text
+        }
+        return notes
+    }
+
     static func write(_ text: String, to path: String) throws {
         let sink = try OutputSink(path: path)
         sink.write(text)
@@ -334,105 +379,4 @@ public struct RunFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The message.
     public var description: String { message }
-}
-
-/// Spools quarantined rows to disk (JSON Lines of header/value pairs), then writes `quarantine.csv`
-/// and `quarantine.xlsx` with the input's own headers (in the input's order, then any others seen)
-/// plus `_errors`. Values are the canonical cell text; in the CSV a value a spreadsheet would run as
-/// a formula (or one that starts with `'`) gets a leading `'` (``FormulaGuard/reversiblyEscaped(_:)``),
-/// which reading the file back undoes (``QuarantineFileReader``), so it feeds back as it is. The
-/// XLSX holds the values as inline strings, which a spreadsheet never runs as formulas.
-final class QuarantineSpool {
-    /// The spool's file name in the run folder.
-    static let fileName = ".quarantine.spool.jsonl"
-    let path: String
-    let sink: OutputSink
-    var count = 0
-    var order: [String] = []
-    var seen = Set<String>()
-
-    init(directory: String, name: String = QuarantineSpool.fileName) throws {
-        path = (directory as NSString).appendingPathComponent(name)
-        sink = try OutputSink(path: path, background: true)
-    }
-
-    /// Takes over the headers another spool has seen (their order decides the CSV's columns).
-    func inheritHeaders(from other: QuarantineSpool) {
-        order = other.order
-        seen = other.seen
-    }
-
-    /// Adds a line another spool wrote (without its line end), as it is.
-    func addLine(_ line: UnsafeBufferPointer<UInt8>) throws {
-        sink.buffer.append(contentsOf: line)
-        sink.buffer.append(UInt8(ascii: "\n"))
-        try sink.flushIfNeeded()
-        count += 1
-    }
-
-    /// The source rows of the record added last (the parts of an exploded row share them).
-    private var lastRows: [RowSource] = []
-
-    /// Adds a record: each of its source rows as the input has them (every row of a group), once
-    /// even when several records exploded from one row are quarantined one after the other.
-    func add(_ record: Record, errors: String) throws {
-        guard let g = record.group else { return try addRow(record, errors: errors) }
-        let rows = g.rows.isEmpty ? [record] : g.rows
-        for row in rows where !lastRows.contains(row.source) { try addRow(row, errors: errors) }
-        lastRows = rows.map(\.source)
-    }
-
-    private func addRow(_ record: Record, errors: String) throws {
-        var pairs: [(String, JSONLinesWriter.Value)] = []
-        for (c, v) in zip(record.columns, record.values) where c.header != "_errors" {
-            if !seen.contains(c.header) {
-                seen.insert(c.header)
-                order.append(c.header)
-            }
-            pairs.append((c.header, .string(v.canonicalText)))
-        }
-        pairs.append(("_errors", .string(errors)))
-        try JSONLinesWriter(sink: sink).writeObject(pairs)
-        count += 1
-    }
-
-    func finish(initialColumns: [Column], csv csvPath: String, xlsx xlsxPath: String) throws {
-        try sink.close()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var headers = initialColumns.map(\.header).filter { $0 != "_errors" }
-        let known = Set(headers)
-        headers += order.filter { !known.contains($0) }
-        headers.append("_errors")
-        let out = try OutputSink(path: csvPath, background: true)
-        let csv = CSVWriter(sink: out)
-        try csv.writeRow(headers.map(FormulaGuard.reversiblyEscaped))
-        let book: XLSXWriter
-        do {
-            book = try XLSXWriter(path: xlsxPath, overlongText: .truncate)
-            try book.startSheet(
-                name: "Quarantine", columnWidths: headers.map { $0 == "_errors" ? 80 : 18 }, freezeHeaderRow: true,
-                autoFilter: true)
-            try book.writeRow(headers.map { .text($0) }, style: .header)
-        } catch {
-            throw WriteError(path: xlsxPath, message: "cannot write the workbook (\(error))")
-        }
-        if count > 0 {
-            var o = ReadOptions()
-            o.format = .jsonl
-            let reader = try Readers.open(path, options: o)
-            while let r = try reader.next() {
-                var index: [String: Int] = [:]
-                for (i, c) in r.columns.enumerated() { index[c.header] = i }
-                let cells = headers.map { h in index[h].map { r.values[$0].canonicalText } ?? "" }
-                try csv.writeRow(cells.map(FormulaGuard.reversiblyEscaped))
-                do { try book.writeRow(cells.map { $0.isEmpty ? .empty : .text($0) }) } catch {
-                    throw WriteError(path: xlsxPath, message: "cannot write the workbook (\(error))")
-                }
-            }
-        }
-        try out.close()
-        do { try book.finish() } catch {
-            throw WriteError(path: xlsxPath, message: "cannot finish the workbook (\(error))")
-        }
-    }
 }

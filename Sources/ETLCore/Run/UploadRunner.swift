@@ -7,8 +7,9 @@ public struct UploadOptions: Sendable {
     public var fullRefresh = false
     /// Called after every request batch with the counts so far (progress bars, plain lines, JSON logs).
     public var progress: (@Sendable (UploadProgress) -> Void)?
-    /// Called with each notable event (a retry, an item's final failure), already redacted.
-    public var event: (@Sendable (String) -> Void)?
+    /// Called with each notable event (a retry, an item's final failure), already redacted, naming
+    /// the keys, the attempt and the wait.
+    public var event: (@Sendable (UploadEvent) -> Void)?
     /// Run the sandbox in-process with these settings (tests; the CLI uses the defaults).
     public var sandboxConfiguration: SandboxConfiguration?
     /// The run's stop flag (set by SIGINT/SIGTERM): no new request after it, and the run ends `interrupted`.
@@ -16,6 +17,12 @@ public struct UploadOptions: Sendable {
     /// Called with what must always be seen (a wait longer than 10 s: the service, the wait, the
     /// reason), already redacted.
     public var notice: (@Sendable (String) -> Void)?
+    /// The run's redactor, shared with its log so a log line never shows a credential or a token the
+    /// session learns; nil makes one for the connection.
+    public var redactor: Redactor?
+    /// Open this ledger instead of the pipeline's (`check --connect` uses a scratch one when the
+    /// pipeline has none yet, so that checking creates nothing under the output folder).
+    public var ledgerPath: String?
 
     /// Creates the default options.
     public init() {}
@@ -114,13 +121,7 @@ public final class ServiceConnection: Sendable {
 
     /// Default requests per second per service: the documented limits, else a conservative choice.
     public static func defaultRate(_ t: TargetService) -> Double {
-        switch t {
-        case .pixyle: return 1
-        case .sartiq: return 5
-        case .mixpeek: return 10.0 / 60
-        case .wickson: return 1000.0 / 3600
-        case .scenario: return 2
-        }
+        TargetContract.contract(for: t).defaultRate
     }
 
     /// Opens the connection for a pipeline's upload stage.
@@ -128,7 +129,8 @@ public final class ServiceConnection: Sendable {
         pipeline: Pipeline, stage: UploadStage, outputRoot: String, options: UploadOptions
     ) async throws -> ServiceConnection {
         let pipelineDir = (outputRoot as NSString).appendingPathComponent(pipeline.name)
-        let ledger = try Ledger(path: Ledger.path(outputRoot: outputRoot, pipeline: pipeline.name))
+        let ledger = try Ledger(
+            path: options.ledgerPath ?? Ledger.path(outputRoot: outputRoot, pipeline: pipeline.name))
         var sandbox: SandboxServer? = nil
         let origin: String
         let service = SandboxService(rawValue: stage.target.rawValue) ?? .sartiq
@@ -149,7 +151,7 @@ public final class ServiceConnection: Sendable {
         } else {
             origin = stage.endpoint
         }
-        let redactor = Redactor()
+        let redactor = options.redactor ?? Redactor()
         for (_, v) in stage.credentials { redactor.add(v) }
         let rate = stage.rate ?? defaultRate(stage.target)
         let concurrency = stage.concurrency ?? (stage.target == .pixyle ? 1 : 4)
@@ -364,8 +366,11 @@ public enum UploadRunner {
                         plan.changes[item.key].map { "held by the service with other content (\(changesText($0)))" }
                         ?? "changed since it was sent"
                     options.event?(
-                        "\(item.key): \(what), but \(client.service.displayName) cannot update a product; it keeps the earlier version"
-                    )
+                        UploadEvent(
+                            kind: .notUpdatable,
+                            message:
+                                "\(what), but \(client.service.displayName) cannot update a product; it keeps the earlier version",
+                            keys: [item.key]))
                 }
                 // Creates in batches, updates one by one; at most `concurrency` requests' worth of work in flight.
                 var jobs: [Job] = []
@@ -388,9 +393,12 @@ public enum UploadRunner {
                         if stop?.isRequested == true { break }
                         group.addTask {
                             do {
-                                try await run(
-                                    job, client: client, ledger: ledger, runID: runID, tally: tally, options: options,
-                                    session: connection.session)
+                                // Retries deep in the session name the keys of this batch.
+                                try await UploadEvent.$currentKeys.withValue(job.keys) {
+                                    try await run(
+                                        job, client: client, ledger: ledger, runID: runID, tally: tally,
+                                        options: options, session: connection.session)
+                                }
                             } catch is RunInterrupted {
                                 // Its items stay `sending` (or `pending`): the next run asks the service first.
                             }
@@ -451,6 +459,14 @@ public enum UploadRunner {
     enum Job: Sendable {
         case create([SendItem])
         case update(SendItem, remoteID: String)
+
+        /// The keys of the items it sends.
+        var keys: [String] {
+            switch self {
+            case .create(let items): return items.map(\.key)
+            case .update(let item, _): return [item.key]
+            }
+        }
     }
 
     /// What to do with one chunk of items, decided from the ledger (and the listing of an adoption).
@@ -651,8 +667,12 @@ public enum UploadRunner {
                         return
                     }
                     counters.addRetry()
-                    options.event?("\(message); checking the service before sending again")
                     let wait = min(after ?? retry.backoff(attempt: attempt), session.maxWaitSeconds)
+                    options.event?(
+                        UploadEvent(
+                            kind: .ambiguous, message: "\(message); checking the service before sending again",
+                            keys: pending.map(\.key), attempt: attempt, maxAttempts: retry.maxAttempts,
+                            waitSeconds: wait))
                     if wait > 0 {
                         try await session.pauseBeforeAsking(
                             wait, reason: "\(message); the service may have acted on it")
@@ -702,7 +722,9 @@ public enum UploadRunner {
         for item in items {
             tally.addFailure(item.key, message)
             options.event?(
-                "\(item.key) (\(item.file)\(item.sheet.map { " [\($0)]" } ?? "") row \(item.row)): \(message)")
+                UploadEvent(
+                    kind: .itemFailed, message: message, keys: [item.key],
+                    source: "\(item.file)\(item.sheet.map { " [\($0)]" } ?? "") row \(item.row)"))
         }
     }
 }

@@ -123,6 +123,15 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         }
     }
 
+    /// Finds the bucket and the collection by name without creating either.
+    public func probe() async throws -> CollectionProbe {
+        try await prepareReadOnly(state: [:])
+        let (bucket, collection) = lock.withLock { (bucketID, collectionID) }
+        return CollectionProbe(
+            collection: "bucket and collection \"\(name)\"",
+            exists: bucket != nil && collection != nil)
+    }
+
     /// Creates up to ``batchSize`` objects in one request; per-object failures become rejections.
     /// - Throws: ``RemoteError``: `.ambiguous` when the answer was lost.
     public func create(_ items: [SendItem]) async throws -> [String: ItemResult] {

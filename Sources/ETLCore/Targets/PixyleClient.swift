@@ -120,6 +120,19 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         }
     }
 
+    /// Logs in and looks the collection up by name in the account's collections (read page by page
+    /// until found; Pixyle names a collection after its first file).
+    public func probe() async throws -> CollectionProbe {
+        try await prepare(state: [:])
+        let named = try await collectionsNamed()
+        var count: Int?
+        if let newest = named.first, let detail = try await collectionDetail(newest.id) {
+            count = detail["product_count"]?.intValue
+        }
+        return CollectionProbe(
+            collection: "collection \"\(uploadName)\"", exists: !named.isEmpty, reportedCount: count)
+    }
+
     /// Uploads the items as one CSV file: creating the collection with the first batch, adding to it later.
     /// - Returns: `.done("<collection id>/<sku>")` for every item of an accepted file, `.rejected` for
     ///   all of a refused one (and for rows without `sku` or `image_url_1`).

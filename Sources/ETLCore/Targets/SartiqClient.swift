@@ -112,6 +112,21 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
         try await login()
     }
 
+    /// Logs in and reads the first page of the run's brand collection (a Sartiq brand collection is
+    /// a field of the products: it exists once a product carries it).
+    public func probe() async throws -> CollectionProbe {
+        try await prepare(state: [:])
+        let c = lock.withLock { runCollection }
+        var onPage = 0
+        let count = try await eachProduct(c.map { [("brand_collection", $0)] } ?? []) { _ in
+            onPage += 1
+            return false
+        }
+        return CollectionProbe(
+            collection: c.map { "brand collection \"\($0)\"" } ?? "the account's products",
+            exists: (count ?? onPage) > 0, itemsOnFirstPage: onPage, reportedCount: count)
+    }
+
     /// Creates each product with its own request.
     /// - Returns: `.done(id)` or `.rejected(why)` for every item.
     /// - Throws: ``RemoteError`` (`.ambiguous` when a product may have been created without an answer).

@@ -94,6 +94,14 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         lock.withLock { collectionID = id }
     }
 
+    /// Finds the collection by name without creating it.
+    public func probe() async throws -> CollectionProbe {
+        let found = try await findCollection()
+        return CollectionProbe(
+            collection: "collection \"\(name)\"", exists: found != nil,
+            reportedCount: found?["assetCount"]?.intValue ?? found?["asset_count"]?.intValue)
+    }
+
     /// The saved collection id when the service still holds that collection; nil when none was saved
     /// or it is gone (404).
     private func savedCollection(_ saved: String?) async throws -> String? {

@@ -50,6 +50,23 @@ public final class WicksonClient: ServiceClient {
         _ = try await collectionsListing()
     }
 
+    /// Checks the key and reads the first page of the collection's media (collections are implicit:
+    /// one exists once a file is in it).
+    public func probe() async throws -> CollectionProbe {
+        _ = try await collectionsListing()
+        let query = ClientKit.query([("collection", collection), ("page", "1"), ("page_size", "100")])
+        let response = try await session.send(
+            HTTPRequestSpec(method: "GET", url: session.url("/v1/media" + query)), idempotent: true)
+        guard response.status == 200, let data = response.json?["data"] else {
+            throw failure("GET /v1/media", response)
+        }
+        let items = data["items"]?.arrayValue ?? []
+        let total = data["pagination"]?["total_items"]?.intValue
+        return CollectionProbe(
+            collection: "collection \"\(collection)\"", exists: !items.isEmpty, itemsOnFirstPage: items.count,
+            reportedCount: total)
+    }
+
     /// Uploads each item as `<key>.json`, one request per item.
     /// - Throws: ``RemoteError``: `.ambiguous` when an answer was lost.
     public func create(_ items: [SendItem]) async throws -> [String: ItemResult] {

@@ -113,4 +113,9 @@ public protocol ServiceClient: AnyObject, Sendable {
     /// Reads back what the service holds for this pipeline's collection and saves the raw export
     /// under `directory`.
     func export(into directory: String) async throws -> RemoteSnapshot
+
+    /// Logs in and reads at most one page of the target collection, creating and changing nothing
+    /// (`check --connect`).
+    /// - Throws: ``RemoteError``: `.fatal` when the credentials are refused or the service is unreachable.
+    func probe() async throws -> CollectionProbe
 }

@@ -40,8 +40,16 @@ public final class RecordValidator {
     private var regexes: [String: NSRegularExpression] = [:]
 
     /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
-    public init(stage: ValidateStage?, keyField: String?) {
+    /// - Parameter upload: The upload stage, whose `collection` a Sartiq record's `brand_collection`
+    ///   must agree with (see ``FieldCheck/collection(_:)``).
+    public init(stage: ValidateStage?, keyField: String?, upload: UploadStage? = nil) {
         var checks: [Check] = []
+        if let upload, upload.target == .sartiq,
+            let c = upload.collection?.trimmingCharacters(in: .whitespaces), !c.isEmpty
+        {
+            checks.append(
+                Check(field: "brand_collection", check: .collection(c), severity: .error, source: "upload.collection"))
+        }
         for name in stage?.ruleSets ?? [] {
             guard let set = TargetRuleSet.all[name.qualified] else { continue }
             for r in set.rules {
@@ -177,6 +185,9 @@ public final class RecordValidator {
             case .oneOf(let options):
                 guard case .string(let s) = field.pointee.value else { return false }
                 return s.isEmpty || options.contains(s)
+            case .collection(let c):
+                guard case .string(let s) = field.pointee.value else { return field.pointee.value.isEmpty }
+                return s.isEmpty || s == c
             case .dateTime:
                 guard case .string(let s) = field.pointee.value else { return false }
                 return s.isEmpty || (s.utf8.count > 10 && DatePattern.parseISO(s) != nil)
@@ -514,6 +525,12 @@ public final class RecordValidator {
                 return "\(field) has \(a.count) items; at most \(n) are allowed"
             }
             return nil
+        case .collection(let c):
+            guard text != c else { return nil }
+            return "\(field) \"\(shown)\" is not the upload stage's collection \"\(c)\": a run lists, adopts and "
+                + "reconciles that collection only, so this product would be created outside it and again on every "
+                + "run; map \(field) to \"\(c)\" (or leave it empty), or remove collection: from the upload stage "
+                + "to send each row to its own"
         case .unique: return nil
         }
     }

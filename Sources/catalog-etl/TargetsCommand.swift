@@ -1,0 +1,39 @@
+import ArgumentParser
+import ETLCore
+
+/// `catalog-etl targets [NAME] [--json]`: each target's fields and limits, each with its source.
+struct TargetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "targets",
+        abstract: "List each target's fields (type, required, max length, values) and limits, with their sources.")
+
+    @Argument(help: "A service (sartiq, pixyle, mixpeek, wickson, scenario) or a rule set (sartiq.product_update).")
+    var name: String?
+
+    @Flag(help: "Print JSON instead of tables.")
+    var json = false
+
+    func validate() throws {
+        if let name, contracts(named: name).isEmpty {
+            let known = TargetService.allCases.map(\.rawValue) + TargetContract.allRuleSets.map(\.qualifiedName)
+            throw ValidationError("unknown target \"\(name)\"; expected one of \(known.joined(separator: ", "))")
+        }
+    }
+
+    /// The contracts `name` means: a service's default, or one rule set; every default when nil.
+    func contracts(named name: String?) -> [TargetContract] {
+        guard let name else { return TargetContract.all }
+        if let service = TargetService(rawValue: name.lowercased()) { return [TargetContract.contract(for: service)] }
+        return TargetContract.allRuleSets.filter { $0.qualifiedName == name.lowercased() }
+    }
+
+    func run() throws {
+        let chosen = contracts(named: name)
+        if json {
+            let value: JSONValue = name == nil ? .array(chosen.map(\.json)) : (chosen.first?.json ?? .null)
+            print(value.prettyText, terminator: "")
+        } else {
+            print(chosen.map { $0.renderText() }.joined(separator: "\n"), terminator: "")
+        }
+    }
+}
