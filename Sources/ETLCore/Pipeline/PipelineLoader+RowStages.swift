@@ -5,6 +5,11 @@ import Foundation
 /// `truncate: max`, `item:` on a collected column).
 extension PipelineLoader {
     static let conditionKeys = ["column", "equals", "matches", "in", "empty", "not"]
+    static let filterKeys = ["where"]
+    static let groupKeys = ["by", "collect", "variants"]
+    static let variantsKeys = ["into", "fields"]
+    static let explodeKeys = ["column", "separator"]
+    static let whenKeys = ["if", "then", "else"]
 
     /// `{column: X, equals|matches|in|empty: …}`.
     static func buildCondition(_ node: ConfigNode, ctx: ConfigContext, what: String) -> Condition? {
@@ -48,7 +53,7 @@ extension PipelineLoader {
             return
         }
         for item in items {
-            guard let m = ctx.mapping(item, allowed: ["if", "then", "else"], what: "a when rule") else { continue }
+            guard let m = ctx.mapping(item, allowed: whenKeys, what: "a when rule") else { continue }
             if let e = m["else"], m["if"] == nil {
                 spec.otherwise = ctx.string(e, what: "else")
                 referenceTemplate(spec.otherwise, field: spec.name, at: e, ctx: ctx)
@@ -79,7 +84,7 @@ extension PipelineLoader {
 
     /// `filter: {where: condition or list of conditions}`.
     static func buildFilter(_ node: ConfigNode, ctx: ConfigContext) -> FilterStage? {
-        guard let m = ctx.mapping(node, allowed: ["where"], what: "filter") else { return nil }
+        guard let m = ctx.mapping(node, allowed: filterKeys, what: "filter") else { return nil }
         guard let w = m["where"] else {
             ctx.error("filter needs where: {column: ..., equals: ...} (the rows to keep)", at: node)
             return nil
@@ -92,7 +97,7 @@ extension PipelineLoader {
 
     /// `group: {by, collect, variants: {into, fields}}`.
     static func buildGroup(_ node: ConfigNode, ctx: ConfigContext) -> GroupStage? {
-        guard let m = ctx.mapping(node, allowed: ["by", "collect", "variants"], what: "group") else { return nil }
+        guard let m = ctx.mapping(node, allowed: groupKeys, what: "group") else { return nil }
         let by = ctx.stringNodes(m["by"], what: "group.by")
         if by.isEmpty {
             ctx.error("group needs by: the column (or columns) whose equal values make one record", at: node)
@@ -102,7 +107,7 @@ extension PipelineLoader {
         let collect = ctx.stringNodes(m["collect"], what: "group.collect")
         for (c, n) in collect { ctx.referenceColumn([c], role: "group.collect", at: n) }
         var variants: VariantsSpec? = nil
-        if let v = m["variants"], let vm = ctx.mapping(v, allowed: ["into", "fields"], what: "group.variants") {
+        if let v = m["variants"], let vm = ctx.mapping(v, allowed: variantsKeys, what: "group.variants") {
             let into = ctx.string(vm["into"], what: "group.variants.into") ?? "variants"
             var fields: [(String, String)] = []
             if let f = vm["fields"] {
@@ -126,7 +131,7 @@ extension PipelineLoader {
             ctx.referenceColumn([s], role: "explode", at: node)
             return ExplodeStage(column: s, separator: "|")
         }
-        guard let m = ctx.mapping(node, allowed: ["column", "separator"], what: "explode") else { return nil }
+        guard let m = ctx.mapping(node, allowed: explodeKeys, what: "explode") else { return nil }
         guard let cn = m["column"], let column = ctx.string(cn, what: "explode.column") else {
             ctx.error("explode needs the column whose items become records (column: Sizes)", at: node)
             return nil

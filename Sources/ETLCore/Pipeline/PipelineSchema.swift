@@ -46,6 +46,9 @@ public enum PipelineSchema {
             ("validate", PipelineLoader.validateKeys), ("rule", PipelineLoader.ruleKeys),
             ("upload", PipelineLoader.uploadKeys), ("export", PipelineLoader.exportKeys),
             ("reconcile", PipelineLoader.reconcileKeys), ("fail_on", PipelineLoader.failOnClasses),
+            ("filter", PipelineLoader.filterKeys), ("group", PipelineLoader.groupKeys),
+            ("variants", PipelineLoader.variantsKeys), ("explode", PipelineLoader.explodeKeys),
+            ("condition", PipelineLoader.conditionKeys), ("when", PipelineLoader.whenKeys),
         ]
     }
 
@@ -118,7 +121,9 @@ public enum PipelineSchema {
     public static var document: JSONValue {
         var stageItems: [(String, JSONValue)] = []
         for kind in PipelineLoader.stageKinds {
-            let known = ["read", "normalise", "validate", "upload", "export", "reconcile"].contains(kind)
+            let known = [
+                "read", "filter", "group", "explode", "normalise", "validate", "upload", "export", "reconcile",
+            ].contains(kind)
             // A stage kind the table does not know yet is let through as any object (see undescribedKeys).
             let body: JSONValue = known ? ref(kind) : o([("type", s("object"))])
             if let d = descriptions["stages"]?[kind]?.description {
@@ -149,6 +154,9 @@ public enum PipelineSchema {
             ("validate", closed("validate")), ("upload", closed("upload")), ("export", closed("export")),
             ("reconcile", closed("reconcile")), ("defaults", closed("defaults")), ("replace", closed("replace")),
             ("lookup", closed("lookup")), ("rule", closed("rule")), ("fail_on", closed("fail_on")),
+            ("filter", closed("filter")), ("group", closed("group")), ("variants", closed("variants")),
+            ("explode", o([("anyOf", .array([schema(of: .text), closed("explode")]))])),
+            ("condition", closed("condition")), ("when", closed("when")),
         ]
         return o([
             ("$schema", s("https://json-schema.org/draft/2020-12/schema")),
@@ -198,11 +206,15 @@ public enum PipelineSchema {
             "description": Key(.text, "Free text for people."),
             "stages": Key(
                 .text,
-                "The stages, run top to bottom: read, normalise, validate, upload, export, reconcile (each at most once, in that order)."
+                "The stages, run top to bottom: read, then filter, group and explode as needed, normalise, validate, upload, export, reconcile (each at most once, in that order)."
             ),
         ],
         "stages": [
             "read": Key(.text, "Which file to read and how (CSV, TSV, JSON, JSON Lines, XLSX)."),
+            "filter": Key(
+                .text, "Keeps only the rows where every condition holds; the others are counted as rows_filtered."),
+            "group": Key(.text, "Makes one record of the rows with equal by values (a Shopify Handle's rows)."),
+            "explode": Key(.text, "Makes one record per item of a column (S|M|L), or per variant row after group."),
             "normalise": Key(.text, "Maps target fields to source columns, with transforms."),
             "validate": Key(.text, "Checks every row against the target's documented limits and your rules."),
             "upload": Key(.text, "Sends the valid rows to the target service in rate-limited, resumable batches."),
@@ -291,10 +303,57 @@ public enum PipelineSchema {
             "join": Key(.text, "Join a list with this separator."),
             "as": Key(
                 .oneOf(FieldType.allCases.map(\.rawValue)),
-                "The type the value becomes: string, integer, number, boolean, date, datetime, list."),
+                "The type the value becomes: string, integer, number, boolean, date, datetime, list, price."),
             "decimal_comma": Key(.boolean, "Accept a decimal comma (49,90) in numbers."),
             "date_format": Key(.textOrList, "Date patterns (dd/MM/yyyy), tried after Excel dates and ISO 8601."),
             "date_formats": Key(.textOrList, "More date patterns."),
+            "html": Key(
+                .oneOf(["text", "keep"]),
+                "text: strip tags and decode entities (block elements become line breaks); keep: leave as is."),
+            "coalesce": Key(.textOrList, "Columns tried in order: the first non-empty one is the value."),
+            "when": Key(
+                .custom(o([("type", s("array")), ("items", ref("when"))])),
+                "Rules tried in order: [{if: {column, equals|matches|in|empty}, then: value or template}]."),
+            "else": Key(.text, "The value (or template) when no when rule holds."),
+            "truncate": Key(
+                .text, "N, or max (the target's documented length): cut on a word boundary, each cut a warning."),
+            "currency": Key(
+                .text, "With as: price, the field that receives the currency of a price such as 1.299,00 EUR."),
+            "explode": Key(.text, "A separator: one record per item of this field's column (instead of the stage)."),
+        ],
+        "filter": [
+            "where": Key(
+                .custom(
+                    o([("anyOf", .array([ref("condition"), o([("type", s("array")), ("items", ref("condition"))])]))])),
+                "A condition, or a list of them that must all hold, for the rows to keep.")
+        ],
+        "condition": [
+            "column": Key(.text, "The source column tested."),
+            "equals": Key(.text, "The value equals this text."),
+            "matches": Key(.text, "The whole value matches this regular expression."),
+            "in": Key(.list, "The value is one of these."),
+            "empty": Key(.boolean, "true: the value is empty; false: it is not."),
+            "not": Key(.boolean, "Negates the test."),
+        ],
+        "when": [
+            "if": Key(.custom(ref("condition")), "The condition."),
+            "then": Key(.text, "The value (or a template such as \"{Vendor} {Title}\") when it holds."),
+            "else": Key(.text, "The value when no rule holds (may also be written beside when:)."),
+        ],
+        "group": [
+            "by": Key(.textOrList, "The column (or columns) whose equal values make one record."),
+            "collect": Key(.textOrList, "Columns that become the list of their non-empty values, in row order."),
+            "variants": Key(.custom(ref("variants")), "A list of objects, one per row that has any of its fields."),
+        ],
+        "variants": [
+            "into": Key(.text, "The name of the list (default variants)."),
+            "fields": Key(
+                .custom(o([("type", s("object")), ("additionalProperties", schema(of: .text))])),
+                "Variant key: source column ({size: Option1 Value, sku: Variant SKU})."),
+        ],
+        "explode": [
+            "column": Key(.text, "The column whose items become records (variants after a group)."),
+            "separator": Key(.text, "The separator between items (default |)."),
         ],
         "replace": [
             "pattern": Key(.text, "A regular expression."),

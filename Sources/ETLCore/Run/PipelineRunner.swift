@@ -235,6 +235,15 @@ public enum PipelineRunner {
                 if normalisedOut.count >= OutputSink.chunkSize { try normalisedSink.flush(draining: normalisedOut) }
             }
         }
+        if pipeline.rowStages.isEmpty {
+            summary.rowsRead = summary.records
+        } else {
+            summary.rowsRead = rowCounts.sourceRows
+            summary.rowsFiltered = rowCounts.filtered
+            if pipeline.group != nil {
+                summary.sections.append(("group", .obj([("spilled_bytes", .int(rowCounts.spilledBytes))])))
+            }
+        }
         options.readFinished?(summary.rowsRead)
         try normalisedSink.flush(draining: normalisedOut)
         try normalisedSink.close()
@@ -263,15 +272,6 @@ public enum PipelineRunner {
                     pipeline: pipeline, inputPath: inputPath, readOptions: readOptions, directory: dir,
                     hasSendSpool: sendSink != nil, quarantined: quarantinedOrdinals, spool: spool,
                     issues: issuesCSV), summary: &summary, reportIssues: &reportIssues)
-        }
-        if pipeline.rowStages.isEmpty {
-            summary.rowsRead = summary.records
-        } else {
-            summary.rowsRead = rowCounts.sourceRows
-            summary.rowsFiltered = rowCounts.filtered
-            if pipeline.group != nil {
-                summary.sections.append(("group", .obj([("spilled_bytes", .int(rowCounts.spilledBytes))])))
-            }
         }
         summary.rowsValid = max(0, summary.rowsRead - summary.rowsFiltered - summary.rowsQuarantined)
         try issuesSink.close()
