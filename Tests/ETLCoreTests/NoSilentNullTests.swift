@@ -32,6 +32,15 @@ struct NoSilentNullTests {
         #expect(problems.contains { $0.message.contains("\"Bodyy\"") && $0.message.contains("coalesce") })
     }
 
+    @Test func aTemplateWrittenAsAColumnNameSaysHowATemplateIsWritten() throws {
+        let p = try load("template-as-column.yaml")
+        let columns = try ColumnCheck.columns(of: p.read.path, options: p.read.options)
+        let problems = ColumnCheck.problems(p, columns: columns, input: p.read.path)
+        #expect(problems.count == 1, "\(problems.map(\.description))")
+        #expect(problems.first?.message.contains("a template is written { template: \"{Vendor} {Title}\" }") == true)
+        #expect(problems.first?.line == 10)
+    }
+
     @Test func aRunStopsWithExit2BeforeReadingAnyRow() throws {
         let p = try load("misspelt.yaml")
         var o = RunOptions()

@@ -45,7 +45,12 @@ public enum ColumnCheck {
                 ? "column \"\(ref.names[0])\""
                 : "none of the columns \(ref.names.map { "\"\($0)\"" }.joined(separator: ", "))"
             var msg = "\(what) (\(ref.role)) is not in \(input)"
-            if let s = ref.names.lazy.compactMap({ Suggest.closest(to: $0, in: headers) }).first {
+            if ref.names.count == 1, !RecordNormaliser.placeholders(ref.names[0]).isEmpty,
+                RecordNormaliser.placeholders(ref.names[0]).allSatisfy(present)
+            {
+                // A template written where a column name goes: say how a template is written.
+                msg += "; a template is written { template: \"\(ref.names[0])\" }"
+            } else if let s = ref.names.lazy.compactMap({ Suggest.closest(to: $0, in: headers) }).first {
                 msg += "; did you mean \"\(s)\"?"
             } else {
                 msg += "; its columns are \(shownColumns)"
