@@ -222,12 +222,12 @@ struct PixyleClientTests {
     }
 
     @Test func expiredTokenLogsInAgainAndWrongPasswordIsFatal() async throws {
-        try await withSandbox([.pixyle], { $0.pixyleTokenTTL = 0.4 }) { harness in
+        try await withSandbox([.pixyle], { $0.pixyleTokenTTL = 1.5 }) { harness in
             let session = harness.session(.pixyle)
             let client = try Self.client(session)
             try await client.prepare(state: [:])
             _ = try await client.create([Self.product(1)])
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1800))
             let second = Self.product(2)
             let result = try await client.create([second])
             #expect(result[second.key] == .done(remoteID: "\(client.state["collection_id"] ?? "")/\(second.key)"))

@@ -142,20 +142,20 @@ struct SartiqClientTests {
     }
 
     @Test func expiredTokenLogsInAgainWithoutLosingWork() async throws {
-        try await withSandbox([.sartiq], { $0.sartiqTokenTTL = 0.4 }) { harness in
+        try await withSandbox([.sartiq], { $0.sartiqTokenTTL = 1.5 }) { harness in
             let server = harness.server
             let session = harness.session(.sartiq)
             let client = try SartiqClient(session: session, stage: uploadStage(.sartiq))
             try await client.prepare(state: [:])
             let items = Self.products(3)
             #expect(try await client.create([items[0]])[items[0].key] != nil)
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1800))
             let second = try await client.create([items[1]])
             guard case .done? = second[items[1].key] else {
                 Issue.record("the create after expiry failed: \(String(describing: second[items[1].key]))")
                 return
             }
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1800))
             #expect(try await client.find(keys: [items[0].key, items[1].key]).count == 2)
             let stats = try await sandboxStats(server, .sartiq)
             #expect(stats["items"] == .number("2"))
