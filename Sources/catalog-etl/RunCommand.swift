@@ -112,6 +112,12 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text (default) or json.")
     var logFormat: LogFormat = .text
 
+    @Option(
+        help:
+            "Reconcile against this saved listing of the service (JSON Lines of {key, remote_id, fields, errors}) instead of exporting; the service is not contacted."
+    )
+    var listing: String?
+
     func run() async throws {
         let view = StageView(format: logFormat, quiet: quiet, verbose: false)
         let pipeline = try Console.shared.load(file)
@@ -130,7 +136,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let trap = SignalTrap { e in view.notice(e) }
         upload.stop = trap.stop
         view.start()
-        let result = try await PipelineRunner.reconcile(pipeline, options: options, upload: upload)
+        let result = try await PipelineRunner.reconcile(pipeline, options: options, upload: upload, listing: listing)
         view.finish()
         view.report(result)
         if result.interruptedBy != nil {

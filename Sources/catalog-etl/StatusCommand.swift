@@ -106,7 +106,7 @@ struct StatusCommand: ParsableCommand {
                 let sheet = item.sheet.map { "[\($0)]" } ?? ""
                 let attempts = "\(item.attempts) attempt\(item.attempts == 1 ? "" : "s")"
                 out +=
-                    "  \(item.key): \(item.file)\(sheet) row \(item.row), \(attempts): \(item.lastError ?? "no error recorded")\n"
+                    "  \(item.key): \(item.file)\(sheet) row \(item.row), \(attempts): \(item.shownError ?? "no error recorded")\n"
             }
             if failures.count > failuresShown {
                 out += "  … and \(failures.count - failuresShown) more\n"
@@ -136,7 +136,7 @@ struct StatusCommand: ParsableCommand {
                 ("key", .string(item.key)), ("file", .string(item.file)),
                 ("sheet", item.sheet.map { .string($0) } ?? .null),
                 ("row", .int(item.row)), ("attempts", .int(item.attempts)),
-                ("last_error", item.lastError.map { .string($0) } ?? .null), ("run_id", .string(item.runID)),
+                ("last_error", item.shownError.map { .string($0) } ?? .null), ("run_id", .string(item.runID)),
                 ("updated_at", .string(item.updatedAt)),
             ])
         }

@@ -13,6 +13,18 @@ public enum LedgerState: String, Sendable, CaseIterable {
     case failed
 }
 
+/// Why an item is where it stands, beside its ``LedgerState``: how a `failed` item failed, or that
+/// the run sending it was stopped.
+public enum LedgerReason: String, Sendable, CaseIterable {
+    /// `failed`: the service refused this content (its own validation); sending it unchanged would be
+    /// refused again.
+    case rejected
+    /// `failed`: the request failed for good (the network, a server error, retries ran out).
+    case error
+    /// `sending` or `pending`: the run was stopped (SIGINT, SIGTERM) before the service answered for it.
+    case interrupted
+}
+
 /// What the ledger knows about one item (one record, by its key).
 public struct LedgerItem: Sendable, Equatable {
     /// The record's key (the pipeline's `read.key`).
@@ -37,11 +49,23 @@ public struct LedgerItem: Sendable, Equatable {
     public var runID: String
     /// When it last changed, ISO 8601 UTC.
     public var updatedAt: String
+    /// Why it stands where it does, when the ledger knows more than its state (a refusal, an interrupted run).
+    public var reason: LedgerReason?
+
+    /// The text people see for its last error: a refusal by the service says so first.
+    public var shownError: String? {
+        guard let lastError else { return nil }
+        return reason == .rejected ? LedgerItem.rejectionPrefix + lastError : lastError
+    }
+
+    /// What ``shownError`` puts before the service's own message when it refused an item (and what
+    /// ledgers before ``LedgerReason`` stored in front of it instead of a reason).
+    public static let rejectionPrefix = "rejected by the service: "
 
     /// Creates an item.
     public init(
         key: String, hash: String, state: LedgerState, remoteID: String?, attempts: Int, lastError: String?,
-        file: String, sheet: String?, row: Int, runID: String, updatedAt: String
+        file: String, sheet: String?, row: Int, runID: String, updatedAt: String, reason: LedgerReason? = nil
     ) {
         self.key = key
         self.hash = hash
@@ -54,6 +78,7 @@ public struct LedgerItem: Sendable, Equatable {
         self.row = row
         self.runID = runID
         self.updatedAt = updatedAt
+        self.reason = reason
     }
 }
 
@@ -197,8 +222,8 @@ public final class Ledger: Sendable {
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
             // SQLite's usual default, made explicit: in WAL mode every commit syncs the WAL, so what a
-            // call wrote survives a killed process and a power cut alike. (NORMAL would survive a killed
-            // process only; it measured no faster here, the cost being per transaction, not per sync.)
+            // call wrote survives a killed process and a power cut alike (NORMAL would survive a killed
+            // process only).
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
@@ -268,6 +293,22 @@ public final class Ledger: Sendable {
                         listed INTEGER NOT NULL
                     );
                     """)
+        }
+        m.registerMigration("v4: item reasons") { db in
+            // Refusals were a text prefix of last_error; they become a reason, and the message is the
+            // service's own. Every other failed item failed for an error.
+            try db.execute(
+                sql: """
+                    ALTER TABLE items ADD COLUMN reason TEXT
+                        CHECK (reason IS NULL OR reason IN ('rejected', 'error', 'interrupted'));
+                    UPDATE items SET reason = 'rejected', last_error = substr(last_error, ?)
+                        WHERE state = 'failed' AND substr(last_error, 1, ?) = ?;
+                    UPDATE items SET reason = 'error' WHERE state = 'failed' AND reason IS NULL;
+                    """,
+                arguments: [
+                    LedgerItem.rejectionPrefix.utf8.count + 1, LedgerItem.rejectionPrefix.utf8.count,
+                    LedgerItem.rejectionPrefix,
+                ])
         }
         return m
     }
@@ -399,7 +440,7 @@ public final class Ledger: Sendable {
                     ON CONFLICT (key) DO UPDATE SET
                         hash = excluded.hash, state = 'sending', attempts = items.attempts + 1,
                         file = excluded.file, sheet = excluded.sheet, row = excluded.row,
-                        run_id = excluded.run_id, updated_at = excluded.updated_at
+                        run_id = excluded.run_id, updated_at = excluded.updated_at, reason = NULL
                     """)
             for item in items {
                 try statement.execute(arguments: [
@@ -425,7 +466,7 @@ public final class Ledger: Sendable {
                     VALUES (?, ?, 'done', ?, 0, '', NULL, 0, ?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET
                         hash = excluded.hash, state = 'done', remote_id = excluded.remote_id, last_error = NULL,
-                        run_id = excluded.run_id, updated_at = excluded.updated_at
+                        run_id = excluded.run_id, updated_at = excluded.updated_at, reason = NULL
                     """)
             for entry in entries {
                 try statement.execute(arguments: [entry.key, entry.hash, entry.remoteID, runID, now, now])
@@ -433,10 +474,13 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Results, right after the response: each item `failed` with its hash and (redacted) error; its
-    /// remote id, if any, is kept. One transaction per call.
+    /// Results, right after the response: each item `failed` with its hash, (redacted) error and why
+    /// (``LedgerReason/rejected`` when the service refused it); its remote id, if any, is kept. One
+    /// transaction per call.
     /// - Throws: ``LedgerError``; then nothing of the call was written.
-    public func markFailed(_ entries: [(key: String, hash: String, error: String)], runID: String) throws {
+    public func markFailed(
+        _ entries: [(key: String, hash: String, error: String)], runID: String, reason: LedgerReason = .error
+    ) throws {
         guard !entries.isEmpty else { return }
         try requireStorable(entries.lazy.map(\.key), "record \(entries.count) results as failed")
         let now = Self.now()
@@ -444,14 +488,16 @@ public final class Ledger: Sendable {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO items (key, hash, state, last_error, attempts, file, sheet, row, run_id,
-                                       created_at, updated_at)
-                    VALUES (?, ?, 'failed', ?, 0, '', NULL, 0, ?, ?, ?)
+                                       created_at, updated_at, reason)
+                    VALUES (?, ?, 'failed', ?, 0, '', NULL, 0, ?, ?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET
                         hash = excluded.hash, state = 'failed', last_error = excluded.last_error,
-                        run_id = excluded.run_id, updated_at = excluded.updated_at
+                        run_id = excluded.run_id, updated_at = excluded.updated_at, reason = excluded.reason
                     """)
             for entry in entries {
-                try statement.execute(arguments: [entry.key, entry.hash, entry.error, runID, now, now])
+                try statement.execute(arguments: [
+                    entry.key, entry.hash, entry.error, runID, now, now, reason.rawValue,
+                ])
             }
         }
     }
@@ -472,9 +518,24 @@ public final class Ledger: Sendable {
                 var arguments: StatementArguments = [now]
                 arguments += StatementArguments(chunk)
                 try db.execute(
-                    sql: "UPDATE items SET state = 'pending', updated_at = ? WHERE key IN (\(marks))",
+                    sql: "UPDATE items SET state = 'pending', reason = NULL, updated_at = ? WHERE key IN (\(marks))",
                     arguments: arguments)
             }
+        }
+    }
+
+    /// Marks the items run `runID` left `sending` or `pending` after taking them up as
+    /// ``LedgerReason/interrupted``: the run was stopped before the service answered for them (the next
+    /// run asks the service about each before sending it again).
+    /// - Throws: ``LedgerError``.
+    public func markInterrupted(runID: String) throws {
+        try write("record the items run \"\(runID)\" left unanswered") { db in
+            try db.execute(
+                sql: """
+                    UPDATE items SET reason = 'interrupted'
+                    WHERE run_id = ? AND state IN ('sending', 'pending') AND attempts > 0
+                    """,
+                arguments: [runID])
         }
     }
 
@@ -528,18 +589,18 @@ public final class Ledger: Sendable {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO items (key, hash, state, remote_id, attempts, last_error, file, sheet, row, run_id,
-                                       created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       created_at, updated_at, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (key) DO UPDATE SET
                         hash = excluded.hash, state = excluded.state, remote_id = excluded.remote_id,
                         attempts = excluded.attempts, last_error = excluded.last_error, file = excluded.file,
                         sheet = excluded.sheet, row = excluded.row, run_id = excluded.run_id,
-                        updated_at = excluded.updated_at
+                        updated_at = excluded.updated_at, reason = excluded.reason
                     """)
             for item in items {
                 try statement.execute(arguments: [
                     item.key, item.hash, item.state.rawValue, item.remoteID, item.attempts, item.lastError, item.file,
-                    item.sheet, item.row, runID, now, now,
+                    item.sheet, item.row, runID, now, now, item.reason?.rawValue,
                 ])
             }
             guard let scope else { return }
@@ -606,7 +667,7 @@ public final class Ledger: Sendable {
     }
 
     private static let itemColumns =
-        "key, hash, state, remote_id, attempts, last_error, file, sheet, row, run_id, updated_at"
+        "key, hash, state, remote_id, attempts, last_error, file, sheet, row, run_id, updated_at, reason"
 
     private func item(_ row: Row) throws -> LedgerItem {
         let name: String = row["state"]
@@ -615,10 +676,25 @@ public final class Ledger: Sendable {
                 code: .read, path: path, operation: "read an item",
                 reason: "item \"\(row["key"] as String)\" has the unknown state \"\(name)\"")
         }
+        let reasonName: String? = row["reason"]
+        var reason: LedgerReason? = nil
+        if let reasonName {
+            guard let r = LedgerReason(rawValue: reasonName) else {
+                throw LedgerError(
+                    code: .read, path: path, operation: "read an item",
+                    reason: "item \"\(row["key"] as String)\" has the unknown reason \"\(reasonName)\"")
+            }
+            reason = r
+        }
         return LedgerItem(
             key: row["key"], hash: row["hash"], state: state, remoteID: row["remote_id"], attempts: row["attempts"],
             lastError: row["last_error"], file: row["file"], sheet: row["sheet"], row: row["row"],
-            runID: row["run_id"], updatedAt: row["updated_at"])
+            runID: row["run_id"], updatedAt: row["updated_at"], reason: reason)
+    }
+
+    /// Runs SQL statements in one transaction (tests build the ledgers of earlier versions with it).
+    func execute(sql: String) throws {
+        try write("run SQL") { db in try db.execute(sql: sql) }
     }
 
     func write<T>(_ operation: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {

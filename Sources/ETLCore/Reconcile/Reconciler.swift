@@ -106,6 +106,9 @@ public struct Reconciliation: Sendable {
     public var counts: [ReconClass: Int]
     /// The counts the service reports (`product_count`…) against ours, when they differ.
     public var countChecks: [(name: String, reported: Int, expected: Int)]
+    /// For a reconciliation streamed to disk (a run's): its `reconciliation.json`, which holds every
+    /// line, while ``lines`` holds only the first ones that are not matched.
+    public var linesFile: String? = nil
 
     /// `summary.json`'s `reconciliation` object.
     public var json: JSONValue {

@@ -28,6 +28,18 @@ public enum ReconciliationReport {
         try sink.close()
 
         let js = try OutputSink(path: jsonPath)
+        writeHeader(r, to: js)
+        for (i, l) in r.lines.enumerated() {
+            jsonLine(l).append(to: &js.buffer)
+            js.write(i == r.lines.count - 1 ? "\n" : ",\n")
+            try js.flushIfNeeded()
+        }
+        js.write("]}\n")
+        try js.close()
+    }
+
+    /// `reconciliation.json` up to its lines: the counts and the count checks.
+    static func writeHeader(_ r: Reconciliation, to js: OutputSink) {
         js.write("{\"counts\":")
         r.json.append(to: &js.buffer)
         js.write(",\"count_checks\":")
@@ -37,36 +49,66 @@ public enum ReconciliationReport {
             }
         ).append(to: &js.buffer)
         js.write(",\"lines\":[\n")
-        for (i, l) in r.lines.enumerated() {
-            let obj = JSONValue.obj([
-                ("class", .string(l.kind.rawValue)), ("key", l.key.map { .string($0) } ?? .null),
-                ("file", l.source.map { .string($0.file) } ?? .null),
-                ("sheet", l.source?.sheet.map { .string($0) } ?? .null),
-                ("row", l.source.map { .int($0.row) } ?? .null),
-                (
-                    "rows",
-                    l.source.map { s in .array((s.groupRows.isEmpty ? [s.row] : s.groupRows).map { .int($0) }) }
-                        ?? .null
-                ),
-                ("remote_id", l.remoteID.map { .string($0) } ?? .null),
-                (
-                    "differences",
-                    .array(
-                        l.differences.map {
-                            .obj([
-                                ("field", .string($0.field)), ("sent", .string($0.sent)),
-                                ("remote", .string($0.remote)),
-                            ])
-                        })
-                ),
-                ("detail", .string(l.detail)),
-            ])
-            obj.append(to: &js.buffer)
-            js.write(i == r.lines.count - 1 ? "\n" : ",\n")
-            try js.flushIfNeeded()
+    }
+
+    /// A line of `reconciliation.json`.
+    static func jsonLine(_ l: ReconLine) -> JSONValue {
+        JSONValue.obj([
+            ("class", .string(l.kind.rawValue)), ("key", l.key.map { .string($0) } ?? .null),
+            ("file", l.source.map { .string($0.file) } ?? .null),
+            ("sheet", l.source?.sheet.map { .string($0) } ?? .null),
+            ("row", l.source.map { .int($0.row) } ?? .null),
+            (
+                "rows",
+                l.source.map { s in .array((s.groupRows.isEmpty ? [s.row] : s.groupRows).map { .int($0) }) }
+                    ?? .null
+            ),
+            ("remote_id", l.remoteID.map { .string($0) } ?? .null),
+            (
+                "differences",
+                .array(
+                    l.differences.map {
+                        .obj([
+                            ("field", .string($0.field)), ("sent", .string($0.sent)),
+                            ("remote", .string($0.remote)),
+                        ])
+                    })
+            ),
+            ("detail", .string(l.detail)),
+        ])
+    }
+
+    /// Calls `body` with every line of a `reconciliation.json`, in order.
+    /// - Throws: ``ReadError``, what `body` throws.
+    static func forEachLine(inJSON path: String, _ body: (ReconLine) throws -> Void) throws {
+        let file = try LineFile(path: path)
+        _ = try file.next()
+        while let bytes = try file.next() {
+            var text = bytes
+            if text.last == UInt8(ascii: ",") { text = UnsafeBufferPointer(rebasing: text.dropLast()) }
+            guard text.first == UInt8(ascii: "{") else { continue }
+            let v: JSONValue
+            do { v = try JSONValue.parse(text) } catch {
+                throw ReadError(.malformed, file: path, message: "damaged line: \(error)")
+            }
+            var source: RowSource? = nil
+            if let file = v["file"]?.stringValue {
+                var s = RowSource(file: file, sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0)
+                let rows = v["rows"]?.arrayValue?.compactMap(\.intValue) ?? []
+                s.groupRows = rows.count > 1 ? rows : []
+                source = s
+            }
+            let differences = (v["differences"]?.arrayValue ?? []).map {
+                FieldDifference(
+                    field: $0["field"]?.stringValue ?? "", sent: $0["sent"]?.stringValue ?? "",
+                    remote: $0["remote"]?.stringValue ?? "")
+            }
+            try body(
+                ReconLine(
+                    kind: ReconClass(rawValue: v["class"]?.stringValue ?? "") ?? .unexpected,
+                    key: v["key"]?.stringValue, source: source, remoteID: v["remote_id"]?.stringValue,
+                    differences: differences, detail: v["detail"]?.stringValue ?? ""))
         }
-        js.write("]}\n")
-        try js.close()
     }
 
     /// The HTML section of `report.html` for the reconciliation: counts chart and the table of
@@ -86,14 +128,16 @@ public enum ReconciliationReport {
             h +=
                 "<p class=\"sev-error\">The service reports \(HTMLReport.escape(c.name)) = \(c.reported), but lists \(c.expected) items.</p>"
         }
+        // A streamed reconciliation keeps only the first lines that are not matched; its counts are whole.
         let notMatched = r.lines.filter { $0.kind != .matched }
-        if notMatched.isEmpty {
+        let notMatchedCount = r.counts.filter { $0.key != .matched }.values.reduce(0, +)
+        if notMatchedCount == 0 {
             h += "<p>Every source row is on the service as sent.</p>"
             return h
         }
         h += "<h3>Differences</h3>"
-        if notMatched.count > limit {
-            h += "<p class=\"muted\">Showing \(limit) of \(notMatched.count); reconciliation.csv has them all.</p>"
+        if notMatchedCount > limit {
+            h += "<p class=\"muted\">Showing \(limit) of \(notMatchedCount); reconciliation.csv has them all.</p>"
         }
         h +=
             "<table><tr><th>class</th><th>key</th><th>source</th><th>remote id</th><th>field</th><th>sent</th><th>on the service</th><th>detail</th></tr>"

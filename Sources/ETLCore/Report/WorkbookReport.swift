@@ -28,10 +28,15 @@ public enum WorkbookReport {
                 name: "Reconciliation", columnWidths: [12, 20, 30, 12, 8, 38, 60, 40], freezeHeaderRow: true,
                 autoFilter: true)
             try book.writeRow(ReconciliationReport.header.map { .text($0) }, style: .header)
-            for l in reconciliation?.lines ?? [] {
+            func add(_ l: ReconLine) throws {
                 var cells = ReconciliationReport.cells(l).map { $0.isEmpty ? XLSXWriter.Cell.empty : .text($0) }
                 if let row = l.source?.row { cells[4] = .number(Double(row)) }
                 try book.writeRow(cells)
+            }
+            if let file = reconciliation?.linesFile {
+                try ReconciliationReport.forEachLine(inJSON: file, add)
+            } else {
+                for l in reconciliation?.lines ?? [] { try add(l) }
             }
             try copyCSV(issuesCSV, into: book, sheet: "Issues", numericColumns: ["row"])
             try copyCSV(quarantineCSV, into: book, sheet: "Quarantine", numericColumns: [])

@@ -6,16 +6,19 @@ import Foundation
 
 extension PipelineRunner {
     /// Runs the whole pipeline: read, normalise and validate the entire file first (nothing leaves
-    /// before the whole file is known good), then upload, export and reconcile, and rewrite the
-    /// run's `summary.json`, `report.xlsx` and `report.html` with every stage.
+    /// before the whole file is known good), then upload, export and reconcile, and write the run's
+    /// `summary.json`, `report.xlsx` and `report.html` once, at the end, with every stage.
     /// - Throws: ``ReadError`` (input: nothing was uploaded), ``RemoteFailure`` (exit 4), ``LedgerError``.
     public static func run(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws -> RunResult {
         var opts = options
         opts.dryRun = false
         let lock = try lockLedger(pipeline, options: &opts, command: "run")
         defer { lock?.release() }
-        var result = try dryRun(pipeline, options: opts)
-        guard let stage = pipeline.upload else { return result }
+        var result = try validate(pipeline, options: opts, writeReports: false)
+        guard let stage = pipeline.upload else {
+            try writeValidationReports(pipeline, result: result)
+            return result
+        }
         let connection: ServiceConnection
         do {
             connection = try await ServiceConnection.open(
@@ -27,10 +30,15 @@ extension PipelineRunner {
         }
         let ledger = connection.ledger
         let runID = result.summary.runID
-        try ledger.beginRun(
-            runID: runID, pipeline: pipeline.name, target: stage.target.rawValue, input: result.summary.input,
-            startedAt: result.summary.startedAt)
-        try ledger.setRunProcess(runID: runID)
+        do {
+            try ledger.beginRun(
+                runID: runID, pipeline: pipeline.name, target: stage.target.rawValue, input: result.summary.input,
+                startedAt: result.summary.startedAt)
+            try ledger.setRunProcess(runID: runID)
+        } catch {
+            try? writeValidationReports(pipeline, result: result)
+            throw error
+        }
         do {
             let report = try await UploadRunner.upload(
                 spoolPath: (result.runDirectory as NSString).appendingPathComponent(sendSpoolName), runID: runID,
@@ -48,6 +56,7 @@ extension PipelineRunner {
                 runID: runID, status: report.failed > 0 ? "failed items" : "ok", counts: report.ledgerCounts,
                 finishedAt: ISO8601DateFormatter().string(from: Date()))
         } catch let stopped as RunInterrupted {
+            try? ledger.markInterrupted(runID: runID)
             try? ledger.finishRun(
                 runID: runID, status: RunStatus.interrupted.rawValue, counts: result.upload?.ledgerCounts ?? [:],
                 finishedAt: ISO8601DateFormatter().string(from: Date()))
@@ -69,9 +78,11 @@ extension PipelineRunner {
 
     /// `catalog-etl reconcile FILE`: validates the input again (to know every source row), then
     /// exports what the service holds and reconciles, without sending anything.
-    public static func reconcile(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws
-        -> RunResult
-    {
+    /// - Parameter listing: Reconcile against this saved listing of the service instead of exporting
+    ///   (JSON Lines of `{"key", "remote_id", "fields": {…}, "errors": […]}`); the service is not contacted.
+    public static func reconcile(
+        _ pipeline: Pipeline, options: RunOptions, upload: UploadOptions, listing: String? = nil
+    ) async throws -> RunResult {
         var opts = options
         opts.dryRun = false
         guard let stage = pipeline.upload else {
@@ -81,9 +92,27 @@ extension PipelineRunner {
         }
         let lock = try lockLedger(pipeline, options: &opts, command: "reconcile")
         defer { lock?.release() }
-        var result = try dryRun(pipeline, options: opts)
-        let connection = try await ServiceConnection.open(
-            pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        var result = try validate(pipeline, options: opts, writeReports: false)
+        if let listing {
+            do {
+                try reconcile(
+                    pipeline, listing: listing, result: &result, outputRoot: options.outputRoot, upload: upload)
+            } catch {
+                try? writeValidationReports(pipeline, result: result)
+                throw error
+            }
+            try rewriteReports(pipeline, result: &result)
+            return result
+        }
+        let connection: ServiceConnection
+        do {
+            connection = try await ServiceConnection.open(
+                pipeline: pipeline, stage: stage, outputRoot: options.outputRoot, options: upload)
+        } catch {
+            try? writeValidationReports(pipeline, result: result)
+            throw error
+        }
+        let validated = result
         do {
             try await connection.client.prepare(state: try connection.ledger.allValues())
             try await exportAndReconcile(pipeline, result: &result, connection: connection, upload: upload)
@@ -93,6 +122,8 @@ extension PipelineRunner {
             return result
         } catch {
             await connection.close()
+            // The reports of the validation (the reconciliation stopped before it had any).
+            try? writeValidationReports(pipeline, result: validated)
             if let e = error as? RemoteError { throw RemoteFailure(description: e.description) }
             throw error
         }
@@ -129,24 +160,52 @@ extension PipelineRunner {
                 ])
             ))
         guard let stage = pipeline.reconcile else { return }
-        let source = try sourceItems(runDirectory: dir, ledger: connection.ledger)
-        upload.progress?(Self.stageProgress("reconcile", 0, total: source.count))
         var reported: [String: Int] = [:]
         if let n = snapshot.reportedCount { reported[snapshot.reportedCountName ?? "reported_count"] = n }
-        // Remote items without a row in this input that the ledger knows are not_in_input, not unexpected.
-        let sourceKeys = Set(source.compactMap(\.key))
-        let others = Array(Set(snapshot.items.compactMap(\.key).filter { !sourceKeys.contains($0) }))
-        let ledgerKeys = Set(try connection.ledger.items(keys: others).keys)
-        let recon = Reconciler.reconcile(
-            source: source, remote: snapshot.items, compare: stage.compare, reportedCounts: reported,
-            ledgerKeys: ledgerKeys)
-        try ReconciliationReport.write(
-            recon, csvPath: (dir as NSString).appendingPathComponent("reconciliation.csv"),
-            jsonPath: (dir as NSString).appendingPathComponent("reconciliation.json"))
-        upload.progress?(Self.stageProgress("reconcile", source.count))
+        var items = snapshot.items.makeIterator()
+        try reconcileRun(
+            stage, result: &result, remote: { items.next() }, reportedCounts: reported, ledger: connection.ledger,
+            upload: upload)
+    }
+
+    /// The reconcile stage over the run folder's spools and the service's items, streamed through an
+    /// index on disk (``StreamingReconciler``): writes `reconciliation.csv` and `reconciliation.json`
+    /// and adds the reconciliation to the result.
+    static func reconcileRun(
+        _ stage: ReconcileStage, result: inout RunResult, remote: () throws -> RemoteItem?,
+        reportedCounts: [String: Int], ledger: Ledger, upload: UploadOptions
+    ) throws {
+        let dir = result.runDirectory
+        let index = try StreamingReconciler.index(runDirectory: dir, remote: remote)
+        defer { index.close() }
+        upload.progress?(Self.stageProgress("reconcile", 0, total: index.sourceCount))
+        let recon = try StreamingReconciler.reconcile(
+            index, runDirectory: dir, compare: stage.compare, reportedCounts: reportedCounts,
+            ledger: { try ledger.items(keys: $0) })
+        upload.progress?(Self.stageProgress("reconcile", index.sourceCount))
         result.reconciliation = recon
         result.crossed = recon.crossed(stage.failOn)
         result.summary.sections.append(("reconciliation", recon.json))
+    }
+
+    /// Reconciles the run against a saved listing of the service, one line a remote item.
+    static func reconcile(
+        _ pipeline: Pipeline, listing: String, result: inout RunResult, outputRoot: String, upload: UploadOptions
+    ) throws {
+        guard let stage = pipeline.reconcile else { return }
+        let ledger = try Ledger(path: upload.ledgerPath ?? Ledger.path(outputRoot: outputRoot, pipeline: pipeline.name))
+        let lines = try SendSpoolLines(path: listing)
+        try reconcileRun(
+            stage, result: &result,
+            remote: {
+                try lines.next().map { v in
+                    var fields: [String: JSONValue] = [:]
+                    for f in v["fields"]?.objectValue ?? [] { fields[f.key] = f.value }
+                    return RemoteItem(
+                        key: v["key"]?.stringValue, remoteID: v["remote_id"]?.stringValue ?? "", fields: fields,
+                        errors: v["errors"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                }
+            }, reportedCounts: [:], ledger: ledger, upload: upload)
     }
 
     /// The progress of a stage that only counts (export: items read back; reconcile: rows compared).
@@ -170,59 +229,7 @@ extension PipelineRunner {
             outputRoot: options.outputRoot, pipeline: pipeline.name, runID: runID, command: command)
     }
 
-    /// Every source row of the run: the valid ones with what was sent and the ledger's word on them,
-    /// and the quarantined ones.
-    static func sourceItems(runDirectory dir: String, ledger: Ledger) throws -> [SourceItem] {
-        var items: [SourceItem] = []
-        let reader = try SendSpoolReader(
-            path: (dir as NSString).appendingPathComponent(sendSpoolName), hashing: false)
-        var batch: [SendItem] = []
-        func flush() throws {
-            let known = try ledger.items(keys: batch.map(\.key))
-            for item in batch {
-                var source = RowSource(file: item.file, sheet: item.sheet, row: item.row)
-                source.groupRows = item.rows
-                let state: SourceItem.State
-                switch known[item.key]?.state {
-                case .done: state = .sent(item.record)
-                case .failed:
-                    let why = known[item.key]?.lastError ?? "failed"
-                    state = UploadRunner.isRejection(why) ? .rejected(why) : .failed(why)
-                case .sending, .pending:
-                    state = .failed("not confirmed by the service (the run stopped before its answer)")
-                case nil: state = .failed("never sent (no upload has run for this row yet)")
-                }
-                items.append(SourceItem(key: item.key, source: source, state: state))
-            }
-            batch.removeAll(keepingCapacity: true)
-        }
-        while let item = try reader.next() {
-            batch.append(item)
-            if batch.count >= 500 { try flush() }
-        }
-        try flush()
-        let qPath = (dir as NSString).appendingPathComponent(quarantinedKeysName)
-        if FileManager.default.fileExists(atPath: qPath) {
-            let q = try SendSpoolLines(path: qPath)
-            while let v = try q.next() {
-                var source = RowSource(
-                    file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0)
-                source.groupRows = v["rows"]?.arrayValue?.compactMap(\.intValue) ?? []
-                items.append(
-                    SourceItem(
-                        key: v["key"]?.stringValue, source: source, state: .quarantined(v["errors"]?.stringValue ?? ""))
-                )
-            }
-        }
-        items.sort {
-            ($0.source.file, $0.source.sheet ?? "", $0.source.row) < (
-                $1.source.file, $1.source.sheet ?? "", $1.source.row
-            )
-        }
-        return items
-    }
-
-    /// Rewrites `summary.json`, `report.xlsx` and `report.html` with the upload and reconcile sections,
+    /// Writes `summary.json`, `report.xlsx` and `report.html` with the upload and reconcile sections,
     /// and sets the exit code.
     static func rewriteReports(_ pipeline: Pipeline, result: inout RunResult) throws {
         let dir = result.runDirectory

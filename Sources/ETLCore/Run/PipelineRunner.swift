@@ -49,7 +49,9 @@ public enum PipelineRunner {
     /// The most issues kept in memory for the HTML report (counts are always exact).
     static let reportIssueLimit = 2000
     /// The spool of valid records for the upload stage, in the run folder: JSON Lines of
-    /// `{"key", "file", "sheet", "row", "record": {…normalised fields…}}`.
+    /// `{"key", "file", "sheet", "row", "rows"?, "hash", "record": {…normalised fields…}}`, written once
+    /// per record by the validate pass. `hash` is the record's ``ContentHash`` (the hex SHA-256 of the
+    /// record's JSON text as it is written here), so the upload and the ledger never hash it again.
     public static let sendSpoolName = "send.jsonl"
     /// The keys and source rows of quarantined records, for reconcile: JSON Lines of
     /// `{"key", "file", "sheet", "row", "errors"}`.
@@ -73,6 +75,14 @@ public enum PipelineRunner {
     ///   A run that stops on an error leaves `summary.json` with `"status": "failed"`, the reason and
     ///   the exit code, and no spool files.
     public static func dryRun(_ pipeline: Pipeline, options: RunOptions) throws -> RunResult {
+        try validate(pipeline, options: options, writeReports: true)
+    }
+
+    /// The read → normalise → validate pass: the run folder's spools, `issues.csv`, the quarantine files
+    /// and `normalised.jsonl`; with `writeReports`, also `summary.json`, `report.xlsx` and `report.html`
+    /// (a run that goes on to upload writes those once, at its end).
+    /// - Throws: as ``dryRun(_:options:)``.
+    static func validate(_ pipeline: Pipeline, options: RunOptions, writeReports: Bool) throws -> RunResult {
         let started = Date()
         let runID = options.runID ?? newRunID(now: started)
         let dir = ((options.outputRoot as NSString).appendingPathComponent(pipeline.name) as NSString)
@@ -88,7 +98,10 @@ public enum PipelineRunner {
         summary.startedAt = ISO8601DateFormatter().string(from: started)
         summary.maxQuarantined = pipeline.validate?.maxQuarantined ?? 0
         do {
-            return try readAndValidate(pipeline, options: options, directory: dir, started: started, summary: &summary)
+            let result = try readAndValidate(
+                pipeline, options: options, directory: dir, started: started, summary: &summary)
+            if writeReports { try writeValidationReports(pipeline, result: result) }
+            return result
         } catch {
             recordFailure(error, summary: &summary, directory: dir)
             throw error
@@ -225,8 +238,11 @@ public enum PipelineRunner {
                         ] + rowsField(record)
                     ).append(to: &sendLine)
                     sendLine.removeLast()
-                    sendLine.append(contentsOf: ",\"record\":".utf8)
-                    sendLine.append(contentsOf: UnsafeBufferPointer(rebasing: normalisedOut.bytes[lineStart...]))
+                    let recordBytes = UnsafeBufferPointer(rebasing: normalisedOut.bytes[lineStart...])
+                    sendLine.append(contentsOf: ",\"hash\":\"".utf8)
+                    sendLine.append(contentsOf: ContentHash.sha256Hex(recordBytes).utf8)
+                    sendLine.append(contentsOf: "\",\"record\":".utf8)
+                    sendLine.append(contentsOf: recordBytes)
                     sendLine.append(contentsOf: "}\n".utf8)
                     sendSink.buffer.append(contentsOf: sendLine)
                     try sendSink.flushIfNeeded()
@@ -282,17 +298,24 @@ public enum PipelineRunner {
         summary.fieldCounts = normaliser.fieldCounts
         summary.readerWarnings = reader.warnings
         summary.seconds = Date().timeIntervalSince(started)
-        try write(summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
-        try WorkbookReport.write(
-            path: (dir as NSString).appendingPathComponent("report.xlsx"), summary: summary, reconciliation: nil,
-            issuesCSV: (dir as NSString).appendingPathComponent("issues.csv"),
-            quarantineCSV: (dir as NSString).appendingPathComponent("quarantine.csv"))
-        let html = HTMLReport.render(
-            summary: summary, issues: reportIssues, pipeline: pipeline, files: reportFiles(directory: dir))
-        try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
         return RunResult(
             summary: summary, runDirectory: dir, exitCode: summary.rowsQuarantined > summary.maxQuarantined ? 1 : 0,
             reportIssues: reportIssues)
+    }
+
+    /// Writes the validation's `summary.json`, `report.xlsx` and `report.html` (a dry run's reports).
+    /// - Throws: ``WriteError``, ``ReadError`` (the run's own CSV files).
+    static func writeValidationReports(_ pipeline: Pipeline, result: RunResult) throws {
+        let dir = result.runDirectory
+        try write(result.summary.json.prettyText, to: (dir as NSString).appendingPathComponent("summary.json"))
+        try WorkbookReport.write(
+            path: (dir as NSString).appendingPathComponent("report.xlsx"), summary: result.summary,
+            reconciliation: nil, issuesCSV: (dir as NSString).appendingPathComponent("issues.csv"),
+            quarantineCSV: (dir as NSString).appendingPathComponent("quarantine.csv"))
+        let html = HTMLReport.render(
+            summary: result.summary, issues: result.reportIssues, pipeline: pipeline,
+            files: reportFiles(directory: dir))
+        try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
     }
 
     /// Opens the input with the row stages in front: the source reader (for its columns and

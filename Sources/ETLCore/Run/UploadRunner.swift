@@ -260,13 +260,14 @@ extension TargetService {
     }
 }
 
-/// Reads the send spool (`send.jsonl`) line by line into ``SendItem``s, hashing each record.
+/// Reads the send spool (`send.jsonl`) line by line into ``SendItem``s, each with the content hash the
+/// validate pass wrote beside its record.
 final class SendSpoolReader {
     private let lines: SendSpoolLines
     private let hashing: Bool
 
-    /// - Parameter hashing: Whether to compute each record's content hash (the upload needs it,
-    ///   reconcile does not).
+    /// - Parameter hashing: Whether each item needs its content hash (the upload does, reconcile does
+    ///   not); a line without one has it computed from its record.
     init(path: String, hashing: Bool = true) throws {
         lines = try SendSpoolLines(path: path)
         self.hashing = hashing
@@ -275,8 +276,9 @@ final class SendSpoolReader {
     func next() throws -> SendItem? {
         while let v = try lines.next() {
             guard let record = v["record"], let key = v["key"]?.stringValue else { continue }
-            var hash = ""
-            if hashing {
+            var hash = v["hash"]?.stringValue ?? ""
+            if hashing && hash.isEmpty {
+                // A spool written before the hash was part of it: the same value, from the record's text.
                 var text: [UInt8] = []
                 record.append(to: &text)
                 hash = ContentHash.sha256Hex(text)
@@ -549,9 +551,9 @@ public enum UploadRunner {
                 } else {
                     plan.notUpdatable.append(item)
                 }
-            case .failed where entry.hash == item.hash && isRejection(entry.lastError ?? ""):
+            case .failed where entry.hash == item.hash && entry.reason == .rejected:
                 // The service refused exactly this content before: sending it again would be refused again.
-                plan.refused.append((item, entry.lastError ?? ""))
+                plan.refused.append((item, entry.shownError ?? ""))
             case .sending, .failed, .pending:
                 if entry.attempts == 0 && entry.state == .pending {
                     plan.creates.append(item)
@@ -706,18 +708,16 @@ public enum UploadRunner {
         }
     }
 
-    /// The ledger's last-error prefix of an item the service itself refused.
-    static let rejectionPrefix = "rejected by the service: "
-
-    /// Whether a ledger error records a refusal by the service (not a network or server failure).
-    static func isRejection(_ lastError: String) -> Bool { lastError.hasPrefix(rejectionPrefix) }
-
     static func fail(
         _ items: [SendItem], _ message: String, rejected: Bool, ledger: Ledger, runID: String, tally: Tally,
         options: UploadOptions
     ) throws {
-        let stored = rejected && !isRejection(message) ? rejectionPrefix + message : message
-        try ledger.markFailed(items.map { ($0.key, $0.hash, stored) }, runID: runID)
+        // A refusal is the reason; the ledger keeps the service's own message.
+        let stored =
+            rejected && message.hasPrefix(LedgerItem.rejectionPrefix)
+            ? String(message.dropFirst(LedgerItem.rejectionPrefix.count)) : message
+        try ledger.markFailed(
+            items.map { ($0.key, $0.hash, stored) }, runID: runID, reason: rejected ? .rejected : .error)
         tally.add(processed: items.count, failed: items.count, rejected: rejected ? items.count : 0)
         for item in items {
             tally.addFailure(item.key, message)
