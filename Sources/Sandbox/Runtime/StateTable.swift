@@ -1,15 +1,40 @@
 import Foundation
 
 /// Where a service keeps its state with `--state DIR`: one JSON Lines log per table,
-/// `DIR/<service>.<table>.jsonl`.
+/// `DIR/<service>.<table>.jsonl`, and `DIR/<service>.json`, a small manifest naming the layout.
+///
+/// A `<service>.json` from an older sandbox (the whole state in one JSON document) is not read: it is
+/// renamed to `<service>.json.old` and the service starts empty.
 struct StateFolder: Sendable {
     let directory: URL
     let service: SandboxService
 
-    init?(directory: String?, service: SandboxService) {
+    private static let manifest: JSONValue = [
+        "format": "catalog-etl sandbox state", "version": 2, "tables": "<service>.<table>.jsonl, JSON Lines",
+    ]
+
+    /// Opens the folder of a service, or nil without `--state`.
+    /// - Throws: ``SandboxSpecError`` when the manifest cannot be written.
+    init?(directory: String?, service: SandboxService) throws {
         guard let directory else { return nil }
         self.directory = URL(fileURLWithPath: directory)
         self.service = service
+        let url = self.directory.appendingPathComponent(service.rawValue + ".json")
+        if let data = FileManager.default.contents(atPath: url.path),
+            JSONValue.parse(Array(data))?["version"] == Self.manifest["version"]
+        {
+            return
+        }
+        if FileManager.default.fileExists(atPath: url.path) {
+            _ = rename(url.path, url.path + ".old")
+        }
+        do {
+            try Data(Self.manifest.serialized.utf8).write(to: url)
+        } catch {
+            throw SandboxSpecError(
+                "\(url.path): the sandbox state cannot be written (\(error.localizedDescription)); choose a writable --state folder"
+            )
+        }
     }
 
     func url(table: String) -> URL { directory.appendingPathComponent("\(service.rawValue).\(table).jsonl") }

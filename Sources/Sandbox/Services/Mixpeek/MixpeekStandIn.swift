@@ -21,7 +21,7 @@ enum MixpeekStandIn: SandboxStandIn {
     ) throws -> any ServiceStore {
         let store = try MixpeekStore(
             settings: configuration.settings, plan: configuration.plant[service], seed: configuration.seed,
-            folder: StateFolder(directory: configuration.stateDirectory, service: service))
+            folder: try StateFolder(directory: configuration.stateDirectory, service: service))
         MixpeekRoutes.register(on: router, store: store, runtime: runtime, settings: configuration.settings)
         return store
     }
