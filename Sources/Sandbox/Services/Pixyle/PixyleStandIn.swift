@@ -19,7 +19,7 @@ enum PixyleStandIn: SandboxStandIn {
     ) throws -> any ServiceStore {
         let store = try PixyleStore(
             settings: configuration.settings, plan: configuration.plant[service], seed: configuration.seed,
-            file: StateFile(directory: configuration.stateDirectory, service: service))
+            folder: try StateFolder(directory: configuration.stateDirectory, service: service))
         PixyleRoutes.register(on: router, store: store, runtime: runtime, settings: configuration.settings)
         return store
     }

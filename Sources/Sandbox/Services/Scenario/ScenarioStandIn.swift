@@ -19,7 +19,7 @@ enum ScenarioStandIn: SandboxStandIn {
     ) throws -> any ServiceStore {
         let store = try ScenarioStore(
             settings: configuration.settings, plan: configuration.plant[service], seed: configuration.seed,
-            file: StateFile(directory: configuration.stateDirectory, service: service))
+            folder: try StateFolder(directory: configuration.stateDirectory, service: service))
         ScenarioRoutes.register(on: router, store: store, runtime: runtime, settings: configuration.settings)
         return store
     }
