@@ -22,29 +22,10 @@ public enum SandboxService: String, CaseIterable, Sendable, Codable, Comparable 
     public var prefix: String { "/" + rawValue }
 
     /// The path, below ``prefix``, of the service's API root as clients configure it.
-    public var apiRoot: String {
-        switch self {
-        case .pixyle: return "/main/v1"
-        case .sartiq: return "/api/v1"
-        case .mixpeek, .wickson, .scenario: return "/v1"
-        }
-    }
+    public var apiRoot: String { SandboxStandIns.of(self).apiRoot }
 
     /// The fixed credentials this stand-in accepts, as one line of text.
-    public var credentialsDescription: String {
-        switch self {
-        case .pixyle:
-            return
-                "POST /pixyle/auth/v1/token {\"email\":\"\(SandboxCredentials.email)\",\"password\":\"\(SandboxCredentials.password)\"}"
-        case .sartiq:
-            return
-                "POST /sartiq/api/v1/login/access-token username=\(SandboxCredentials.email) password=\(SandboxCredentials.password)"
-        case .mixpeek: return "Authorization: Bearer \(SandboxCredentials.mixpeekKey), any X-Namespace"
-        case .wickson: return "X-Api-Key: \(SandboxCredentials.wicksonKey)"
-        case .scenario:
-            return "HTTP Basic \(SandboxCredentials.scenarioKey):\(SandboxCredentials.scenarioSecret)"
-        }
-    }
+    public var credentialsDescription: String { SandboxStandIns.of(self).credentialsDescription }
 
     /// Parses `all` or a comma-separated list of service names.
     /// - Parameter spec: The `--services` value.
@@ -196,48 +177,58 @@ public struct SandboxSettings: Sendable {
 }
 
 extension SandboxSettings {
+    private enum Setter {
+        case int(WritableKeyPath<SandboxSettings, Int>)
+        case double(WritableKeyPath<SandboxSettings, Double>)
+    }
+
+    /// Every setting `--setting` accepts, in the order of the table above.
+    private nonisolated(unsafe) static let setters: [(String, Setter)] = [
+        ("pixyleUploadsPerSecond", .int(\.pixyleUploadsPerSecond)),
+        ("pixyleMaxProcessing", .int(\.pixyleMaxProcessing)),
+        ("pixyleProcessingSeconds", .double(\.pixyleProcessingSeconds)),
+        ("pixyleTokenTTL", .double(\.pixyleTokenTTL)),
+        ("pixyleMaxRowsPerFile", .int(\.pixyleMaxRowsPerFile)),
+        ("sartiqTokenTTL", .double(\.sartiqTokenTTL)),
+        ("sartiqRequestsPerSecond", .int(\.sartiqRequestsPerSecond)),
+        ("sartiqMaxListLimit", .int(\.sartiqMaxListLimit)),
+        ("sartiqExportStepSeconds", .double(\.sartiqExportStepSeconds)),
+        ("mixpeekRequestsPerSecond", .int(\.mixpeekRequestsPerSecond)),
+        ("mixpeekBatchStepSeconds", .double(\.mixpeekBatchStepSeconds)),
+        ("mixpeekMaxListLimit", .int(\.mixpeekMaxListLimit)),
+        ("wicksonRequestsPerHour", .int(\.wicksonRequestsPerHour)),
+        ("wicksonMaxFileBytes", .int(\.wicksonMaxFileBytes)),
+        ("scenarioRequestsPerSecond", .int(\.scenarioRequestsPerSecond)),
+        ("scenarioMaxImageBytes", .int(\.scenarioMaxImageBytes)),
+        ("holdSeconds", .double(\.holdSeconds)),
+    ]
+
+    /// The names `--setting` accepts.
+    public static var names: [String] { setters.map(\.0) }
+
     /// Applies `NAME=VALUE` assignments (`--setting`) to the defaults.
-    /// - Throws: ``SandboxSpecError`` naming an unknown setting or a bad value.
+    /// - Throws: ``SandboxSpecError`` naming an unknown setting (and listing the valid ones) or a bad value.
     public static func parse(_ assignments: [String]) throws -> SandboxSettings {
         var s = SandboxSettings()
         for a in assignments {
             let parts = a.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else { throw SandboxSpecError("--setting \"\(a)\": write NAME=VALUE") }
             let (name, text) = (parts[0], parts[1])
-            func int() throws -> Int {
+            guard let setter = setters.first(where: { $0.0 == name })?.1 else {
+                throw SandboxSpecError(
+                    "--setting: unknown setting \"\(name)\"; expected one of " + names.joined(separator: ", "))
+            }
+            switch setter {
+            case .int(let path):
                 guard let v = Int(text), v >= 0 else {
                     throw SandboxSpecError("--setting \(name): \"\(text)\" is not a whole number ≥ 0")
                 }
-                return v
-            }
-            func double() throws -> Double {
+                s[keyPath: path] = v
+            case .double(let path):
                 guard let v = Double(text), v >= 0 else {
                     throw SandboxSpecError("--setting \(name): \"\(text)\" is not a number ≥ 0")
                 }
-                return v
-            }
-            switch name {
-            case "pixyleUploadsPerSecond": s.pixyleUploadsPerSecond = try int()
-            case "pixyleMaxProcessing": s.pixyleMaxProcessing = try int()
-            case "pixyleProcessingSeconds": s.pixyleProcessingSeconds = try double()
-            case "pixyleTokenTTL": s.pixyleTokenTTL = try double()
-            case "pixyleMaxRowsPerFile": s.pixyleMaxRowsPerFile = try int()
-            case "sartiqTokenTTL": s.sartiqTokenTTL = try double()
-            case "sartiqRequestsPerSecond": s.sartiqRequestsPerSecond = try int()
-            case "sartiqMaxListLimit": s.sartiqMaxListLimit = try int()
-            case "sartiqExportStepSeconds": s.sartiqExportStepSeconds = try double()
-            case "mixpeekRequestsPerSecond": s.mixpeekRequestsPerSecond = try int()
-            case "mixpeekBatchStepSeconds": s.mixpeekBatchStepSeconds = try double()
-            case "mixpeekMaxListLimit": s.mixpeekMaxListLimit = try int()
-            case "wicksonRequestsPerHour": s.wicksonRequestsPerHour = try int()
-            case "wicksonMaxFileBytes": s.wicksonMaxFileBytes = try int()
-            case "scenarioRequestsPerSecond": s.scenarioRequestsPerSecond = try int()
-            case "scenarioMaxImageBytes": s.scenarioMaxImageBytes = try int()
-            case "holdSeconds": s.holdSeconds = try double()
-            default:
-                throw SandboxSpecError(
-                    "--setting: unknown setting \"\(name)\"; see SandboxSettings (e.g. sartiqRequestsPerSecond, wicksonRequestsPerHour)"
-                )
+                s[keyPath: path] = v
             }
         }
         return s

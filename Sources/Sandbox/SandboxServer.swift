@@ -91,36 +91,12 @@ public final class SandboxServer: Sendable {
         }
         let router = Router(context: SandboxRequestContext.self)
         var stores: [(SandboxService, any ServiceStore, ServiceRuntime)] = []
-        let settings = configuration.settings
-        for service in SandboxService.allCases where configuration.services.contains(service) {
+        for standIn in SandboxStandIns.all where configuration.services.contains(standIn.service) {
             let runtime = ServiceRuntime(
-                service: service, knobs: configuration.faults[service], seed: configuration.seed,
-                holdSeconds: settings.holdSeconds, shutdown: shutdown)
-            let file = StateFile(directory: configuration.stateDirectory, service: service)
-            let plan = configuration.plant[service]
-            let seed = configuration.seed
-            switch service {
-            case .pixyle:
-                let store = try PixyleStore(settings: settings, plan: plan, seed: seed, file: file)
-                PixyleRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
-                stores.append((service, store, runtime))
-            case .sartiq:
-                let store = try SartiqStore(settings: settings, plan: plan, seed: seed, file: file)
-                SartiqRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
-                stores.append((service, store, runtime))
-            case .mixpeek:
-                let store = try MixpeekStore(settings: settings, plan: plan, seed: seed, file: file)
-                MixpeekRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
-                stores.append((service, store, runtime))
-            case .wickson:
-                let store = try WicksonStore(settings: settings, plan: plan, seed: seed, file: file)
-                WicksonRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
-                stores.append((service, store, runtime))
-            case .scenario:
-                let store = try ScenarioStore(settings: settings, plan: plan, seed: seed, file: file)
-                ScenarioRoutes.register(on: router, store: store, runtime: runtime, settings: settings)
-                stores.append((service, store, runtime))
-            }
+                standIn: standIn, knobs: configuration.faults[standIn.service], seed: configuration.seed,
+                holdSeconds: configuration.settings.holdSeconds, shutdown: shutdown)
+            let store = try standIn.register(on: router, configuration: configuration, runtime: runtime)
+            stores.append((standIn.service, store, runtime))
         }
         let registered = stores
         router.get("_sandbox/stats") { _, _ -> Response in

@@ -38,6 +38,20 @@ struct SandboxSpecTests {
         }
     }
 
+    @Test func unknownSettingListsEveryValidName() throws {
+        do {
+            _ = try SandboxSettings.parse(["bad=1"])
+            Issue.record("bad=1 was accepted")
+        } catch let error as SandboxSpecError {
+            #expect(error.message.hasPrefix("--setting: unknown setting \"bad\""))
+            #expect(SandboxSettings.names.count == 17)
+            for name in SandboxSettings.names { #expect(error.message.contains(name), "\(name)") }
+        }
+        let settings = try SandboxSettings.parse(["mixpeekRequestsPerSecond=1000", "mixpeekBatchStepSeconds=0"])
+        #expect(settings.mixpeekRequestsPerSecond == 1000 && settings.mixpeekBatchStepSeconds == 0)
+        #expect(throws: SandboxSpecError.self) { try SandboxSettings.parse(["holdSeconds=-1"]) }
+    }
+
     @Test func badPlantAndServiceSpecsAreRejected() {
         #expect(throws: SandboxSpecError.self) { try PlantSpec.parse("sartiq:mutate=-1") }
         #expect(throws: SandboxSpecError.self) { try PlantSpec.parse("sartiq:swap=1") }

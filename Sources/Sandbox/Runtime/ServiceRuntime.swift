@@ -12,6 +12,7 @@ final class ServiceRuntime: Sendable {
         var maxIn1s = 0
     }
 
+    let standIn: any SandboxStandIn.Type
     let service: SandboxService
     let knobs: FaultSpec.Knobs
     let holdSeconds: Double
@@ -19,8 +20,12 @@ final class ServiceRuntime: Sendable {
     private let random: Locked<SeededGenerator>
     let shutdown: Locked<Bool>
 
-    init(service: SandboxService, knobs: FaultSpec.Knobs, seed: UInt64, holdSeconds: Double, shutdown: Locked<Bool>) {
-        self.service = service
+    init(
+        standIn: any SandboxStandIn.Type, knobs: FaultSpec.Knobs, seed: UInt64, holdSeconds: Double,
+        shutdown: Locked<Bool>
+    ) {
+        self.standIn = standIn
+        self.service = standIn.service
         self.knobs = knobs
         self.holdSeconds = holdSeconds
         self.random = Locked(SeededGenerator(seed: seed, stream: "faults:" + service.rawValue))
@@ -107,11 +112,11 @@ struct ServiceMiddleware: RouterMiddleware {
             return try await next(request, context)
         case .tooManyRequests:
             runtime.recordInjectedRateLimit()
-            return FaultResponses.tooManyRequests(runtime.service)
+            return FaultResponses.tooManyRequests(runtime.standIn)
         case .serverError(let status):
             // A careless server echoes what it got, headers included: clients must never log such a body as is.
             let echoed = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
-            return FaultResponses.serverError(runtime.service, status, echo: echoed)
+            return FaultResponses.serverError(runtime.standIn, status, echo: echoed)
         case .timeout:
             let deadline = Timestamp.monotonic() + runtime.holdSeconds
             while Timestamp.monotonic() < deadline && !runtime.shutdown.withLock({ $0 }) {
@@ -151,29 +156,16 @@ struct CollectingWriter: ResponseBodyWriter {
 
 /// The bodies of injected 429s and 5xxs, in each service's own error shape.
 enum FaultResponses {
-    static func tooManyRequests(_ service: SandboxService) -> Response {
-        let headers: HTTPFields = [.retryAfter: "1"]
-        let message = "Rate limit exceeded (injected by the sandbox)"
-        switch service {
-        case .pixyle: return Reply.pixyleError(.tooManyRequests, message, headers: headers)
-        case .sartiq: return Reply.detail(.tooManyRequests, message, headers: headers)
-        case .mixpeek:
-            return Reply.mixpeekError(.tooManyRequests, message, type: "TooManyRequestsError", headers: headers)
-        case .wickson:
-            return Reply.wicksonError(.tooManyRequests, message, code: "RATE_LIMIT_EXCEEDED", headers: headers)
-        case .scenario: return Reply.scenarioError(.tooManyRequests, message, headers: headers)
-        }
+    static func tooManyRequests(_ standIn: any SandboxStandIn.Type) -> Response {
+        standIn.errorResponse(
+            .tooManyRequests, "Rate limit exceeded (injected by the sandbox)", headers: [.retryAfter: "1"])
     }
 
-    static func serverError(_ service: SandboxService, _ status: HTTPResponse.Status, echo: String = "") -> Response {
+    static func serverError(_ standIn: any SandboxStandIn.Type, _ status: HTTPResponse.Status, echo: String = "")
+        -> Response
+    {
         var message = "\(status.code) \(status.reasonPhrase) (injected by the sandbox)"
         if !echo.isEmpty { message += "; request headers were: " + echo }
-        switch service {
-        case .pixyle: return Reply.pixyleError(status, message)
-        case .sartiq: return Reply.detail(status, message)
-        case .mixpeek: return Reply.mixpeekError(status, message, type: "InternalServerError")
-        case .wickson: return Reply.wicksonError(status, message, code: "PROCESSING_ERROR")
-        case .scenario: return Reply.scenarioError(status, message)
-        }
+        return standIn.errorResponse(status, message, headers: [:])
     }
 }

@@ -76,43 +76,6 @@ enum Reply {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// Pixyle's error body `{error, code}`.
-    static func pixyleError(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
-        json(status, ["error": .string(message), "code": .int(status.code)], headers: headers)
-    }
-
-    /// FastAPI's `{"detail": "..."}` (Sartiq).
-    static func detail(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
-        json(status, ["detail": .string(message)], headers: headers)
-    }
-
-    /// Mixpeek's envelope `{success:false, status, error:{message, type, details?}}`.
-    static func mixpeekError(
-        _ status: HTTPResponse.Status, _ message: String, type: String, details: JSONValue? = nil,
-        headers: HTTPFields = [:]
-    ) -> Response {
-        var error: [(String, JSONValue)] = [("message", .string(message)), ("type", .string(type))]
-        if let details { error.append(("details", details)) }
-        return json(
-            status, ["success": false, "status": .int(status.code), "error": .object(error)], headers: headers)
-    }
-
-    /// Wickson's envelope `{success:false, message, error:{code, details:{request_id}}}`.
-    static func wicksonError(
-        _ status: HTTPResponse.Status, _ message: String, code: String, headers: HTTPFields = [:]
-    ) -> Response {
-        json(
-            status,
-            [
-                "success": false, "message": .string(message),
-                "error": ["code": .string(code), "details": ["request_id": .string("req_" + randomHex(12))]],
-            ], headers: headers)
-    }
-
-    /// Scenario's error body (its envelope is unknown; we send `{"error": "..."}` plus the status).
-    static func scenarioError(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
-        json(status, ["error": .string(message), "status": .int(status.code)], headers: headers)
-    }
 }
 
 extension HTTPField.Name {

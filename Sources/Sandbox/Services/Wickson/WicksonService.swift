@@ -22,32 +22,55 @@ actor WicksonStore: ServiceStore {
         var createdAt: Double
     }
 
-    struct State: Codable, Sendable {
-        var media: [Media] = []
-        var collectionsCreated: [String: Double] = [:]
-        var plant = PlantRecord()
-    }
-
-    private var state: State
-    private let file: StateFile?
+    private var media: StateTable<Media>
+    private var collectionsCreated: StateTable<Double>
+    private var plantTable: StateTable<PlantRecord>
+    /// Media id by collection and checksum.
+    private var byChecksum: [String: String] = [:]
+    /// Media held per collection.
+    private var counts: [String: Int] = [:]
     private let plan: PlantSpec.Counts
     private var random: SeededGenerator
     private var limiter: RateWindow
 
-    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, file: StateFile?) throws {
+    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, folder: StateFolder?) throws {
         self.plan = plan
-        self.file = file
         self.random = SeededGenerator(seed: seed, stream: "plant:wickson")
         self.limiter = RateWindow(limit: settings.wicksonRequestsPerHour, window: 3600)
-        self.state = try file?.load(State.self) ?? State()
-        if state.collectionsCreated["default"] == nil { state.collectionsCreated["default"] = Timestamp.now() }
+        media = try StateTable("media", folder: folder)
+        collectionsCreated = try StateTable("collections", folder: folder)
+        plantTable = try StateTable("plant", folder: folder)
+        if collectionsCreated["default"] == nil { collectionsCreated.put("default", Timestamp.now()) }
+        for m in media.values {
+            byChecksum[m.collection + "\u{0}" + m.checksum] = byChecksum[m.collection + "\u{0}" + m.checksum] ?? m.id
+            counts[m.collection, default: 0] += 1
+        }
     }
 
-    private func persist() { file?.save(state) }
+    private var plantRecord: PlantRecord {
+        get { plantTable["plant"] ?? PlantRecord() }
+        set { plantTable.put("plant", newValue) }
+    }
 
-    func itemCount() -> Int { state.media.count }
-    func duplicateKeyCount() -> Int { duplicateCount(state.media.lazy.map(\.filename)) }
-    func plantedReport() -> JSONValue { state.plant.json }
+    private func add(_ m: Media) {
+        media.put(m.id, m)
+        let key = m.collection + "\u{0}" + m.checksum
+        if byChecksum[key] == nil { byChecksum[key] = m.id }
+        counts[m.collection, default: 0] += 1
+    }
+
+    private func remove(_ m: Media) {
+        media.remove(m.id)
+        let key = m.collection + "\u{0}" + m.checksum
+        if byChecksum[key] == m.id {
+            byChecksum[key] = media.values.first { $0.collection == m.collection && $0.checksum == m.checksum }?.id
+        }
+        counts[m.collection, default: 1] -= 1
+    }
+
+    func itemCount() -> Int { media.count }
+    func duplicateKeyCount() -> Int { duplicateCount(media.values.lazy.map(\.filename)) }
+    func plantedReport() -> JSONValue { plantRecord.json }
 
     /// Admits a request; returns the wait if limited, the remaining count and the reset time (unix seconds).
     func admit(key: String) -> (wait: Double?, remaining: Int, reset: Int) {
@@ -63,69 +86,68 @@ actor WicksonStore: ServiceStore {
         case duplicate(Media)
     }
 
-    func upload(_ media: Media, force: Bool) -> UploadOutcome {
-        if let i = state.media.firstIndex(where: { $0.checksum == media.checksum && $0.collection == media.collection })
-        {
-            guard force else { return .duplicate(state.media[i]) }
-            var replaced = media
-            replaced.id = state.media[i].id
-            state.media[i] = replaced
-            persist()
+    func upload(_ new: Media, force: Bool) -> UploadOutcome {
+        if let id = byChecksum[new.collection + "\u{0}" + new.checksum], let held = media[id] {
+            guard force else { return .duplicate(held) }
+            var replaced = new
+            replaced.id = held.id
+            media.put(held.id, replaced)
             return .created(replaced)
         }
-        if state.collectionsCreated[media.collection] == nil {
-            state.collectionsCreated[media.collection] = media.createdAt
-        }
-        state.media.append(media)
-        persist()
-        return .created(media)
+        if collectionsCreated[new.collection] == nil { collectionsCreated.put(new.collection, new.createdAt) }
+        add(new)
+        return .created(new)
     }
 
     func collections() -> [(String, Int, Double)] {
-        var counts: [String: Int] = [:]
-        for m in state.media { counts[m.collection, default: 0] += 1 }
-        return state.collectionsCreated.filter { $0.key == "default" || (counts[$0.key] ?? 0) > 0 }
-            .sorted { $0.value == $1.value ? $0.key < $1.key : $0.value < $1.value }
-            .map { ($0.key, counts[$0.key] ?? 0, $0.value) }
+        var created: [(name: String, at: Double)] = []
+        for name in collectionsCreated.ids where name == "default" || (counts[name] ?? 0) > 0 {
+            if let at = collectionsCreated[name] { created.append((name, at)) }
+        }
+        created.sort { $0.at == $1.at ? $0.name < $1.name : $0.at < $1.at }
+        return created.map { ($0.name, counts[$0.name] ?? 0, $0.at) }
     }
 
     func list(plantIfDue: Bool) -> [Media] {
-        if plantIfDue && !plan.isEmpty && !state.plant.done && !state.media.isEmpty {
-            plant()
-            persist()
-        }
-        return state.media
+        if plantIfDue && !plan.isEmpty && !plantRecord.done && media.count > 0 { plant() }
+        return Array(media.values)
     }
 
     private func plant() {
-        state.plant.done = true
+        var record = plantRecord
+        defer { plantRecord = record }
+        record.done = true
         let now = Timestamp.now()
-        let mutated = pickIndices(plan.mutate, of: state.media.count, using: &random)
+        var ids = Array(media.ids)
+        let mutated = pickIndices(plan.mutate, of: ids.count, using: &random)
         for i in mutated {
-            state.plant.mutate.append(state.media[i].filename)
-            state.media[i].filename = "planted-" + state.media[i].filename
+            guard var m = media[ids[i]] else { continue }
+            record.mutate.append(m.filename)
+            m.filename = "planted-" + m.filename
+            media.put(m.id, m)
         }
-        let duplicated = pickIndices(plan.duplicate, of: state.media.count, using: &random)
+        let duplicated = pickIndices(plan.duplicate, of: ids.count, using: &random)
         for i in duplicated {
-            var copy = state.media[i]
+            guard var copy = media[ids[i]] else { continue }
             copy.id = String(copy.id.prefix(4)) + randomHex(16)
-            state.media.append(copy)
-            state.plant.duplicate.append(copy.filename)
+            add(copy)
+            record.duplicate.append(copy.filename)
         }
-        let dropped = pickIndices(
-            plan.drop, of: state.media.count, using: &random, excluding: Set(mutated + duplicated))
+        ids = Array(media.ids)
+        let dropped = pickIndices(plan.drop, of: ids.count, using: &random, excluding: Set(mutated + duplicated))
         for i in dropped.sorted(by: >) {
-            state.plant.drop.append(state.media[i].filename)
-            state.media.remove(at: i)
+            guard let m = media[ids[i]] else { continue }
+            record.drop.append(m.filename)
+            remove(m)
         }
-        let collection = state.media.first?.collection ?? "default"
+        let collection = media.values.first { _ in true }?.collection ?? "default"
         for n in 0..<plan.extra {
             let name = "PLANTED-EXTRA-\(n + 1).jpg"
-            state.media.append(
+            add(
                 Media(
                     id: "img_" + randomHex(16), mediaType: "image", filename: name, size: 0, checksum: randomHex(16),
                     collection: collection, createdAt: now))
-            state.plant.extra.append(name)
+            record.extra.append(name)
         }
     }
 }

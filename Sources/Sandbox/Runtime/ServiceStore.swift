@@ -1,43 +1,5 @@
 import Foundation
 
-/// Keeps one service's state as a JSON file, written atomically (temporary file, then rename).
-struct StateFile: Sendable {
-    let url: URL
-
-    init?(directory: String?, service: SandboxService) {
-        guard let directory else { return nil }
-        url = URL(fileURLWithPath: directory).appendingPathComponent(service.rawValue + ".json")
-    }
-
-    /// Loads the state, or nil when there is none.
-    func load<State: Decodable>(_ type: State.Type) throws -> State? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data = try Data(contentsOf: url)
-        do {
-            return try JSONDecoder().decode(State.self, from: data)
-        } catch {
-            throw SandboxSpecError(
-                "\(url.path): the sandbox state cannot be read (\(error)); delete the file or choose another --state folder"
-            )
-        }
-    }
-
-    /// Writes the state: a temporary file in the same folder, then an atomic rename over the old one.
-    func save<State: Encodable>(_ state: State) {
-        do {
-            let data = try JSONEncoder().encode(state)
-            let temporary = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                try? FileManager.default.removeItem(at: temporary)
-            }
-        } catch {
-            // A state folder that cannot be written is reported at start; later failures are dropped.
-        }
-    }
-}
-
 /// What every service store offers to `/_sandbox/stats`.
 protocol ServiceStore: Actor {
     /// Products, objects, media or assets held.

@@ -41,50 +41,82 @@ actor PixyleStore: ServiceStore {
         var columns: [String]
     }
 
-    struct State: Codable, Sendable {
-        var nextCollectionID = 1
-        var nextProductID = 1
-        var collections: [Collection] = []
-        var tokens: [String: Double] = [:]
-        var plant = PlantRecord()
+    /// A product as stored: its collection and itself.
+    struct StoredProduct: Codable, Sendable {
+        var collectionID: Int
+        var product: Product
     }
 
-    private var state: State
-    private let file: StateFile?
+    /// Collections as stored, without their products (those are rows of `productTable`).
+    private var collectionTable: StateTable<Collection>
+    private var productTable: StateTable<StoredProduct>
+    private var tokens: StateTable<Double>
+    private var plantTable: StateTable<PlantRecord>
+    /// Every collection with its products, by id.
+    private var collections: [Int: Collection] = [:]
+    /// When the last product of each collection finishes processing.
+    private var processedBy: [Int: Double] = [:]
+    private var nextCollectionID = 1
+    private var nextProductID = 1
     private let settings: SandboxSettings
     private let plan: PlantSpec.Counts
     private var random: SeededGenerator
     private var uploads: RateWindow
 
-    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, file: StateFile?) throws {
+    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, folder: StateFolder?) throws {
         self.settings = settings
         self.plan = plan
-        self.file = file
         self.random = SeededGenerator(seed: seed, stream: "plant:pixyle")
         self.uploads = RateWindow(limit: settings.pixyleUploadsPerSecond, window: 1.0)
-        self.state = try file?.load(State.self) ?? State()
+        collectionTable = try StateTable("collections", folder: folder)
+        productTable = try StateTable("products", folder: folder)
+        tokens = try StateTable("tokens", folder: folder)
+        plantTable = try StateTable("plant", folder: folder)
+        for c in collectionTable.values {
+            collections[c.id] = c
+            nextCollectionID = max(nextCollectionID, c.id + 1)
+        }
+        for stored in productTable.values where collections[stored.collectionID] != nil {
+            collections[stored.collectionID]?.products.append(stored.product)
+            processedBy[stored.collectionID] = max(processedBy[stored.collectionID] ?? 0, stored.product.processedAt)
+            nextProductID = max(nextProductID, stored.product.id + 1)
+        }
     }
 
-    private func persist() { file?.save(state) }
+    private var plantRecord: PlantRecord {
+        get { plantTable["plant"] ?? PlantRecord() }
+        set { plantTable.put("plant", newValue) }
+    }
 
-    func itemCount() -> Int { state.collections.reduce(0) { $0 + $1.products.count } }
+    /// Stores a collection's row (without products) and the given products of it.
+    private func save(_ c: Collection, products: [Product]) {
+        var row = c
+        row.products = []
+        collectionTable.put(String(c.id), row)
+        productTable.put(products.map { (String($0.id), StoredProduct(collectionID: c.id, product: $0)) })
+        collections[c.id] = c
+        for p in products { processedBy[c.id] = max(processedBy[c.id] ?? 0, p.processedAt) }
+    }
 
-    func duplicateKeyCount() -> Int { duplicateCount(state.collections.lazy.flatMap { $0.products.lazy.map(\.sku) }) }
+    func itemCount() -> Int { collections.values.reduce(0) { $0 + $1.products.count } }
 
-    func plantedReport() -> JSONValue { state.plant.json }
+    func duplicateKeyCount() -> Int {
+        duplicateCount(collections.keys.sorted().lazy.flatMap { self.collections[$0]?.products.map(\.sku) ?? [] })
+    }
+
+    func plantedReport() -> JSONValue { plantRecord.json }
 
     // MARK: Auth
 
     func issueToken(permanent: Bool) -> (String, String, Int) {
         let token = "pxl_" + randomHex(32)
         let ttl = permanent ? 30 * 86_400 : settings.pixyleTokenTTL
-        state.tokens[token] = Timestamp.now() + ttl
-        persist()
+        tokens.put(token, Timestamp.now() + ttl)
         return (token, "pxr_" + randomHex(32), Int(ttl))
     }
 
     func isValid(token: String?) -> Bool {
-        guard let token, let expiry = state.tokens[token] else { return false }
+        guard let token, let expiry = tokens[token] else { return false }
         return expiry > Timestamp.now()
     }
 
@@ -94,7 +126,7 @@ actor PixyleStore: ServiceStore {
     func admitUpload(token: String) -> Double? { uploads.admit(token, now: Timestamp.monotonic()) }
 
     func processingCount(now: Double) -> Int {
-        state.collections.filter { c in c.products.contains(where: { $0.processedAt > now }) }.count
+        collections.keys.filter { (processedBy[$0] ?? 0) > now }.count
     }
 
     // MARK: Collections
@@ -103,107 +135,114 @@ actor PixyleStore: ServiceStore {
         let now = Timestamp.now()
         var name = requested
         var n = 2
-        let existing = Set(state.collections.map(\.name))
+        let existing = Set(collections.values.map(\.name))
         while existing.contains(name) {
             name = "\(requested) (\(n))"
             n += 1
         }
         var collection = Collection(
-            id: state.nextCollectionID, name: name, createdAt: now, updatedAt: now, products: [], columns: columns)
-        state.nextCollectionID += 1
-        append(rows, columns: columns, to: &collection, now: now)
-        state.collections.append(collection)
-        persist()
+            id: nextCollectionID, name: name, createdAt: now, updatedAt: now, products: [], columns: columns)
+        nextCollectionID += 1
+        let added = append(rows, columns: columns, to: &collection, now: now)
+        save(collection, products: added)
         return collection
     }
 
     func addProducts(collectionID: Int, rows: [[String: String]], columns: [String]) -> Collection? {
-        guard let index = state.collections.firstIndex(where: { $0.id == collectionID }) else { return nil }
+        guard var collection = collections[collectionID] else { return nil }
         let now = Timestamp.now()
-        var collection = state.collections[index]
-        append(rows, columns: columns, to: &collection, now: now)
-        state.collections[index] = collection
-        state.collections[index].updatedAt = now
-        for c in columns where !state.collections[index].columns.contains(c) {
-            state.collections[index].columns.append(c)
-        }
-        persist()
-        return state.collections[index]
+        let added = append(rows, columns: columns, to: &collection, now: now)
+        collection.updatedAt = now
+        for c in columns where !collection.columns.contains(c) { collection.columns.append(c) }
+        save(collection, products: added)
+        return collection
     }
 
-    private func append(_ rows: [[String: String]], columns: [String], to collection: inout Collection, now: Double) {
+    private func append(_ rows: [[String: String]], columns: [String], to collection: inout Collection, now: Double)
+        -> [Product]
+    {
         let span = settings.pixyleProcessingSeconds
+        var added: [Product] = []
         for (i, row) in rows.enumerated() {
             let at = now + span * Double(i + 1) / Double(rows.count)
-            collection.products.append(
-                Product(id: state.nextProductID, fields: row, columns: columns, processedAt: at))
-            state.nextProductID += 1
+            added.append(Product(id: nextProductID, fields: row, columns: columns, processedAt: at))
+            nextProductID += 1
         }
+        collection.products += added
+        return added
     }
 
-    func collection(_ id: Int) -> Collection? { state.collections.first(where: { $0.id == id }) }
+    func collection(_ id: Int) -> Collection? { collections[id] }
 
     func list(page: Int, size: Int) -> ([Collection], Int) {
-        let all = state.collections.sorted { $0.id > $1.id }
+        let all = collections.values.sorted { $0.id > $1.id }
         let start = (page - 1) * size
         guard start < all.count else { return ([], all.count) }
         return (Array(all[start..<min(all.count, start + size)]), all.count)
     }
 
     func delete(_ id: Int) -> Bool {
-        guard let index = state.collections.firstIndex(where: { $0.id == id }) else { return false }
-        state.collections.remove(at: index)
-        persist()
+        guard let c = collections.removeValue(forKey: id) else { return false }
+        collectionTable.remove(String(id))
+        for p in c.products { productTable.remove(String(p.id)) }
+        processedBy[id] = nil
         return true
     }
 
     /// The collection for an export, planting first if this is the service's first export.
     func collectionForExport(_ id: Int) -> Collection? {
-        guard let index = state.collections.firstIndex(where: { $0.id == id }) else { return nil }
-        if !plan.isEmpty && !state.plant.done && !state.collections[index].products.isEmpty {
-            plant(in: index)
-            persist()
-        }
-        return state.collections[index]
+        guard let c = collections[id] else { return nil }
+        if !plan.isEmpty && !plantRecord.done && !c.products.isEmpty { plant(in: id) }
+        return collections[id]
     }
 
-    private func plant(in index: Int) {
-        state.plant.done = true
-        var products = state.collections[index].products
+    private func plant(in id: Int) {
+        guard var collection = collections[id] else { return }
+        var record = plantRecord
+        defer { plantRecord = record }
+        record.done = true
+        var products = collection.products
+        var changed: Set<Int> = []
         let now = Timestamp.now()
         let mutated = pickIndices(plan.mutate, of: products.count, using: &random)
         for i in mutated {
             products[i].fields["title"] = (products[i].fields["title"] ?? "") + " [planted]"
             if !products[i].columns.contains("title") { products[i].columns.append("title") }
-            state.plant.mutate.append(products[i].sku)
+            record.mutate.append(products[i].sku)
+            changed.insert(products[i].id)
         }
         let duplicated = pickIndices(plan.duplicate, of: products.count, using: &random)
         for i in duplicated {
             var copy = products[i]
-            copy.id = state.nextProductID
-            state.nextProductID += 1
+            copy.id = nextProductID
+            nextProductID += 1
             products.append(copy)
-            state.plant.duplicate.append(copy.sku)
+            record.duplicate.append(copy.sku)
+            changed.insert(copy.id)
         }
         let dropped = pickIndices(
             plan.drop, of: products.count, using: &random, excluding: Set(mutated + duplicated))
         for i in dropped.sorted(by: >) {
-            state.plant.drop.append(products[i].sku)
+            record.drop.append(products[i].sku)
+            productTable.remove(String(products[i].id))
+            changed.remove(products[i].id)
             products.remove(at: i)
         }
         for n in 0..<plan.extra {
             let sku = "PLANTED-EXTRA-\(n + 1)"
             products.append(
                 Product(
-                    id: state.nextProductID,
+                    id: nextProductID,
                     fields: [
                         "sku": sku, "image_url_1": "https://sandbox.invalid/planted/\(n + 1).jpg",
                         "title": "Planted extra product \(n + 1)",
                     ], columns: ["sku", "image_url_1", "title"], processedAt: now))
-            state.nextProductID += 1
-            state.plant.extra.append(sku)
+            changed.insert(nextProductID)
+            nextProductID += 1
+            record.extra.append(sku)
         }
-        state.collections[index].products = products
+        collection.products = products
+        save(collection, products: products.filter { changed.contains($0.id) })
     }
 }
 

@@ -29,125 +29,127 @@ actor SartiqStore: ServiceStore {
         var cancelledAt: Double?
     }
 
-    struct State: Codable, Sendable {
-        var products: [Product] = []
-        var sequence = 0
-        var tokens: [String: Double] = [:]
-        var tasks: [ExportTask] = []
-        var plant = PlantRecord()
-    }
-
     static let ownerID = "5a1d0000-5a1d-4000-8000-5a1d00000001"
 
-    private var state: State
-    private let file: StateFile?
+    private var products: StateTable<Product>
+    private var tokens: StateTable<Double>
+    private var exportTasks: StateTable<ExportTask>
+    private var plantTable: StateTable<PlantRecord>
+    private var sequence: Int
     private let settings: SandboxSettings
     private let plan: PlantSpec.Counts
     private var random: SeededGenerator
     private var limiter: RateWindow
 
-    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, file: StateFile?) throws {
+    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, folder: StateFolder?) throws {
         self.settings = settings
         self.plan = plan
-        self.file = file
         self.random = SeededGenerator(seed: seed, stream: "plant:sartiq")
         self.limiter = RateWindow(limit: settings.sartiqRequestsPerSecond, window: 1.0)
-        self.state = try file?.load(State.self) ?? State()
+        products = try StateTable("products", folder: folder)
+        tokens = try StateTable("tokens", folder: folder)
+        exportTasks = try StateTable("tasks", folder: folder)
+        plantTable = try StateTable("plant", folder: folder)
+        sequence = products.values.reduce(0) { max($0, $1.sequence) }
     }
 
-    private func persist() { file?.save(state) }
+    private var plantRecord: PlantRecord {
+        get { plantTable["plant"] ?? PlantRecord() }
+        set { plantTable.put("plant", newValue) }
+    }
 
-    func itemCount() -> Int { state.products.count }
-    func duplicateKeyCount() -> Int { duplicateCount(state.products.lazy.map(\.key)) }
-    func plantedReport() -> JSONValue { state.plant.json }
+    func itemCount() -> Int { products.count }
+    func duplicateKeyCount() -> Int { duplicateCount(products.values.lazy.map(\.key)) }
+    func plantedReport() -> JSONValue { plantRecord.json }
 
     func issueToken() -> String {
         let token = "sq_" + randomHex(40)
-        state.tokens[token] = Timestamp.now() + settings.sartiqTokenTTL
-        persist()
+        tokens.put(token, Timestamp.now() + settings.sartiqTokenTTL)
         return token
     }
 
-    func isValid(token: String) -> Bool { (state.tokens[token] ?? 0) > Timestamp.now() }
+    func isValid(token: String) -> Bool { (tokens[token] ?? 0) > Timestamp.now() }
 
     func admit(token: String) -> Double? { limiter.admit(token, now: Timestamp.monotonic()) }
 
     func create(_ fields: [String: JSONValue]) -> Product {
         let now = Timestamp.now()
-        state.sequence += 1
-        let product = Product(id: newUUID(), createdAt: now, updatedAt: now, sequence: state.sequence, fields: fields)
-        state.products.append(product)
-        persist()
+        sequence += 1
+        let product = Product(id: newUUID(), createdAt: now, updatedAt: now, sequence: sequence, fields: fields)
+        products.put(product.id, product)
         return product
     }
 
-    func product(_ id: String) -> Product? { state.products.first(where: { $0.id == id.lowercased() }) }
+    func product(_ id: String) -> Product? { products[id.lowercased()] }
 
     func update(_ id: String, _ fields: [String: JSONValue]) -> Product? {
-        guard let i = state.products.firstIndex(where: { $0.id == id.lowercased() }) else { return nil }
-        for (k, v) in fields { state.products[i].fields[k] = v }
-        state.products[i].updatedAt = Timestamp.now()
-        persist()
-        return state.products[i]
+        guard var product = products[id.lowercased()] else { return nil }
+        for (k, v) in fields { product.fields[k] = v }
+        product.updatedAt = Timestamp.now()
+        products.put(product.id, product)
+        return product
     }
 
     func delete(_ id: String) -> Bool {
-        guard let i = state.products.firstIndex(where: { $0.id == id.lowercased() }) else { return false }
-        state.products.remove(at: i)
-        persist()
+        guard products[id.lowercased()] != nil else { return false }
+        products.remove(id.lowercased())
         return true
     }
 
     /// Every product, planting first on the first listing that finds products.
     func allForListing() -> [Product] {
-        if !plan.isEmpty && !state.plant.done && !state.products.isEmpty {
-            plant()
-            persist()
-        }
-        return state.products
+        if !plan.isEmpty && !plantRecord.done && products.count > 0 { plant() }
+        return Array(products.values)
     }
 
-    func all() -> [Product] { state.products }
+    func all() -> [Product] { Array(products.values) }
 
     private func plant() {
-        state.plant.done = true
+        var record = plantRecord
+        defer { plantRecord = record }
+        record.done = true
         let now = Timestamp.now()
-        let mutated = pickIndices(plan.mutate, of: state.products.count, using: &random)
+        var ids = Array(products.ids)
+        let mutated = pickIndices(plan.mutate, of: ids.count, using: &random)
         for i in mutated {
-            let name = state.products[i].fields["name"]?.stringValue ?? ""
-            state.products[i].fields["name"] = .string(name + " [planted]")
-            state.products[i].updatedAt = now
-            state.plant.mutate.append(state.products[i].key)
+            guard var product = products[ids[i]] else { continue }
+            let name = product.fields["name"]?.stringValue ?? ""
+            product.fields["name"] = .string(name + " [planted]")
+            product.updatedAt = now
+            products.put(product.id, product)
+            record.mutate.append(product.key)
         }
-        let duplicated = pickIndices(plan.duplicate, of: state.products.count, using: &random)
+        let duplicated = pickIndices(plan.duplicate, of: ids.count, using: &random)
         for i in duplicated {
-            var copy = state.products[i]
+            guard var copy = products[ids[i]] else { continue }
             copy.id = newUUID()
-            state.sequence += 1
-            copy.sequence = state.sequence
-            state.products.append(copy)
-            state.plant.duplicate.append(copy.key)
+            sequence += 1
+            copy.sequence = sequence
+            products.put(copy.id, copy)
+            record.duplicate.append(copy.key)
         }
-        let dropped = pickIndices(
-            plan.drop, of: state.products.count, using: &random, excluding: Set(mutated + duplicated))
+        ids = Array(products.ids)
+        let dropped = pickIndices(plan.drop, of: ids.count, using: &random, excluding: Set(mutated + duplicated))
         for i in dropped.sorted(by: >) {
-            state.plant.drop.append(state.products[i].key)
-            state.products.remove(at: i)
+            guard let product = products[ids[i]] else { continue }
+            record.drop.append(product.key)
+            products.remove(product.id)
         }
+        let first = products.values.first { _ in true }
         for n in 0..<plan.extra {
             let sku = "PLANTED-EXTRA-\(n + 1)"
-            state.sequence += 1
-            state.products.append(
-                Product(
-                    id: newUUID(), createdAt: now, updatedAt: now, sequence: state.sequence,
-                    fields: [
-                        "sku": .string(sku), "name": .string("Planted extra product \(n + 1)"),
-                        "cover_image": .string("https://sandbox.invalid/planted/\(n + 1).jpg"),
-                        // In the same collection and season as what was sent, so a collection export sees it.
-                        "brand_collection": state.products.first?.fields["brand_collection"] ?? .null,
-                        "season": state.products.first?.fields["season"] ?? .null,
-                    ]))
-            state.plant.extra.append(sku)
+            sequence += 1
+            let product = Product(
+                id: newUUID(), createdAt: now, updatedAt: now, sequence: sequence,
+                fields: [
+                    "sku": .string(sku), "name": .string("Planted extra product \(n + 1)"),
+                    "cover_image": .string("https://sandbox.invalid/planted/\(n + 1).jpg"),
+                    // In the same collection and season as what was sent, so a collection export sees it.
+                    "brand_collection": first?.fields["brand_collection"] ?? .null,
+                    "season": first?.fields["season"] ?? .null,
+                ])
+            products.put(product.id, product)
+            record.extra.append(sku)
         }
     }
 
@@ -155,26 +157,24 @@ actor SartiqStore: ServiceStore {
 
     func createTask(productIDs: [String]) -> ExportTask {
         let task = ExportTask(id: newUUID(), createdAt: Timestamp.now(), productIDs: productIDs, cancelledAt: nil)
-        state.tasks.append(task)
-        persist()
+        exportTasks.put(task.id, task)
         return task
     }
 
-    func tasks() -> [ExportTask] { state.tasks }
+    func tasks() -> [ExportTask] { Array(exportTasks.values) }
 
-    func task(_ id: String) -> ExportTask? { state.tasks.first(where: { $0.id == id.lowercased() }) }
+    func task(_ id: String) -> ExportTask? { exportTasks[id.lowercased()] }
 
     func cancel(_ id: String) -> ExportTask? {
-        guard let i = state.tasks.firstIndex(where: { $0.id == id.lowercased() }) else { return nil }
-        state.tasks[i].cancelledAt = Timestamp.now()
-        persist()
-        return state.tasks[i]
+        guard var task = exportTasks[id.lowercased()] else { return nil }
+        task.cancelledAt = Timestamp.now()
+        exportTasks.put(task.id, task)
+        return task
     }
 
     func removeTask(_ id: String) -> ExportTask? {
-        guard let i = state.tasks.firstIndex(where: { $0.id == id.lowercased() }) else { return nil }
-        let task = state.tasks.remove(at: i)
-        persist()
+        guard let task = exportTasks[id.lowercased()] else { return nil }
+        exportTasks.remove(task.id)
         return task
     }
 }

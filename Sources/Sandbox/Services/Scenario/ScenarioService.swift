@@ -29,33 +29,50 @@ actor ScenarioStore: ServiceStore {
         var updatedAt: Double
     }
 
-    struct State: Codable, Sendable {
-        var assets: [Asset] = []
-        var collections: [Collection] = []
-        var plant = PlantRecord()
-    }
-
     static let ownerID = "5a1d05ce0a110000000000000000000a"
 
-    private var state: State
-    private let file: StateFile?
+    private var assetTable: StateTable<Asset>
+    /// Collections as stored: their members are not in the row but in each asset's `collectionIDs`.
+    private var collectionTable: StateTable<Collection>
+    private var plantTable: StateTable<PlantRecord>
+    /// Asset ids of each collection, in the order they were added.
+    private var members: [String: [String]] = [:]
     private let plan: PlantSpec.Counts
     private var random: SeededGenerator
     private var limiter: RateWindow
 
-    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, file: StateFile?) throws {
+    init(settings: SandboxSettings, plan: PlantSpec.Counts, seed: UInt64, folder: StateFolder?) throws {
         self.plan = plan
-        self.file = file
         self.random = SeededGenerator(seed: seed, stream: "plant:scenario")
         self.limiter = RateWindow(limit: settings.scenarioRequestsPerSecond, window: 1.0)
-        self.state = try file?.load(State.self) ?? State()
+        assetTable = try StateTable("assets", folder: folder)
+        collectionTable = try StateTable("collections", folder: folder)
+        plantTable = try StateTable("plant", folder: folder)
+        for a in assetTable.values {
+            for cid in a.collectionIDs where collectionTable[cid] != nil { members[cid, default: []].append(a.id) }
+        }
     }
 
-    private func persist() { file?.save(state) }
+    private var plantRecord: PlantRecord {
+        get { plantTable["plant"] ?? PlantRecord() }
+        set { plantTable.put("plant", newValue) }
+    }
 
-    func itemCount() -> Int { state.assets.count }
-    func duplicateKeyCount() -> Int { duplicateCount(state.assets.lazy.map(\.name)) }
-    func plantedReport() -> JSONValue { state.plant.json }
+    func itemCount() -> Int { assetTable.count }
+    func duplicateKeyCount() -> Int { duplicateCount(assetTable.values.lazy.map(\.name)) }
+    func plantedReport() -> JSONValue { plantRecord.json }
+
+    private func withMembers(_ c: Collection) -> Collection {
+        var c = c
+        c.assetIDs = members[c.id] ?? []
+        return c
+    }
+
+    private func putCollection(_ c: Collection) {
+        var row = c
+        row.assetIDs = []
+        collectionTable.put(c.id, row)
+    }
 
     func admit(key: String) -> Double? { limiter.admit(key, now: Timestamp.monotonic()) }
 
@@ -65,121 +82,122 @@ actor ScenarioStore: ServiceStore {
     }
 
     func addAsset(_ asset: Asset) -> Result<Asset, ScenarioFailure> {
-        for cid in asset.collectionIDs where !state.collections.contains(where: { $0.id == cid }) {
+        for cid in asset.collectionIDs where collectionTable[cid] == nil {
             return .failure(ScenarioFailure(status: .notFound, message: "Collection \(cid) not found"))
         }
-        state.assets.append(asset)
+        assetTable.put(asset.id, asset)
         for cid in asset.collectionIDs {
-            if let i = state.collections.firstIndex(where: { $0.id == cid }) {
-                state.collections[i].assetIDs.append(asset.id)
-                state.collections[i].updatedAt = asset.createdAt
-            }
+            guard var c = collectionTable[cid] else { continue }
+            members[cid, default: []].append(asset.id)
+            c.updatedAt = asset.createdAt
+            putCollection(c)
         }
-        persist()
         return .success(asset)
     }
 
     func assets(plantIfDue: Bool) -> [Asset] {
-        if plantIfDue && !plan.isEmpty && !state.plant.done && !state.assets.isEmpty {
-            plant()
-            persist()
-        }
-        return state.assets
+        if plantIfDue && !plan.isEmpty && !plantRecord.done && assetTable.count > 0 { plant() }
+        return Array(assetTable.values)
     }
 
-    func asset(_ id: String) -> Asset? { state.assets.first { $0.id == id } }
+    func asset(_ id: String) -> Asset? { assetTable[id] }
 
-    func collections() -> [Collection] { state.collections }
+    func collections() -> [Collection] { collectionTable.values.map(withMembers) }
 
-    func collection(_ id: String) -> Collection? { state.collections.first { $0.id == id } }
+    func collection(_ id: String) -> Collection? { collectionTable[id].map(withMembers) }
 
     func createCollection(name: String) -> Collection {
         let now = Timestamp.now()
         let c = Collection(
             id: ScenarioStore.newID("collection_"), name: name, assetIDs: [], createdAt: now, updatedAt: now)
-        state.collections.append(c)
-        persist()
+        putCollection(c)
         return c
     }
 
     func rename(_ id: String, to name: String) -> Collection? {
-        guard let i = state.collections.firstIndex(where: { $0.id == id }) else { return nil }
-        state.collections[i].name = name
-        state.collections[i].updatedAt = Timestamp.now()
-        persist()
-        return state.collections[i]
+        guard var c = collectionTable[id] else { return nil }
+        c.name = name
+        c.updatedAt = Timestamp.now()
+        putCollection(c)
+        return withMembers(c)
     }
 
     func deleteCollection(_ id: String) -> Bool {
-        guard let i = state.collections.firstIndex(where: { $0.id == id }) else { return false }
-        state.collections.remove(at: i)
-        for a in state.assets.indices { state.assets[a].collectionIDs.removeAll { $0 == id } }
-        persist()
+        guard collectionTable[id] != nil else { return false }
+        collectionTable.remove(id)
+        for assetID in members.removeValue(forKey: id) ?? [] {
+            guard var a = assetTable[assetID] else { continue }
+            a.collectionIDs.removeAll { $0 == id }
+            assetTable.put(a.id, a)
+        }
         return true
     }
 
     func change(_ id: String, assetIDs: [String], add: Bool) -> Result<Collection, ScenarioFailure> {
-        guard let i = state.collections.firstIndex(where: { $0.id == id }) else {
+        guard var c = collectionTable[id] else {
             return .failure(ScenarioFailure(status: .notFound, message: "Collection \(id) not found"))
         }
-        let held = Set(state.assets.map(\.id))
-        if let unknown = assetIDs.first(where: { !held.contains($0) }) {
+        if let unknown = assetIDs.first(where: { assetTable[$0] == nil }) {
             return .failure(ScenarioFailure(status: .notFound, message: "Asset \(unknown) not found"))
         }
         for assetID in assetIDs {
+            guard var a = assetTable[assetID] else { continue }
             if add {
-                if !state.collections[i].assetIDs.contains(assetID) { state.collections[i].assetIDs.append(assetID) }
-            } else {
-                state.collections[i].assetIDs.removeAll { $0 == assetID }
-            }
-            if let a = state.assets.firstIndex(where: { $0.id == assetID }) {
-                if add {
-                    if !state.assets[a].collectionIDs.contains(id) { state.assets[a].collectionIDs.append(id) }
-                } else {
-                    state.assets[a].collectionIDs.removeAll { $0 == id }
+                if !a.collectionIDs.contains(id) {
+                    a.collectionIDs.append(id)
+                    members[id, default: []].append(assetID)
+                    assetTable.put(a.id, a)
                 }
+            } else if a.collectionIDs.contains(id) {
+                a.collectionIDs.removeAll { $0 == id }
+                members[id]?.removeAll { $0 == assetID }
+                assetTable.put(a.id, a)
             }
         }
-        state.collections[i].updatedAt = Timestamp.now()
-        persist()
-        return .success(state.collections[i])
+        c.updatedAt = Timestamp.now()
+        putCollection(c)
+        return .success(withMembers(c))
     }
 
     private func plant() {
-        state.plant.done = true
+        var record = plantRecord
+        defer { plantRecord = record }
+        record.done = true
         let now = Timestamp.now()
-        let mutated = pickIndices(plan.mutate, of: state.assets.count, using: &random)
+        var ids = Array(assetTable.ids)
+        let mutated = pickIndices(plan.mutate, of: ids.count, using: &random)
         for i in mutated {
-            state.plant.mutate.append(state.assets[i].name)
-            state.assets[i].name += " [planted]"
-            state.assets[i].updatedAt = now
+            guard var a = assetTable[ids[i]] else { continue }
+            record.mutate.append(a.name)
+            a.name += " [planted]"
+            a.updatedAt = now
+            assetTable.put(a.id, a)
         }
-        let duplicated = pickIndices(plan.duplicate, of: state.assets.count, using: &random)
+        let duplicated = pickIndices(plan.duplicate, of: ids.count, using: &random)
         for i in duplicated {
-            var copy = state.assets[i]
+            guard var copy = assetTable[ids[i]] else { continue }
             copy.id = ScenarioStore.newID("asset_")
-            state.assets.append(copy)
-            for cid in copy.collectionIDs {
-                if let c = state.collections.firstIndex(where: { $0.id == cid }) {
-                    state.collections[c].assetIDs.append(copy.id)
-                }
+            assetTable.put(copy.id, copy)
+            for cid in copy.collectionIDs where collectionTable[cid] != nil {
+                members[cid, default: []].append(copy.id)
             }
-            state.plant.duplicate.append(copy.name)
+            record.duplicate.append(copy.name)
         }
-        let dropped = pickIndices(
-            plan.drop, of: state.assets.count, using: &random, excluding: Set(mutated + duplicated))
+        ids = Array(assetTable.ids)
+        let dropped = pickIndices(plan.drop, of: ids.count, using: &random, excluding: Set(mutated + duplicated))
         for i in dropped.sorted(by: >) {
-            let asset = state.assets.remove(at: i)
-            for c in state.collections.indices { state.collections[c].assetIDs.removeAll { $0 == asset.id } }
-            state.plant.drop.append(asset.name)
+            guard let asset = assetTable[ids[i]] else { continue }
+            assetTable.remove(asset.id)
+            for cid in asset.collectionIDs { members[cid]?.removeAll { $0 == asset.id } }
+            record.drop.append(asset.name)
         }
         for n in 0..<plan.extra {
             let name = "PLANTED-EXTRA-\(n + 1)"
-            state.assets.append(
-                Asset(
-                    id: ScenarioStore.newID("asset_"), name: name, mimeType: "image/png", size: 0, collectionIDs: [],
-                    createdAt: now, updatedAt: now))
-            state.plant.extra.append(name)
+            let asset = Asset(
+                id: ScenarioStore.newID("asset_"), name: name, mimeType: "image/png", size: 0, collectionIDs: [],
+                createdAt: now, updatedAt: now)
+            assetTable.put(asset.id, asset)
+            record.extra.append(name)
         }
     }
 }

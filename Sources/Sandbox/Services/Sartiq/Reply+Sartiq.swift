@@ -1,0 +1,10 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Reply {
+    /// FastAPI's `{"detail": "..."}` (Sartiq).
+    static func detail(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+        json(status, ["detail": .string(message)], headers: headers)
+    }
+}
