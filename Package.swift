@@ -47,7 +47,6 @@ let package = Package(
             name: "ETLCore",
             dependencies: [
                 "XLSX",
-                "Sandbox",
                 "CPrefetch",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,4 @@
 import Foundation
-public import Sandbox
 
 /// How the upload stage runs and reports.
 public struct UploadOptions: Sendable {
@@ -10,8 +9,9 @@ public struct UploadOptions: Sendable {
     /// Called with each notable event (a retry, an item's final failure), already redacted, naming
     /// the keys, the attempt and the wait.
     public var event: (@Sendable (UploadEvent) -> Void)?
-    /// Run the sandbox in-process with these settings (tests; the CLI uses the defaults).
-    public var sandboxConfiguration: SandboxConfiguration?
+    /// Starts the stand-ins for `endpoint: sandbox` (the executable passes the built-in sandbox; without
+    /// one such a stage cannot connect).
+    public var standIns: (any StandInLauncher)?
     /// The run's stop flag (set by SIGINT/SIGTERM): no new request after it, and the run ends `interrupted`.
     public var stop: RunStop?
     /// Called with what must always be seen (a wait longer than 10 s: the service, the wait, the
@@ -109,14 +109,14 @@ public final class ServiceConnection: Sendable {
     public let session: ServiceSession
     /// The ledger of this pipeline.
     public let ledger: Ledger
-    /// The sandbox started for `endpoint: sandbox`, if any.
-    public let sandbox: SandboxServer?
+    /// The stand-in started for `endpoint: sandbox`, if any.
+    public let standIn: (any StandIn)?
 
-    private init(client: any ServiceClient, session: ServiceSession, ledger: Ledger, sandbox: SandboxServer?) {
+    private init(client: any ServiceClient, session: ServiceSession, ledger: Ledger, standIn: (any StandIn)?) {
         self.client = client
         self.session = session
         self.ledger = ledger
-        self.sandbox = sandbox
+        self.standIn = standIn
     }
 
     /// Default requests per second per service: the documented limits, else a conservative choice.
@@ -131,20 +131,18 @@ public final class ServiceConnection: Sendable {
         let pipelineDir = (outputRoot as NSString).appendingPathComponent(pipeline.name)
         let ledger = try Ledger(
             path: options.ledgerPath ?? Ledger.path(outputRoot: outputRoot, pipeline: pipeline.name))
-        var sandbox: SandboxServer? = nil
+        var sandbox: (any StandIn)? = nil
         let origin: String
-        let service = SandboxService(rawValue: stage.target.rawValue) ?? .sartiq
         if stage.endpoint == "sandbox" {
-            var config = options.sandboxConfiguration ?? SandboxConfiguration(port: 0, services: [service])
-            config.port = 0
-            config.services = [service]
-            if config.stateDirectory == nil {
-                config.stateDirectory = (pipelineDir as NSString).appendingPathComponent("sandbox-state")
+            guard let launcher = options.standIns else {
+                throw RemoteFailure(description: "cannot start the built-in sandbox: this build has none")
             }
             do {
-                let server = try await SandboxServer.start(config)
-                sandbox = server
-                origin = server.baseURL(for: service)
+                let standIn = try await launcher.start(
+                    service: stage.target.rawValue,
+                    stateDirectory: (pipelineDir as NSString).appendingPathComponent("sandbox-state"))
+                sandbox = standIn
+                origin = standIn.origin
             } catch {
                 throw RemoteFailure(description: "cannot start the built-in sandbox: \(error)")
             }
@@ -204,12 +202,12 @@ public final class ServiceConnection: Sendable {
             await sandbox?.stop()
             throw error
         }
-        return ServiceConnection(client: client, session: session, ledger: ledger, sandbox: sandbox)
+        return ServiceConnection(client: client, session: session, ledger: ledger, standIn: sandbox)
     }
 
     /// The root of the sandbox behind an endpoint: the in-process one, or a separately started one
     /// (a loopback origin ending in `/scenario`); nil for a real service.
-    static func sandboxRoot(sandbox: SandboxServer?, origin: String) -> String? {
+    static func sandboxRoot(sandbox: (any StandIn)?, origin: String) -> String? {
         if let sandbox { return sandbox.rootURL }
         guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix("/scenario")
         else { return nil }
@@ -228,7 +226,7 @@ public final class ServiceConnection: Sendable {
     /// CDN stand-in; any other image is fetched from its own host.
     static func sandboxImages(root: String, session: ServiceSession) -> ScenarioClient.ImageLoader {
         let loader: ScenarioClient.ImageLoader = { reference in
-            let mirrored = isReservedHost(reference) ? SandboxImages.mirror(reference, root: root) : reference
+            let mirrored = isReservedHost(reference) ? StandInImages.mirror(reference, root: root) : reference
             guard let url = mirrored, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw RemoteError.failed("not an http(s) image URL")
             }
@@ -243,7 +241,7 @@ public final class ServiceConnection: Sendable {
     /// Closes the connections and stops the in-process sandbox.
     public func close() async {
         await session.shutdown()
-        await sandbox?.stop()
+        await standIn?.stop()
     }
 }
 
