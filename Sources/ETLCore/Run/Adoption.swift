@@ -34,13 +34,7 @@ public struct LedgerScope: Sendable, Equatable {
         } else {
             origin = Self.normalisedOrigin(connection.session.origin)
         }
-        let names: [String]
-        switch stage.target {
-        case .sartiq, .pixyle: names = ["username", "email"]
-        case .mixpeek: names = ["namespace"]
-        case .wickson: names = ["api_key"]
-        case .scenario: names = ["key", "project_id"]
-        }
+        let names = stage.target.definition.accountCredentials
         var text = "catalog-etl ledger scope\u{0}" + stage.target.rawValue
         for name in names { text += "\u{0}" + (stage.credentials[name] ?? "") }
         let account = String(ContentHash.sha256Hex(Array(text.utf8)).prefix(16))

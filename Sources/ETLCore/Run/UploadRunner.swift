@@ -152,21 +152,21 @@ public final class ServiceConnection: Sendable {
         let redactor = options.redactor ?? Redactor()
         for (_, v) in stage.credentials { redactor.add(v) }
         let rate = stage.rate ?? defaultRate(stage.target)
-        let concurrency = stage.concurrency ?? (stage.target == .pixyle ? 1 : 4)
-        // One pacer for every request: the services count reads against the same limit (Wickson says so,
-        // the others do not say otherwise). Pixyle's documented 1/s is for uploads only.
-        // Pixyle's uploads are whole files of rows, one at a time at 1/s: bodies of different sizes
-        // make their arrival times jitter by tens of milliseconds on a busy machine, more than a 2%
-        // margin (20 ms) absorbs (a clean run met one 429 that way), so they go 10% under the limit.
-        let name = stage.target.displayName
+        let definition = stage.target.definition
+        let pacing = definition.pacing
+        let concurrency = stage.concurrency ?? pacing.concurrency
+        // One pacer for every request, unless the target paces reads apart (its pacing says why).
+        let name = definition.displayName
         let notice = options.notice.map { notice in { @Sendable (text: String) in notice(redactor.redact(text)) } }
         let uploadPacer = Pacer(
-            ratePerSecond: rate, concurrency: concurrency, margin: stage.target == .pixyle ? 0.10 : 0.02,
+            ratePerSecond: rate, concurrency: concurrency, margin: pacing.margin,
             serviceName: name, stop: options.stop, notice: notice)
         let readPacer =
-            stage.target == .pixyle
-            ? Pacer(ratePerSecond: 5, concurrency: 2, serviceName: name, stop: options.stop, notice: notice)
-            : uploadPacer
+            pacing.readRate.map {
+                Pacer(
+                    ratePerSecond: $0, concurrency: pacing.readConcurrency, serviceName: name, stop: options.stop,
+                    notice: notice)
+            } ?? uploadPacer
         let session = ServiceSession(
             origin: origin, serviceName: name,
             transport: HTTPTransport(
@@ -179,24 +179,9 @@ public final class ServiceConnection: Sendable {
         session.onNotice = notice
         let client: any ServiceClient
         do {
-            switch stage.target {
-            case .sartiq: client = try SartiqClient(session: session, stage: stage)
-            case .pixyle:
-                let pixyle = try PixyleClient(session: session, stage: stage)
-                if let format = pipeline.export?.format { pixyle.exportFormat = format }
-                if let wait = pipeline.export?.waitSeconds { pixyle.exportWaitSeconds = wait }
-                client = pixyle
-            case .mixpeek: client = try MixpeekClient(session: session, stage: stage)
-            case .wickson: client = try WicksonClient(session: session, stage: stage)
-            case .scenario:
-                // The built-in sandbox also stands in for the catalog's image CDN (the sample's hosts are
-                // reserved .example names that never resolve): images are fetched from its mirror.
-                client = try ScenarioClient(
-                    session: session, stage: stage,
-                    imageLoader: sandboxRoot(sandbox: sandbox, origin: origin).map {
-                        sandboxImages(root: $0, session: session)
-                    })
-            }
+            let images = sandboxRoot(sandbox: sandbox, origin: origin).map { sandboxImages(root: $0, session: session) }
+            client = try definition.makeClient(
+                TargetClientContext(session: session, stage: stage, pipeline: pipeline, standInImages: images))
         } catch {
             await session.shutdown()
             await sandbox?.stop()
@@ -224,8 +209,10 @@ public final class ServiceConnection: Sendable {
 
     /// Against a sandbox, images on reserved hosts (the sample catalog's CDN) come from the sandbox's
     /// CDN stand-in; any other image is fetched from its own host.
-    static func sandboxImages(root: String, session: ServiceSession) -> ScenarioClient.ImageLoader {
-        let loader: ScenarioClient.ImageLoader = { reference in
+    static func sandboxImages(
+        root: String, session: ServiceSession
+    ) -> @Sendable (_ reference: String) async throws -> [UInt8] {
+        let loader: @Sendable (_ reference: String) async throws -> [UInt8] = { reference in
             let mirrored = isReservedHost(reference) ? StandInImages.mirror(reference, root: root) : reference
             guard let url = mirrored, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw RemoteError.failed("not an http(s) image URL")
@@ -242,19 +229,6 @@ public final class ServiceConnection: Sendable {
     public func close() async {
         await session.shutdown()
         await standIn?.stop()
-    }
-}
-
-extension TargetService {
-    /// The service's name as people write it.
-    public var displayName: String {
-        switch self {
-        case .pixyle: return "Pixyle"
-        case .sartiq: return "Sartiq"
-        case .mixpeek: return "Mixpeek"
-        case .wickson: return "Wickson"
-        case .scenario: return "Scenario"
-        }
     }
 }
 
