@@ -179,7 +179,9 @@ public final class ServiceConnection: Sendable {
         session.onNotice = notice
         let client: any ServiceClient
         do {
-            let images = sandboxRoot(sandbox: sandbox, origin: origin).map { sandboxImages(root: $0, session: session) }
+            let images = sandboxRoot(sandbox: sandbox, origin: origin, service: stage.target).map {
+                sandboxImages(root: $0, session: session)
+            }
             client = try definition.makeClient(
                 TargetClientContext(session: session, stage: stage, pipeline: pipeline, standInImages: images))
         } catch {
@@ -191,12 +193,13 @@ public final class ServiceConnection: Sendable {
     }
 
     /// The root of the sandbox behind an endpoint: the in-process one, or a separately started one
-    /// (a loopback origin ending in `/scenario`); nil for a real service.
-    static func sandboxRoot(sandbox: (any StandIn)?, origin: String) -> String? {
+    /// (a loopback origin ending in `/<target>`); nil for a real service.
+    static func sandboxRoot(sandbox: (any StandIn)?, origin: String, service: TargetService) -> String? {
         if let sandbox { return sandbox.rootURL }
-        guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix("/scenario")
+        let suffix = "/" + service.rawValue
+        guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix(suffix)
         else { return nil }
-        return String(origin.dropLast("/scenario".count))
+        return String(origin.dropLast(suffix.count))
     }
 
     /// Whether a URL's host is a reserved name that never resolves (RFC 2606 / 6761): `.example`,

@@ -1,6 +1,4 @@
-import Foundation
-
-/// The targets catalog-etl knows: the one list every switch over services used to be.
+/// The targets catalog-etl knows: the one list of them that everything else asks.
 ///
 /// Adding a target: its folder `Sources/ETLCore/Targets/<Service>/` (a ``TargetDefinition``, its
 /// client and export parser), its stand-in in `Sources/Sandbox/`, and its name in ``builtIn``.
@@ -8,36 +6,23 @@ public enum TargetRegistry {
     /// The built-in targets, in the order `catalog-etl targets` lists them.
     public static let builtIn: [TargetDefinition] = [.pixyle, .sartiq, .mixpeek, .wickson, .scenario]
 
-    /// Every target: the built-in ones, then those registered at run time (tests).
-    public static var all: [TargetDefinition] { builtIn + added.withLock { $0 } }
+    /// Every target: the built-in ones, then those added for the current task (see
+    /// ``with(_:_:)``).
+    public static var all: [TargetDefinition] { builtIn + added }
 
     /// The definition of a target, if it is registered.
     public static func definition(_ service: TargetService) -> TargetDefinition? {
         all.first { $0.service.name == service.name }
     }
 
-    /// Adds a target (a test's own); a second one of the same name replaces the first.
-    public static func register(_ definition: TargetDefinition) {
+    /// Runs `body` with `targets` registered after the built-in ones, for this task and the tasks it
+    /// starts only (a test's own target is seen by nothing else running at the same time).
+    public static func with<T>(_ targets: [TargetDefinition], _ body: () throws -> T) rethrows -> T {
         precondition(
-            !builtIn.contains { $0.service.name == definition.service.name },
-            "\(definition.service.name) is a built-in target")
-        added.withLock { list in
-            list.removeAll { $0.service.name == definition.service.name }
-            list.append(definition)
-        }
+            targets.allSatisfy { t in !builtIn.contains { $0.service.name == t.service.name } },
+            "a target of that name is built in")
+        return try $added.withValue(added + targets, operation: body)
     }
 
-    private static let added = LockedList()
-}
-
-/// The registered targets behind a lock.
-private final class LockedList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [TargetDefinition] = []
-
-    func withLock<T>(_ body: (inout [TargetDefinition]) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&list)
-    }
+    @TaskLocal private static var added: [TargetDefinition] = []
 }

@@ -8,8 +8,9 @@ extension TargetDefinition {
     public static let mixpeek = TargetDefinition(
         service: .mixpeek, displayName: "Mixpeek", ruleSets: [.mixpeekObject], batchUnit: "batch of objects",
         capabilities: [.update, .find, .export],
-        pacing: TargetPacing(source: "assumed: 4 requests in flight; every request counts against one rate"),
-        accountCredentials: ["namespace"],
+        pacing: TargetPacing(
+            source: "assumed: 4 requests in flight, reads and uploads under one rate (the docs do not say otherwise)"),
+        accountCredentials: ["namespace"], settings: [.mixpeekExtractorName, .mixpeekExtractorVersion],
         draft: TargetDraft(
             connection: { contract, _, slug, _ in
                 [
@@ -21,4 +22,16 @@ extension TargetDefinition {
                 ]
             }, compare: [("title", "exact")]),
         makeClient: { try MixpeekClient(session: $0.session, stage: $0.stage) })
+}
+
+extension TargetSetting {
+    /// The feature extractor catalog-etl's collections run.
+    static let mixpeekExtractorName = TargetSetting(
+        "feature extractor", "multimodal_extractor",
+        source:
+            "assumed: an extractor that takes an image blob; the docs list several and name none for products (API-CONTRACTS.md §3)"
+    )
+    /// Its version.
+    static let mixpeekExtractorVersion = TargetSetting(
+        "feature extractor version", "v1", source: "assumed: the only version the SDK examples show")
 }

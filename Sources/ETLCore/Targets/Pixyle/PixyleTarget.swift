@@ -14,9 +14,10 @@ extension TargetDefinition {
         pacing: TargetPacing(
             concurrency: 1, margin: 0.10, readRate: 5, readConcurrency: 2,
             source:
-                "api-docs/pixyle-collections.md, Upload a collection (1 request/s); reads at 5/s, 2 in flight: assumed, no read limit is documented"
+                "assumed: one upload at a time, 10% under the documented 1 request/s (api-docs/pixyle-collections.md, Upload a collection); reads at 5/s, 2 in flight, since no read limit is documented"
         ),
         accountCredentials: ["username", "email"],
+        settings: [.pixyleCollectionName, .pixyleExportKeyColumn, .pixyleExportIDColumn],
         draft: TargetDraft(
             connection: { contract, name, _, _ in
                 [
@@ -33,4 +34,23 @@ extension TargetDefinition {
             if let wait = context.pipeline.export?.waitSeconds { pixyle.exportWaitSeconds = wait }
             return pixyle
         })
+}
+
+extension TargetSetting {
+    /// What Pixyle's collection is called.
+    static let pixyleCollectionName = TargetSetting(
+        "collection name", "the stage's collection (the upload file is <collection>.csv)",
+        source:
+            "assumed: Pixyle names a collection after its upload file and may change the name to resolve duplicates (api-docs/pixyle-collections.md, Upload a collection)"
+    )
+    /// The export column that carries our key.
+    static let pixyleExportKeyColumn = TargetSetting(
+        "export key column", "sku",
+        source: "assumed: the export echoes the upload file's sku column (the export's columns are not documented)")
+    /// The export column that carries Pixyle's product id.
+    static let pixyleExportIDColumn = TargetSetting(
+        "export id column", "product_id",
+        source:
+            "assumed: the column the collection's per-product errors name (api-docs/pixyle-collections.md, Get a collection)"
+    )
 }

@@ -8,7 +8,8 @@ extension TargetDefinition {
     public static let sartiq = TargetDefinition(
         service: .sartiq, displayName: "Sartiq", ruleSets: [.sartiqCreate, .sartiqUpdate], batchUnit: "product",
         capabilities: [.update, .find, .export],
-        pacing: TargetPacing(source: "assumed: 4 requests in flight; every request counts against one rate"),
+        pacing: TargetPacing(
+            source: "assumed: 4 requests in flight, reads and uploads under one rate (the docs do not say otherwise)"),
         accountCredentials: ["username", "email"], collectionField: "brand_collection",
         draft: TargetDraft(
             connection: { _, _, _, collection in

@@ -8,8 +8,11 @@ extension TargetDefinition {
     public static let wickson = TargetDefinition(
         service: .wickson, displayName: "Wickson", ruleSets: [.wicksonMedia], batchUnit: "document",
         capabilities: [.update, .find, .export],
-        pacing: TargetPacing(source: "docs.wickson.ai/getting-started/rate-limits: reads count against the same limit"),
-        accountCredentials: ["api_key"],
+        pacing: TargetPacing(
+            source:
+                "assumed: 4 requests in flight; reads and uploads under one rate (docs.wickson.ai/getting-started/rate-limits counts reads against the same limit)"
+        ),
+        accountCredentials: ["api_key"], settings: [.wicksonUploadForm],
         draft: TargetDraft(
             connection: { _, _, slug, _ in
                 [
@@ -19,4 +22,13 @@ extension TargetDefinition {
                 ]
             }),
         makeClient: { try WicksonClient(session: $0.session, stage: $0.stage) })
+}
+
+extension TargetSetting {
+    /// What one upload sends.
+    static let wicksonUploadForm = TargetSetting(
+        "upload form", "file <key>.json (the normalised record as JSON) and collection_id",
+        source:
+            "docs.wickson.ai/api-reference/media/upload (file, collection_id); sending each product as a JSON document is assumed: Wickson takes files, not products"
+    )
 }
