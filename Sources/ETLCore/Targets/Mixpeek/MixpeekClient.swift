@@ -37,7 +37,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     /// True: ``update(_:remoteID:)`` replaces an object through the bucket's unique key,
     /// `POST /v1/buckets/{bucket}/objects?policy=update` (python-sdk `docs/BucketObjectsApi.md`,
     /// `docs/UniqueKeyConfig.md`), then has it processed again by ``finish()``.
-    public let canUpdate = true
+    public let canUpdate = TargetDefinition.mixpeek.capabilities.contains(.update)
     /// How long ``finish()`` waits for its processing batches, in seconds.
     public let processingTimeout: Double
 

@@ -30,7 +30,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     /// Products per upload file: the stage's `batch_size`, else 100.
     public let batchSize: Int
     /// Pixyle cannot change a product it holds.
-    public let canUpdate = false
+    public let canUpdate = TargetDefinition.pixyle.capabilities.contains(.update)
 
     private let session: ServiceSession
     private let email: String

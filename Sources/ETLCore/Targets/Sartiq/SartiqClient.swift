@@ -24,7 +24,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
     /// One product per request: the contract has no bulk create.
     public let batchSize = 1
     /// Sartiq changes products with `PUT /api/v1/products/{id}`.
-    public let canUpdate = true
+    public let canUpdate = TargetDefinition.sartiq.capabilities.contains(.update)
 
     private let session: ServiceSession
     private let username: String

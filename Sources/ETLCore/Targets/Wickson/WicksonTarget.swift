@@ -7,7 +7,7 @@ extension TargetDefinition {
     /// Wickson: one JSON document per product.
     public static let wickson = TargetDefinition(
         service: .wickson, displayName: "Wickson", ruleSets: [.wicksonMedia], batchUnit: "document",
-        capabilities: [.update, .find, .export],
+        capabilities: [.find, .export],
         pacing: TargetPacing(
             source:
                 "assumed: 4 requests in flight; reads and uploads under one rate (docs.wickson.ai/getting-started/rate-limits counts reads against the same limit)"
