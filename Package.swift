@@ -9,8 +9,8 @@ let strict: [SwiftSetting] = [
 ]
 
 /// The readers' and the dry run's hot loops (XLSX, ETLCore) in release builds: without run-time
-/// exclusivity checks, which were a tenth of `convert`'s time (a `swift_beginAccess` for every
-/// access to a parser's buffer). Debug builds, and so every test run, keep the checks.
+/// exclusivity checks (a `swift_beginAccess` for every access to a parser's buffer). Debug builds,
+/// and so every test run, keep the checks.
 let hot: [SwiftSetting] = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -47,7 +47,6 @@ let package = Package(
             name: "ETLCore",
             dependencies: [
                 "XLSX",
-                "Sandbox",
                 "CPrefetch",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -63,6 +63,7 @@ struct RunCommand: AsyncParsableCommand {
             result = try PipelineRunner.dryRun(pipeline, options: options)
         } else {
             var upload = UploadOptions()
+            upload.standIns = SandboxStandIns()
             upload.redactor = Console.shared.redactor
             upload.fullRefresh = fullRefresh
             upload.progress = { p in view.progress(p) }
@@ -129,6 +130,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         options.progress = { n in view.reading(n) }
         options.readFinished = { n in view.readFinished(n) }
         var upload = UploadOptions()
+        upload.standIns = SandboxStandIns()
         upload.redactor = Console.shared.redactor
         upload.progress = { p in view.progress(p) }
         upload.event = { e in view.event(e) }

@@ -331,13 +331,11 @@ public struct PipelineDraft: Sendable {
         for (k, v, comment) in Self.uploadSettings(contract, name: name, collection: collection) {
             line("      \(k): \(v)", comment)
         }
-        switch contract.service {
-        case .pixyle: line("  - export: { format: xlsx, wait: 10m }")
-        default: line("  - export: {}")
-        }
+        let draft = contract.service.definition.draft
+        line("  - export: \(draft.export)")
         line("  - reconcile:")
-        let compare = Self.compareFields(contract.service).filter { mappedNames.contains($0.0) }
-        if contract.service == .sartiq, !compare.isEmpty {
+        let compare = draft.compare.filter { mappedNames.contains($0.0) }
+        if draft.compareWithModes, !compare.isEmpty {
             line("      compare: { \(compare.map { "\($0.0): \($0.1)" }.joined(separator: ", ")) }")
         } else if !compare.isEmpty {
             line("      compare: [\(compare.map { $0.0 }.joined(separator: ", "))]")
@@ -463,46 +461,7 @@ public struct PipelineDraft: Sendable {
         let rateSource = contract.limits.first { $0.name == "rate" }?.source
         let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
         var out: [(String, String, String?)] = [("target", contract.service.rawValue, nil)]
-        switch contract.service {
-        case .sartiq:
-            out += [
-                ("endpoint", "${SARTIQ_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
-                ("username", "${SARTIQ_USERNAME:-demo@example.com}", nil),
-                ("password", "${SARTIQ_PASSWORD:-sandbox}", "secrets only come from the environment"),
-            ]
-            if let value = collection.value {
-                out.append(("collection", q(value), collection.why ?? "brand_collection of products without one"))
-            }
-        case .pixyle:
-            out += [
-                ("endpoint", "${PIXYLE_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
-                ("username", "${PIXYLE_EMAIL:-demo@example.com}", nil),
-                ("password", "${PIXYLE_PASSWORD:-sandbox}", "secrets only come from the environment"),
-                ("collection", q(name), nil),
-                ("batch_size", String(contract.defaultBatchSize ?? 100), "products per upload file"),
-            ]
-        case .mixpeek:
-            out += [
-                ("endpoint", "${MIXPEEK_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
-                ("token", "${MIXPEEK_API_KEY:-sk_sandbox}", "secrets only come from the environment"),
-                ("namespace", "${MIXPEEK_NAMESPACE:-\(slug)}", nil),
-                ("collection", q(slug), nil),
-                ("batch_size", String(contract.defaultBatchSize ?? 100), "≤ 100 objects per request (documented)"),
-            ]
-        case .wickson:
-            out += [
-                ("endpoint", "${WICKSON_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
-                ("api_key", "${WICKSON_API_KEY:-wk_sandbox}", "secrets only come from the environment"),
-                ("collection", q(slug), nil),
-            ]
-        case .scenario:
-            out += [
-                ("endpoint", "${SCENARIO_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
-                ("key", "${SCENARIO_API_KEY:-sandbox}", "secrets only come from the environment"),
-                ("secret", "${SCENARIO_API_SECRET:-sandbox}", nil),
-                ("collection", q(name), nil),
-            ]
-        }
+        out += contract.service.definition.draft.connection(contract, name, slug, collection)
         let envName = contract.service.rawValue.uppercased() + "_RATE"
         out.append(("rate", "${\(envName):-\(rate)}", rateSource.map { "\(rate): \($0)" }))
         return out
@@ -514,19 +473,6 @@ public struct PipelineDraft: Sendable {
         let perMinute = perSecond * 60
         if abs(perMinute - perMinute.rounded()) < 1e-9 { return "\(Int(perMinute.rounded()))/min" }
         return "\(Int((perSecond * 3600).rounded()))/h"
-    }
-
-    /// The fields reconcile compares per target (what the service echoes back), and how.
-    static func compareFields(_ service: TargetService) -> [(String, String)] {
-        switch service {
-        case .sartiq:
-            return [
-                ("name", "exact"), ("colour", "case_insensitive"), ("materials", "exact"), ("season", "exact"),
-                ("year", "exact"),
-            ]
-        case .pixyle, .mixpeek: return [("title", "exact")]
-        case .wickson, .scenario: return []
-        }
     }
 
     /// A field setting's value: numbers, booleans and keywords as YAML reads them, text quoted when needed.

@@ -38,20 +38,6 @@ public struct Pipeline: Sendable {
     }
 }
 
-/// The five services catalog-etl uploads to.
-public enum TargetService: String, Sendable, Hashable, CaseIterable {
-    /// Pixyle.ai collections.
-    case pixyle
-    /// Sartiq products.
-    case sartiq
-    /// Mixpeek buckets and collections.
-    case mixpeek
-    /// Wickson media collections.
-    case wickson
-    /// Scenario asset collections.
-    case scenario
-}
-
 /// `read:` — which file and how.
 public struct ReadStage: Sendable {
     /// The input path, resolved against the pipeline's folder.

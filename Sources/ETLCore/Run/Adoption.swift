@@ -1,5 +1,4 @@
 import Foundation
-import Sandbox
 
 /// The part of a service a ledger's items describe: the target, the endpoint's origin, the account
 /// and the collection. A ledger that has not recorded the scope of a run (a new, deleted or emptied
@@ -29,19 +28,13 @@ public struct LedgerScope: Sendable, Equatable {
     /// The scope of an upload stage on a connection.
     public init(stage: UploadStage, connection: ServiceConnection) {
         let origin: String
-        if let sandbox = connection.sandbox {
-            let state = sandbox.configuration.stateDirectory ?? ""
+        if let standIn = connection.standIn {
+            let state = standIn.stateDirectory
             origin = "sandbox:" + URL(fileURLWithPath: state).standardizedFileURL.path
         } else {
             origin = Self.normalisedOrigin(connection.session.origin)
         }
-        let names: [String]
-        switch stage.target {
-        case .sartiq, .pixyle: names = ["username", "email"]
-        case .mixpeek: names = ["namespace"]
-        case .wickson: names = ["api_key"]
-        case .scenario: names = ["key", "project_id"]
-        }
+        let names = stage.target.definition.accountCredentials
         var text = "catalog-etl ledger scope\u{0}" + stage.target.rawValue
         for name in names { text += "\u{0}" + (stage.credentials[name] ?? "") }
         let account = String(ContentHash.sha256Hex(Array(text.utf8)).prefix(16))

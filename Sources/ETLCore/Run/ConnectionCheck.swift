@@ -88,7 +88,7 @@ extension PipelineRunner {
         do {
             let probe = try await connection.client.probe()
             let report = ConnectionReport(
-                service: stage.target, endpoint: connection.session.origin, sandbox: connection.sandbox != nil,
+                service: stage.target, endpoint: connection.session.origin, sandbox: connection.standIn != nil,
                 probe: probe, seconds: Date().timeIntervalSince(started))
             await connection.close()
             return report

@@ -1,5 +1,4 @@
 import Foundation
-public import Sandbox
 
 /// How the upload stage runs and reports.
 public struct UploadOptions: Sendable {
@@ -10,8 +9,9 @@ public struct UploadOptions: Sendable {
     /// Called with each notable event (a retry, an item's final failure), already redacted, naming
     /// the keys, the attempt and the wait.
     public var event: (@Sendable (UploadEvent) -> Void)?
-    /// Run the sandbox in-process with these settings (tests; the CLI uses the defaults).
-    public var sandboxConfiguration: SandboxConfiguration?
+    /// Starts the stand-ins for `endpoint: sandbox` (the executable passes the built-in sandbox; without
+    /// one such a stage cannot connect).
+    public var standIns: (any StandInLauncher)?
     /// The run's stop flag (set by SIGINT/SIGTERM): no new request after it, and the run ends `interrupted`.
     public var stop: RunStop?
     /// Called with what must always be seen (a wait longer than 10 s: the service, the wait, the
@@ -109,14 +109,14 @@ public final class ServiceConnection: Sendable {
     public let session: ServiceSession
     /// The ledger of this pipeline.
     public let ledger: Ledger
-    /// The sandbox started for `endpoint: sandbox`, if any.
-    public let sandbox: SandboxServer?
+    /// The stand-in started for `endpoint: sandbox`, if any.
+    public let standIn: (any StandIn)?
 
-    private init(client: any ServiceClient, session: ServiceSession, ledger: Ledger, sandbox: SandboxServer?) {
+    private init(client: any ServiceClient, session: ServiceSession, ledger: Ledger, standIn: (any StandIn)?) {
         self.client = client
         self.session = session
         self.ledger = ledger
-        self.sandbox = sandbox
+        self.standIn = standIn
     }
 
     /// Default requests per second per service: the documented limits, else a conservative choice.
@@ -131,20 +131,18 @@ public final class ServiceConnection: Sendable {
         let pipelineDir = (outputRoot as NSString).appendingPathComponent(pipeline.name)
         let ledger = try Ledger(
             path: options.ledgerPath ?? Ledger.path(outputRoot: outputRoot, pipeline: pipeline.name))
-        var sandbox: SandboxServer? = nil
+        var sandbox: (any StandIn)? = nil
         let origin: String
-        let service = SandboxService(rawValue: stage.target.rawValue) ?? .sartiq
         if stage.endpoint == "sandbox" {
-            var config = options.sandboxConfiguration ?? SandboxConfiguration(port: 0, services: [service])
-            config.port = 0
-            config.services = [service]
-            if config.stateDirectory == nil {
-                config.stateDirectory = (pipelineDir as NSString).appendingPathComponent("sandbox-state")
+            guard let launcher = options.standIns else {
+                throw RemoteFailure(description: "cannot start the built-in sandbox: this build has none")
             }
             do {
-                let server = try await SandboxServer.start(config)
-                sandbox = server
-                origin = server.baseURL(for: service)
+                let standIn = try await launcher.start(
+                    service: stage.target.rawValue,
+                    stateDirectory: (pipelineDir as NSString).appendingPathComponent("sandbox-state"))
+                sandbox = standIn
+                origin = standIn.origin
             } catch {
                 throw RemoteFailure(description: "cannot start the built-in sandbox: \(error)")
             }
@@ -154,21 +152,21 @@ public final class ServiceConnection: Sendable {
         let redactor = options.redactor ?? Redactor()
         for (_, v) in stage.credentials { redactor.add(v) }
         let rate = stage.rate ?? defaultRate(stage.target)
-        let concurrency = stage.concurrency ?? (stage.target == .pixyle ? 1 : 4)
-        // One pacer for every request: the services count reads against the same limit (Wickson says so,
-        // the others do not say otherwise). Pixyle's documented 1/s is for uploads only.
-        // Pixyle's uploads are whole files of rows, one at a time at 1/s: bodies of different sizes
-        // make their arrival times jitter by tens of milliseconds on a busy machine, more than a 2%
-        // margin (20 ms) absorbs (a clean run met one 429 that way), so they go 10% under the limit.
-        let name = stage.target.displayName
+        let definition = stage.target.definition
+        let pacing = definition.pacing
+        let concurrency = stage.concurrency ?? pacing.concurrency
+        // One pacer for every request, unless the target paces reads apart (its pacing says why).
+        let name = definition.displayName
         let notice = options.notice.map { notice in { @Sendable (text: String) in notice(redactor.redact(text)) } }
         let uploadPacer = Pacer(
-            ratePerSecond: rate, concurrency: concurrency, margin: stage.target == .pixyle ? 0.10 : 0.02,
+            ratePerSecond: rate, concurrency: concurrency, margin: pacing.margin,
             serviceName: name, stop: options.stop, notice: notice)
         let readPacer =
-            stage.target == .pixyle
-            ? Pacer(ratePerSecond: 5, concurrency: 2, serviceName: name, stop: options.stop, notice: notice)
-            : uploadPacer
+            pacing.readRate.map {
+                Pacer(
+                    ratePerSecond: $0, concurrency: pacing.readConcurrency, serviceName: name, stop: options.stop,
+                    notice: notice)
+            } ?? uploadPacer
         let session = ServiceSession(
             origin: origin, serviceName: name,
             transport: HTTPTransport(
@@ -181,39 +179,27 @@ public final class ServiceConnection: Sendable {
         session.onNotice = notice
         let client: any ServiceClient
         do {
-            switch stage.target {
-            case .sartiq: client = try SartiqClient(session: session, stage: stage)
-            case .pixyle:
-                let pixyle = try PixyleClient(session: session, stage: stage)
-                if let format = pipeline.export?.format { pixyle.exportFormat = format }
-                if let wait = pipeline.export?.waitSeconds { pixyle.exportWaitSeconds = wait }
-                client = pixyle
-            case .mixpeek: client = try MixpeekClient(session: session, stage: stage)
-            case .wickson: client = try WicksonClient(session: session, stage: stage)
-            case .scenario:
-                // The built-in sandbox also stands in for the catalog's image CDN (the sample's hosts are
-                // reserved .example names that never resolve): images are fetched from its mirror.
-                client = try ScenarioClient(
-                    session: session, stage: stage,
-                    imageLoader: sandboxRoot(sandbox: sandbox, origin: origin).map {
-                        sandboxImages(root: $0, session: session)
-                    })
+            let images = sandboxRoot(sandbox: sandbox, origin: origin, service: stage.target).map {
+                sandboxImages(root: $0, session: session)
             }
+            client = try definition.makeClient(
+                TargetClientContext(session: session, stage: stage, pipeline: pipeline, standInImages: images))
         } catch {
             await session.shutdown()
             await sandbox?.stop()
             throw error
         }
-        return ServiceConnection(client: client, session: session, ledger: ledger, sandbox: sandbox)
+        return ServiceConnection(client: client, session: session, ledger: ledger, standIn: sandbox)
     }
 
     /// The root of the sandbox behind an endpoint: the in-process one, or a separately started one
-    /// (a loopback origin ending in `/scenario`); nil for a real service.
-    static func sandboxRoot(sandbox: SandboxServer?, origin: String) -> String? {
+    /// (a loopback origin ending in `/<target>`); nil for a real service.
+    static func sandboxRoot(sandbox: (any StandIn)?, origin: String, service: TargetService) -> String? {
         if let sandbox { return sandbox.rootURL }
-        guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix("/scenario")
+        let suffix = "/" + service.rawValue
+        guard case .success(let endpoint) = Endpoint.parse(origin), endpoint.isLoopback, origin.hasSuffix(suffix)
         else { return nil }
-        return String(origin.dropLast("/scenario".count))
+        return String(origin.dropLast(suffix.count))
     }
 
     /// Whether a URL's host is a reserved name that never resolves (RFC 2606 / 6761): `.example`,
@@ -226,9 +212,11 @@ public final class ServiceConnection: Sendable {
 
     /// Against a sandbox, images on reserved hosts (the sample catalog's CDN) come from the sandbox's
     /// CDN stand-in; any other image is fetched from its own host.
-    static func sandboxImages(root: String, session: ServiceSession) -> ScenarioClient.ImageLoader {
-        let loader: ScenarioClient.ImageLoader = { reference in
-            let mirrored = isReservedHost(reference) ? SandboxImages.mirror(reference, root: root) : reference
+    static func sandboxImages(
+        root: String, session: ServiceSession
+    ) -> @Sendable (_ reference: String) async throws -> [UInt8] {
+        let loader: @Sendable (_ reference: String) async throws -> [UInt8] = { reference in
+            let mirrored = isReservedHost(reference) ? StandInImages.mirror(reference, root: root) : reference
             guard let url = mirrored, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw RemoteError.failed("not an http(s) image URL")
             }
@@ -243,20 +231,7 @@ public final class ServiceConnection: Sendable {
     /// Closes the connections and stops the in-process sandbox.
     public func close() async {
         await session.shutdown()
-        await sandbox?.stop()
-    }
-}
-
-extension TargetService {
-    /// The service's name as people write it.
-    public var displayName: String {
-        switch self {
-        case .pixyle: return "Pixyle"
-        case .sartiq: return "Sartiq"
-        case .mixpeek: return "Mixpeek"
-        case .wickson: return "Wickson"
-        case .scenario: return "Scenario"
-        }
+        await standIn?.stop()
     }
 }
 

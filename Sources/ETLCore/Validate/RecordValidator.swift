@@ -44,11 +44,10 @@ public final class RecordValidator {
     ///   must agree with (see ``FieldCheck/collection(_:)``).
     public init(stage: ValidateStage?, keyField: String?, upload: UploadStage? = nil) {
         var checks: [Check] = []
-        if let upload, upload.target == .sartiq,
+        if let upload, let field = TargetRegistry.definition(upload.target)?.collectionField,
             let c = upload.collection?.trimmingCharacters(in: .whitespaces), !c.isEmpty
         {
-            checks.append(
-                Check(field: "brand_collection", check: .collection(c), severity: .error, source: "upload.collection"))
+            checks.append(Check(field: field, check: .collection(c), severity: .error, source: "upload.collection"))
         }
         for name in stage?.ruleSets ?? [] {
             guard let set = TargetRuleSet.all[name.qualified] else { continue }

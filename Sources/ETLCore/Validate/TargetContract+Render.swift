@@ -12,6 +12,21 @@ extension TargetContract {
         }
     }
 
+    /// One row per value the target's connector assumes (its definition's settings and pacing):
+    /// name, value, source.
+    public var settingRows: [[String]] {
+        guard let definition = TargetRegistry.definition(service) else { return [] }
+        var rows = definition.settings.map { [$0.name, $0.value, $0.source] }
+        let pacing = definition.pacing
+        rows.append(["requests in flight", String(pacing.concurrency), pacing.source])
+        if let read = pacing.readRate {
+            rows.append([
+                "reads", "\(PipelineDraft.rateText(read)), \(pacing.readConcurrency) in flight", pacing.source,
+            ])
+        }
+        return rows
+    }
+
     /// The column titles of ``fieldRows``.
     public static let fieldColumns = ["field", "type", "required", "max length", "values", "shape", "source"]
 
@@ -29,6 +44,10 @@ extension TargetContract {
             "\n"
             + Self.align(
                 [["limit", "value", "source"]] + limits.map { [$0.name, $0.value, $0.source] }, underlineFirst: true)
+        let settings = settingRows
+        if !settings.isEmpty {
+            out += "\n" + Self.align([["setting", "value", "source"]] + settings, underlineFirst: true)
+        }
         return out
     }
 
@@ -65,6 +84,15 @@ extension TargetContract {
                             JSONField("source", .string($0.source)),
                         ])
                     })),
+            JSONField(
+                "settings",
+                .array(
+                    settingRows.map {
+                        .object([
+                            JSONField("name", .string($0[0])), JSONField("value", .string($0[1])),
+                            JSONField("source", .string($0[2])),
+                        ])
+                    })),
         ])
     }
 
@@ -82,6 +110,7 @@ extension TargetContract {
             "<p class=\"muted\">\(HTMLReport.escape(summary)). Key: \(HTMLReport.escape(keyField)); columns no field maps: \(HTMLReport.escape(extraColumns.unmappedSetting)). The same table as <code>catalog-etl targets \(service.rawValue)</code>.</p>"
         s += table(Self.fieldColumns, fieldRows)
         s += "<h3>Limits</h3>" + table(["limit", "value", "source"], limits.map { [$0.name, $0.value, $0.source] })
+        s += "<h3>Settings</h3>" + table(["setting", "value", "source"], settingRows)
         return s
     }
 

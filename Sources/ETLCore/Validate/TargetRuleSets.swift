@@ -40,9 +40,7 @@ public struct TargetRuleSet: Sendable {
             name: RuleSetName(service: contract.service, name: contract.ruleSet),
             requiredFields: contract.requiredFields, rules: contract.rules, knownFields: contract.fields.map(\.name),
             keyField: contract.keyField, summary: contract.summary)
-        // Pixyle keeps extra columns as metadata, Mixpeek's client puts them under `metadata`, and a
-        // Wickson product is a free JSON document; Sartiq and Scenario drop what their schema lacks.
-        freeFormFields = [.pixyle, .mixpeek, .wickson].contains(contract.service)
+        freeFormFields = contract.freeFormFields
     }
 
     /// Creates a rule set from its parts.
@@ -59,38 +57,20 @@ public struct TargetRuleSet: Sendable {
     }
 
     /// Every rule set catalog-etl knows, by qualified name.
-    public static let all: [String: TargetRuleSet] = {
+    public static var all: [String: TargetRuleSet] {
         var d: [String: TargetRuleSet] = [:]
-        for r in [sartiqCreate, sartiqUpdate, pixyleUpload, mixpeekObject, wicksonMedia, scenarioAsset] {
+        for contract in TargetContract.allRuleSets {
+            let r = TargetRuleSet(contract: contract)
             d[r.name.qualified] = r
         }
         return d
-    }()
+    }
 
     /// The rule set names, sorted.
     public static var names: [String] { all.keys.sorted() }
 
     /// The default rule set of a service (what `against: sartiq` means).
     public static func defaultSet(for service: TargetService) -> TargetRuleSet {
-        switch service {
-        case .sartiq: return sartiqCreate
-        case .pixyle: return pixyleUpload
-        case .mixpeek: return mixpeekObject
-        case .wickson: return wicksonMedia
-        case .scenario: return scenarioAsset
-        }
+        TargetRuleSet(contract: service.definition.contract)
     }
-
-    /// Sartiq `ProductCreate` (from ``TargetContract/sartiqCreate``).
-    public static let sartiqCreate = TargetRuleSet(contract: .sartiqCreate)
-    /// Sartiq `ProductUpdate` (from ``TargetContract/sartiqUpdate``).
-    public static let sartiqUpdate = TargetRuleSet(contract: .sartiqUpdate)
-    /// Pixyle's collection upload file (from ``TargetContract/pixyleUpload``).
-    public static let pixyleUpload = TargetRuleSet(contract: .pixyleUpload)
-    /// Mixpeek bucket objects (from ``TargetContract/mixpeekObject``).
-    public static let mixpeekObject = TargetRuleSet(contract: .mixpeekObject)
-    /// Wickson media (from ``TargetContract/wicksonMedia``).
-    public static let wicksonMedia = TargetRuleSet(contract: .wicksonMedia)
-    /// Scenario assets (from ``TargetContract/scenarioAsset``).
-    public static let scenarioAsset = TargetRuleSet(contract: .scenarioAsset)
 }

@@ -30,7 +30,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     /// Products per upload file: the stage's `batch_size`, else 100.
     public let batchSize: Int
     /// Pixyle cannot change a product it holds.
-    public let canUpdate = false
+    public let canUpdate = TargetDefinition.pixyle.capabilities.contains(.update)
 
     private let session: ServiceSession
     private let email: String
@@ -289,8 +289,8 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         for row in rows {
             var fields: [String: JSONValue] = [:]
             for (column, value) in row { fields[column] = value.isEmpty ? .null : .string(value) }
-            let sku = row.first { $0.0 == "sku" }?.1 ?? ""
-            let productID = row.first { $0.0 == "product_id" }?.1 ?? ""
+            let sku = row.first { $0.0 == Self.exportKeyColumn }?.1 ?? ""
+            let productID = row.first { $0.0 == Self.exportIDColumn }?.1 ?? ""
             if let pid = Int(productID) { itemByProductID[pid] = items.count }
             items.append(RemoteItem(key: sku.isEmpty ? nil : sku, remoteID: productID, fields: fields))
         }
@@ -525,7 +525,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let rows = try Self.readTable(path)
-        var held = Set(rows.compactMap { row in row.first { $0.0 == "sku" }?.1 }.filter { !$0.isEmpty })
+        var held = Set(rows.compactMap { row in row.first { $0.0 == Self.exportKeyColumn }?.1 }.filter { !$0.isEmpty })
         let owners = Self.assignErrors(
             Self.productErrors(detail), exportRows: rows,
             sent: lock.withLock { sentOrder.map { ($0, imagesBySKU[$0] ?? []) } })
@@ -534,6 +534,11 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     }
 
     // MARK: - Files
+
+    /// The export column read as our key (a setting of the definition).
+    static let exportKeyColumn = TargetSetting.pixyleExportKeyColumn.value
+    /// The export column read as Pixyle's product id (a setting of the definition).
+    static let exportIDColumn = TargetSetting.pixyleExportIDColumn.value
 
     /// The upload schema's columns, in the order they are written.
     static let standardColumns =
@@ -634,8 +639,8 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         var exportedSKUs = Set<String>()
         var images: [(sku: String, urls: [String])] = []
         for row in exportRows {
-            if let pid = value(row, "product_id").flatMap({ Int($0) }) { inExport.insert(pid) }
-            if let sku = value(row, "sku") { exportedSKUs.insert(sku) }
+            if let pid = value(row, exportIDColumn).flatMap({ Int($0) }) { inExport.insert(pid) }
+            if let sku = value(row, exportKeyColumn) { exportedSKUs.insert(sku) }
         }
         var known = Set<String>()
         for (sku, urls) in sent where !known.contains(sku) {

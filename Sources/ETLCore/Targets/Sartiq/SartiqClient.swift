@@ -24,7 +24,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
     /// One product per request: the contract has no bulk create.
     public let batchSize = 1
     /// Sartiq changes products with `PUT /api/v1/products/{id}`.
-    public let canUpdate = true
+    public let canUpdate = TargetDefinition.sartiq.capabilities.contains(.update)
 
     private let session: ServiceSession
     private let username: String
@@ -357,19 +357,24 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
 
     enum Kind {
         case text, integer, boolean, object, list, image
+
+        /// How a field of this type is sent: URLs as images, URL lists as lists, date-times and
+        /// UUIDs as text.
+        init(_ type: TargetFieldType) {
+            switch type {
+            case .integer: self = .integer
+            case .boolean: self = .boolean
+            case .object: self = .object
+            case .url: self = .image
+            case .urlList: self = .list
+            case .string, .dateTime, .uuid: self = .text
+            }
+        }
     }
 
-    /// `ProductCreate`'s fields (API-CONTRACTS.md §2a) and how a normalised value is shaped for each.
-    static let schema: [(String, Kind)] = [
-        ("sku", .text), ("name", .text), ("brand", .text), ("master_item_code", .text), ("product_type_id", .text),
-        ("gender", .text), ("age_class", .text), ("type", .text), ("category", .text), ("sleeve_type", .text),
-        ("neckline", .text), ("closure_type", .text), ("fit_type", .text), ("length_type", .text),
-        ("pattern", .text), ("materials", .text), ("colour", .text), ("season", .text), ("year", .integer),
-        ("style_code", .text), ("in_store_date", .text), ("theme", .text), ("brand_collection", .text),
-        ("description", .text), ("back_description", .text), ("ecommerce_description", .text),
-        ("brand_metadata", .object), ("cover_image", .image), ("back_image", .image), ("reference_images", .list),
-        ("data_images", .list), ("public", .boolean), ("is_filler", .boolean), ("organization_id", .text),
-    ]
+    /// `ProductCreate`'s fields, from the one field list (``TargetContract/sartiqCreate``), and how a
+    /// normalised value is shaped for each.
+    static let schema: [(String, Kind)] = TargetContract.sartiqCreate.fields.map { ($0.name, Kind($0.type)) }
 
     /// Fields `ProductUpdate` must not clear: the ones `ProductCreate` requires, and `public` (not nullable).
     static let neverCleared: Set<String> = ["name", "cover_image", "public"]

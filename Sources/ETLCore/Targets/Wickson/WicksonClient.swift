@@ -21,7 +21,7 @@ public final class WicksonClient: ServiceClient {
     /// False. `force_overwrite` only replaces a file whose checksum matches, i.e. the same content
     /// (found: docs.wickson.ai media upload), and the contract has no replace or delete call, so a
     /// changed record cannot replace the file that holds its earlier version.
-    public let canUpdate = false
+    public let canUpdate = TargetDefinition.wickson.capabilities.contains(.update)
 
     private let session: ServiceSession
     private let collection: String

@@ -30,7 +30,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     /// One image per request.
     public let batchSize = 1
     /// False: the contract documents no call that replaces an asset's image.
-    public let canUpdate = false
+    public let canUpdate = TargetDefinition.scenario.capabilities.contains(.update)
 
     private let session: ServiceSession
     private let name: String

@@ -22,7 +22,9 @@ import Foundation
 public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     /// The feature extractor a new collection runs. The contract leaves Mixpeek's extractor names
     /// open (the sandbox accepts any); change it here if the account offers another.
-    public static let featureExtractor = (name: "multimodal_extractor", version: "v1")
+    public static let featureExtractor = (
+        name: TargetSetting.mixpeekExtractorName.value, version: TargetSetting.mixpeekExtractorVersion.value
+    )
     /// `TaskStatusEnum` states after which a batch no longer changes (python-sdk `docs/TaskStatusEnum.md`).
     static let terminalStates: Set<String> = ["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELED", "CANCELLED"]
     /// Object ids per processing batch (the contract gives no maximum; we keep requests small).
@@ -35,7 +37,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     /// True: ``update(_:remoteID:)`` replaces an object through the bucket's unique key,
     /// `POST /v1/buckets/{bucket}/objects?policy=update` (python-sdk `docs/BucketObjectsApi.md`,
     /// `docs/UniqueKeyConfig.md`), then has it processed again by ``finish()``.
-    public let canUpdate = true
+    public let canUpdate = TargetDefinition.mixpeek.capabilities.contains(.update)
     /// How long ``finish()`` waits for its processing batches, in seconds.
     public let processingTimeout: Double
 

@@ -1,0 +1,36 @@
+import ETLCore
+import Sandbox
+
+/// The built-in sandbox as ETLCore's ``StandInLauncher``: one in-process server per connection,
+/// serving the one service on a free loopback port.
+struct SandboxStandIns: StandInLauncher {
+    /// Settings every started server begins with (port, services and state folder are set per start).
+    var configuration = SandboxConfiguration(port: 0, services: [])
+
+    func start(service: String, stateDirectory: String) async throws -> any StandIn {
+        guard let s = SandboxService(rawValue: service) else { throw UnknownService(name: service) }
+        var config = configuration
+        config.port = 0
+        config.services = [s]
+        if config.stateDirectory == nil { config.stateDirectory = stateDirectory }
+        let server = try await SandboxServer.start(config)
+        return RunningSandbox(server: server, service: s)
+    }
+
+    /// A service the sandbox has no stand-in for.
+    struct UnknownService: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "the sandbox has no stand-in for \(name)" }
+    }
+}
+
+/// A started ``SandboxServer`` as ETLCore's ``StandIn``.
+struct RunningSandbox: StandIn {
+    let server: SandboxServer
+    let service: SandboxService
+
+    var origin: String { server.baseURL(for: service) }
+    var rootURL: String { server.rootURL }
+    var stateDirectory: String { server.configuration.stateDirectory ?? "" }
+    func stop() async { await server.stop() }
+}
