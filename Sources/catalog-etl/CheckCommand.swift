@@ -98,7 +98,7 @@ struct CheckCommand: AsyncParsableCommand {
                 continue
             }
             var upload = UploadOptions()
-            upload.standIns = SandboxStandIns()
+            upload.standIns = SandboxLauncher()
             upload.redactor = Console.shared.redactor
             upload.notice = { CatalogETL.printError($0) }
             for (_, v) in p.upload?.credentials ?? [:] { Console.shared.redactor.add(v) }

@@ -36,7 +36,7 @@ struct PlanCommand: AsyncParsableCommand {
         options.inputOverride = input
         options.outputRoot = output
         var upload = UploadOptions()
-        upload.standIns = SandboxStandIns()
+        upload.standIns = SandboxLauncher()
         upload.fullRefresh = fullRefresh
         let result = try await PipelineRunner.plan(pipeline, options: options, upload: upload)
         if json {

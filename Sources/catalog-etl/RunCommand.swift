@@ -63,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
             result = try PipelineRunner.dryRun(pipeline, options: options)
         } else {
             var upload = UploadOptions()
-            upload.standIns = SandboxStandIns()
+            upload.standIns = SandboxLauncher()
             upload.redactor = Console.shared.redactor
             upload.fullRefresh = fullRefresh
             upload.progress = { p in view.progress(p) }
@@ -130,7 +130,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         options.progress = { n in view.reading(n) }
         options.readFinished = { n in view.readFinished(n) }
         var upload = UploadOptions()
-        upload.standIns = SandboxStandIns()
+        upload.standIns = SandboxLauncher()
         upload.redactor = Console.shared.redactor
         upload.progress = { p in view.progress(p) }
         upload.event = { e in view.event(e) }

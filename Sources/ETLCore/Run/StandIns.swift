@@ -1,7 +1,7 @@
 /// Starts local stand-ins of the services for `endpoint: sandbox`.
 ///
 /// ETLCore does not know how the stand-ins are built: the executable passes the built-in sandbox
-/// (`Sources/catalog-etl/SandboxStandIns.swift`) through ``UploadOptions/standIns``, and tests pass
+/// (`Sources/catalog-etl/SandboxLauncher.swift`) through ``UploadOptions/standIns``, and tests pass
 /// their own.
 public protocol StandInLauncher: Sendable {
     /// Starts a stand-in of `service` on a free loopback port that keeps its state under

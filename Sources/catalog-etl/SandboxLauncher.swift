@@ -3,7 +3,7 @@ import Sandbox
 
 /// The built-in sandbox as ETLCore's ``StandInLauncher``: one in-process server per connection,
 /// serving the one service on a free loopback port.
-struct SandboxStandIns: StandInLauncher {
+struct SandboxLauncher: StandInLauncher {
     /// Settings every started server begins with (port, services and state folder are set per start).
     var configuration = SandboxConfiguration(port: 0, services: [])
 
