@@ -110,7 +110,7 @@ public final class XLSXSheetReader {
     ///
     /// Most of a catalog's strings (descriptions, URLs, SKUs) are used once, so each lookup misses
     /// the cache, and a retain is an atomic read-modify-write that waits for its miss before the
-    /// next can start: retains were 60% of this thread's time. Plain reads overlap, so the lines
+    /// next can start. Plain reads overlap, so the lines
     /// arrive together, and the retains that follow find them in the cache.
     private func touchSharedStrings(of rows: [XLSXRow]) {
         var acc: UInt8 = 0

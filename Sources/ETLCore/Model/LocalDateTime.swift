@@ -39,8 +39,8 @@ public struct LocalDateTime: Sendable, Hashable, Comparable {
     /// ISO 8601 date-time, always with the time part (`2026-03-01T00:00:00`).
     public var iso8601DateTime: String { format(time: true) }
 
-    /// Writes the digits straight into the string's storage: the concatenation of padded parts it
-    /// replaces made eight short-lived strings per date (10% of a dry run's field conversions).
+    /// Writes the digits straight into the string's storage rather than concatenating padded parts,
+    /// which would make eight short-lived strings per date.
     private func format(time: Bool) -> String {
         guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day), (0...99).contains(hour),
             (0...99).contains(minute), (0...99).contains(second), (0...999).contains(millisecond)
