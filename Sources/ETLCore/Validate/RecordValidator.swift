@@ -38,6 +38,9 @@ public final class RecordValidator {
     /// Whether the record's own key (``NormalisedRecord/key``) is checked as one more unique field.
     private var checksRecordKey = false
     private var regexes: [String: NSRegularExpression] = [:]
+    /// The rule sets' checks of a field the client sends as the record's key
+    /// (``TargetRuleSet/sentAsKey``): judged on ``NormalisedRecord/key``, the value really sent.
+    private var keyChecks: [Check] = []
 
     /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
     /// - Parameter upload: The upload stage, whose `collection` a Sartiq record's `brand_collection`
@@ -52,7 +55,8 @@ public final class RecordValidator {
         for name in stage?.ruleSets ?? [] {
             guard let set = TargetRuleSet.all[name.qualified] else { continue }
             for r in set.rules {
-                checks.append(Check(field: r.field, check: r.check, severity: .error, source: r.source))
+                let check = Check(field: r.field, check: r.check, severity: .error, source: r.source)
+                if r.field == set.sentAsKey { keyChecks.append(check) } else { checks.append(check) }
             }
         }
         for r in stage?.rules ?? [] {
@@ -70,7 +74,7 @@ public final class RecordValidator {
         pending = uniqueFields.map { _ in nil }
         self.checks = .allocate(capacity: checks.count)
         _ = self.checks.initialize(from: checks)
-        for c in checks {
+        for c in checks + keyChecks {
             if case .pattern(let p) = c.check, regexes[p] == nil {
                 regexes[p] = try? NSRegularExpression(pattern: "^(?:\(p))$")
             }
@@ -140,6 +144,7 @@ public final class RecordValidator {
                         rule: c.pointee.check.ruleName, severity: c.pointee.severity, message: message))
             }
         }
+        if !keyChecks.isEmpty { validateKey(record, typed: typed, issues: &issues) }
         for u in uniqueFields.indices {
             guard let d = pending[u], let first = seen[u].firstRow(of: d, row: ordinal) else { continue }
             let text = uniquePositions[u].map { record.fields[$0].value.plainText } ?? record.key ?? ""
@@ -148,6 +153,21 @@ public final class RecordValidator {
                 ordinal: ordinal, row: record.source.row,
                 column: uniquePositions[u].flatMap { record.fieldColumns[$0] },
                 isRecordKey: checksRecordKey && u == uniqueFields.count - 1)
+        }
+    }
+
+    /// Judges the checks of the field sent as the key on the record's key (nil: no value).
+    private func validateKey(_ record: NormalisedRecord, typed: Set<String>, issues: inout [RecordIssue]) {
+        let value = record.key.map { JSONValue.string($0) } ?? .null
+        for c in keyChecks where !typed.contains(c.field) {
+            guard let message = Self.failure(of: c.check, field: c.field, value: value, regexes: regexes) else {
+                continue
+            }
+            issues.append(
+                RecordIssue(
+                    source: record.source, column: record.index(of: c.field).flatMap { record.fieldColumns[$0] },
+                    field: c.field, value: value.plainText, rule: c.check.ruleName, severity: c.severity,
+                    message: message))
         }
     }
 

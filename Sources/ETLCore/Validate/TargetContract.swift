@@ -123,6 +123,10 @@ public struct TargetContract: Sendable {
     /// Whether the service takes fields it does not list (Pixyle's extra columns, Mixpeek's
     /// metadata, Wickson's JSON document); when not, a field outside ``fields`` is a `check` error.
     public var freeFormFields = false
+    /// The field whose value the client sends as the record's key rather than the record's own value
+    /// (Scenario names each asset by the key: the read stage's `key:` column, else this field), or nil;
+    /// validation checks this field's rules on the record's key, the value that is really sent.
+    public var sentAsKey: String? = nil
 
     /// `service.ruleSet`.
     public var qualifiedName: String { "\(service.rawValue).\(ruleSet)" }
