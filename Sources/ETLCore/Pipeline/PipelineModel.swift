@@ -425,6 +425,9 @@ public struct UploadStage: Sendable {
     /// The longest `Retry-After` waited, in seconds (`max_wait:`, default 10 min); a longer one ends
     /// the upload to this service (exit 4).
     public var maxWaitSeconds: Double?
+    /// The stand-in's settings by name (`sandbox: { settings: { pixyleUploadsPerSecond: 20 } }`), for
+    /// `endpoint: sandbox` only: the names are the sandbox's `--setting` names, the values as written.
+    public var sandboxSettings: [String: String] = [:]
 }
 
 /// `export:` — what to fetch back from the service.
