@@ -39,7 +39,8 @@ struct CheckCommand: AsyncParsableCommand {
                 }
             }
             do {
-                let p = try PipelineLoader.load(path: file, inputOverride: input)
+                let p = try PipelineLoader.load(
+                    path: file, inputOverride: input, standInSettings: SandboxLauncher.settingNames)
                 let inputPath = input ?? p.read.path
                 do {
                     var options = p.read.options

@@ -69,7 +69,8 @@ final class Console: @unchecked Sendable {
     /// secrets of the redactor.
     /// - Throws: ``ConfigError``.
     func load(_ file: String) throws -> Pipeline {
-        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        let pipeline = try PipelineLoader.load(
+            path: file, inputOverride: nil, standInSettings: SandboxLauncher.settingNames)
         setPipeline(pipeline.name)
         for (_, v) in pipeline.upload?.credentials ?? [:] { redactor.add(v) }
         return pipeline

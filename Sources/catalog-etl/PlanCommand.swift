@@ -31,7 +31,8 @@ struct PlanCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        let pipeline = try PipelineLoader.load(
+            path: file, inputOverride: nil, standInSettings: SandboxLauncher.settingNames)
         var options = RunOptions()
         options.inputOverride = input
         options.outputRoot = output

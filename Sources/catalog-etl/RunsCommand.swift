@@ -22,7 +22,8 @@ struct RunsCommand: ParsableCommand {
 
     func run() throws {
         guard limit > 0 else { throw CommandFailure(message: "--limit must be at least 1", exitCode: 2) }
-        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        let pipeline = try PipelineLoader.load(
+            path: file, inputOverride: nil, standInSettings: SandboxLauncher.settingNames)
         let path = Ledger.path(outputRoot: output, pipeline: pipeline.name)
         var runs: [LedgerRun] = []
         if FileManager.default.fileExists(atPath: path) {

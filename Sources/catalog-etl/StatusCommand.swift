@@ -21,7 +21,8 @@ struct StatusCommand: ParsableCommand {
     static let failuresShown = 20
 
     func run() throws {
-        let pipeline = try PipelineLoader.load(path: file, inputOverride: nil)
+        let pipeline = try PipelineLoader.load(
+            path: file, inputOverride: nil, standInSettings: SandboxLauncher.settingNames)
         let path = Ledger.path(outputRoot: output, pipeline: pipeline.name)
         guard FileManager.default.fileExists(atPath: path) else {
             let message =

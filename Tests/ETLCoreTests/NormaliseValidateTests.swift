@@ -178,6 +178,32 @@ struct NormaliseValidateTests {
         return issues
     }
 
+    /// Scenario names each asset by the record's key (ScenarioClient sends `item.key` as `name`), so
+    /// the rule set's `name` rules judge the key, not a `name` field that is never sent.
+    @Test func scenarioChecksTheNameItReallySendsTheRecordKey() {
+        #expect(TargetRuleSet.all["scenario.asset"]?.sentAsKey == "name")
+        let stage = ValidateStage(
+            ruleSets: [TargetRuleSet.all["scenario.asset"]!.name], unique: [], rules: [], onError: .quarantine)
+        let v = RecordValidator(stage: stage, keyField: nil)
+        func issues(_ fields: [(String, JSONValue)], key: String?) -> [RecordIssue] {
+            var out: [RecordIssue] = []
+            v.validate(
+                NormalisedRecord(
+                    source: RowSource(file: "t", row: 2), fields: fields.map { JSONField($0.0, $0.1) }, origins: [:],
+                    key: key), issues: &out)
+            return out
+        }
+        let image = ("image_url", JSONValue.string("https://cdn.example.com/a.jpg"))
+        // The read stage's key (SKU) is what is sent; a record without a `name` field is fine.
+        #expect(issues([image], key: "SS26-001").isEmpty)
+        // A `name` field filled from another column is not what is sent: no key, nothing to send as name.
+        let missing = issues([("name", .string("Riviera Dress")), image], key: nil)
+        #expect(missing.map(\.field) == ["name"])
+        #expect(missing.map(\.rule) == ["required"])
+        // The same record with its key passes.
+        #expect(issues([("name", .string("")), image], key: "SS26-002").isEmpty)
+    }
+
     @Test func enforcesSartiqProductCreateLimits() {
         let ok = validate(
             "sartiq.product_create",

@@ -153,4 +153,83 @@ struct WicksonClientTests {
             #expect(session.counters.retries > 0)
         }
     }
+
+    // MARK: - X-RateLimit-Reset
+
+    /// A session to a loopback stub, as the runner builds one, with `max_wait` of 60 s (and a long
+    /// request deadline: on a loaded machine a timed-out first request would be sent again).
+    static func stubSession(_ server: MisbehavingServer) -> ServiceSession {
+        ServiceSession(
+            origin: server.baseURL, serviceName: "Wickson", transport: HTTPTransport(timeoutSeconds: 120),
+            uploadPacer: Pacer(ratePerSecond: 50, concurrency: 2), readPacer: Pacer(ratePerSecond: 50, concurrency: 2),
+            retry: RetryPolicy(maxAttempts: 3, base: 0.01, cap: 0.02), counters: UploadCounters(), redactor: Redactor(),
+            maxWaitSeconds: 60)
+    }
+
+    @Test func aRateLimitWithoutRetryAfterWaitsUntilXRateLimitReset() async throws {
+        let counter = Counter()
+        let server = try MisbehavingServer { _ in
+            counter.next() == 0
+                ? .json(
+                    429, "{\"success\": false}",
+                    headers: [("X-RateLimit-Reset", String(Int(Date().timeIntervalSince1970) + 2))])
+                : .json(200, "{\"success\": true}")
+        }
+        defer { server.stop() }
+        let session = Self.stubSession(server)
+        _ = try WicksonClient(session: session, stage: Self.stage())
+        #expect(session.rateLimitResetHeader == "X-RateLimit-Reset")
+        let started = Date()
+        let answer = try await session.send(
+            HTTPRequestSpec(method: "GET", url: session.url("/v1/media")), idempotent: true)
+        let elapsed = Date().timeIntervalSince(started)
+        await session.shutdown()
+        #expect(answer.status == 200)
+        #expect(server.requests.count == 2)
+        #expect(elapsed >= 0.9, "waited for the reset (unix seconds), not the 20 ms backoff: \(elapsed)")
+        #expect(elapsed < 100)
+    }
+
+    @Test func aResetLaterThanMaxWaitStopsQuotingIt() async throws {
+        let reset = String(Int(Date().timeIntervalSince1970) + 86_400)
+        let server = try MisbehavingServer { _ in
+            .json(429, "{\"success\": false}", headers: [("X-RateLimit-Reset", reset)])
+        }
+        defer { server.stop() }
+        let session = Self.stubSession(server)
+        _ = try WicksonClient(session: session, stage: Self.stage())
+        var message = ""
+        do {
+            _ = try await session.send(HTTPRequestSpec(method: "GET", url: session.url("/v1/media")), idempotent: true)
+        } catch RemoteError.fatal(let text) {
+            message = text
+        }
+        await session.shutdown()
+        #expect(message.contains("X-RateLimit-Reset: \(reset)"), "\(message)")
+        #expect(message.contains("longer than upload.max_wait (1 min)"), "\(message)")
+        #expect(server.requests.count == 1, "nothing is sent after such an answer")
+    }
+
+    @Test func retryAfterWinsOverTheResetAndOtherSessionsIgnoreIt() async throws {
+        let far = String(Int(Date().timeIntervalSince1970) + 86_400)
+        #expect(RetryPolicy.rateLimitReset(far).map { $0 > 86_000 && $0 <= 86_400 } == true)
+        #expect(RetryPolicy.rateLimitReset("1000") == 0, "a reset in the past waits nothing")
+        #expect(RetryPolicy.rateLimitReset("soon") == nil)
+        let counter = Counter()
+        let server = try MisbehavingServer { _ in
+            counter.next() == 0
+                ? .json(429, "{}", headers: [("Retry-After", "0"), ("X-RateLimit-Reset", far)])
+                : .json(200, "{}")
+        }
+        defer { server.stop() }
+        let session = Self.stubSession(server)
+        _ = try WicksonClient(session: session, stage: Self.stage())
+        let answer = try await session.send(
+            HTTPRequestSpec(method: "GET", url: session.url("/v1/media")), idempotent: true)
+        await session.shutdown()
+        #expect(answer.status == 200)
+        let plain = Self.stubSession(server)
+        #expect(plain.rateLimitResetHeader == nil)
+        await plain.shutdown()
+    }
 }

@@ -66,6 +66,8 @@ public final class ConfigContext {
     private var warnedNodeBudget = false
     /// `explode:` field settings, turned into an explode stage before normalise.
     public var explodeRequests: [ExplodeStage] = []
+    /// The setting names `upload.sandbox.settings` may use (the launcher's), or nil to take any.
+    public var standInSettingNames: [String]?
     /// The source columns the file names so far, with their places (for the header check).
     public var columnReferences: [ColumnReference] = []
 

@@ -33,18 +33,22 @@ public enum PipelineLoader {
     ]
     static let uploadKeys = [
         "target", "endpoint", "token", "username", "password", "api_key", "namespace", "key", "secret", "collection",
-        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "max_wait", "project_id", "bucket",
+        "batch_size", "rate", "concurrency", "max_attempts", "timeout", "max_wait", "project_id", "bucket", "sandbox",
     ]
+    static let sandboxKeys = ["settings"]
 
     /// Loads and checks a pipeline file.
     /// - Parameters:
     ///   - path: the pipeline file.
     ///   - environment: variables for `${VAR}` interpolation (default: the process environment).
     ///   - inputOverride: `run --input PATH`: read this file instead of the pipeline's `read.path`.
+    ///   - standInSettings: The names `upload.sandbox.settings` may use (the stand-in launcher's
+    ///     ``StandInLauncher/settingNames``); an other name is an error at its line. Nil takes any name.
     /// - Returns: the pipeline.
     /// - Throws: ``ConfigError`` with every problem found.
     public static func load(
-        path: String, environment: [String: String]? = nil, inputOverride: String? = nil
+        path: String, environment: [String: String]? = nil, inputOverride: String? = nil,
+        standInSettings: [String]? = nil
     ) throws -> Pipeline {
         let environment = environment ?? ProcessInfo.processInfo.environment
         let data = try PipelineFileGuard.contents(of: path)
@@ -54,6 +58,7 @@ public enum PipelineLoader {
             ])
         }
         let ctx = ConfigContext(file: path, text: text, environment: environment)
+        ctx.standInSettingNames = standInSettings
         if let found = YAMLGuard.firstAnchorOrAlias(in: text) {
             ctx.error(
                 "YAML \(found.isAlias ? "aliases (*name)" : "anchors (&name)") are not allowed in pipeline files (a few lines of them can expand to gigabytes); repeat the value instead",
@@ -583,7 +588,35 @@ public enum PipelineLoader {
             concurrency: ctx.int(m["concurrency"], what: "upload.concurrency", range: 1...64),
             maxAttempts: ctx.int(m["max_attempts"], what: "upload.max_attempts", range: 1...100),
             timeoutSeconds: uploadDuration(m["timeout"], "timeout", range: 0.1...86_400, ctx: ctx),
-            maxWaitSeconds: uploadDuration(m["max_wait"], "max_wait", range: 0...604_800, ctx: ctx))
+            maxWaitSeconds: uploadDuration(m["max_wait"], "max_wait", range: 0...604_800, ctx: ctx),
+            sandboxSettings: sandboxSettings(m["sandbox"], endpoint: endpoint, ctx: ctx))
+    }
+
+    /// `upload.sandbox.settings`: name → number or text, for `endpoint: sandbox` only; a name the
+    /// launcher does not know (``ConfigContext/standInSettingNames``) is an error at its line.
+    static func sandboxSettings(_ node: ConfigNode?, endpoint: String, ctx: ConfigContext) -> [String: String] {
+        guard let node else { return [:] }
+        if endpoint != "sandbox" {
+            ctx.error(
+                "upload.sandbox configures the built-in sandbox and applies only with endpoint: sandbox (the endpoint is \(endpoint.contains("@") ? "a URL" : "\"\(endpoint)\"")); remove it, or use endpoint: sandbox",
+                at: node)
+            return [:]
+        }
+        guard let m = ctx.mapping(node, allowed: sandboxKeys, what: "upload.sandbox"), let s = m["settings"] else {
+            return [:]
+        }
+        var out: [String: String] = [:]
+        for (name, key, value) in ctx.orderedPairs(s, what: "upload.sandbox.settings") {
+            if let names = ctx.standInSettingNames, !names.contains(name) {
+                var message = "unknown sandbox setting \"\(name)\" in upload.sandbox.settings"
+                if let close = Suggest.closest(to: name, in: names) { message += "; did you mean \"\(close)\"?" }
+                ctx.error(message + " The settings are: " + names.joined(separator: ", "), at: key)
+                continue
+            }
+            guard let text = ctx.string(value, what: "upload.sandbox.settings.\(name)") else { continue }
+            out[name] = text
+        }
+        return out
     }
 
     /// An upload-stage duration (`timeout: 30s`, `max_wait: 10m`) in seconds; an error when it is not a

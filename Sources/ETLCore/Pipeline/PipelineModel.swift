@@ -341,6 +341,12 @@ public enum FieldCheck: Sendable {
     case object
     /// A list whose items are absolute http(s) URLs.
     case urlList
+    /// An image as Sartiq's page takes one ("URL, base64 string, or MediaInput"): an absolute http(s)
+    /// URL, base64 image data (bare, or a `data:image/…;base64,` URL) or a MediaInput object (see
+    /// ``RecordValidator/isImageInput(_:)``).
+    case image
+    /// A list whose items are images as ``image`` takes them.
+    case imageList
     /// A list with at most n items.
     case maxItems(Int)
     /// Empty or equal to the upload stage's `collection` (Sartiq's `brand_collection`): a run lists,
@@ -365,6 +371,8 @@ public enum FieldCheck: Sendable {
         case .unique: return "unique"
         case .object: return "object"
         case .urlList: return "url"
+        // Reported under the same rule as a URL: the image reference check, widened.
+        case .image, .imageList: return "url"
         case .maxItems: return "max_items"
         case .collection: return "collection"
         }
@@ -417,6 +425,9 @@ public struct UploadStage: Sendable {
     /// The longest `Retry-After` waited, in seconds (`max_wait:`, default 10 min); a longer one ends
     /// the upload to this service (exit 4).
     public var maxWaitSeconds: Double?
+    /// The stand-in's settings by name (`sandbox: { settings: { pixyleUploadsPerSecond: 20 } }`), for
+    /// `endpoint: sandbox` only: the names are the sandbox's `--setting` names, the values as written.
+    public var sandboxSettings: [String: String] = [:]
 }
 
 /// `export:` — what to fetch back from the service.

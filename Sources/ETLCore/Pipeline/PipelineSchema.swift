@@ -434,6 +434,31 @@ public enum PipelineSchema {
                 .text, "The longest Retry-After the run waits (default 10m); a longer one stops with exit 4."),
             "project_id": Key(.text, "Scenario's project id."),
             "bucket": Key(.text, "Mixpeek's bucket (same as collection)."),
+            "sandbox": Key(
+                .custom(
+                    o([
+                        ("type", s("object")),
+                        (
+                            "properties",
+                            o([
+                                (
+                                    "settings",
+                                    o([
+                                        (
+                                            "description",
+                                            s(
+                                                "Setting name (as catalog-etl sandbox --setting takes it) → value; catalog-etl check lists the names when one is unknown."
+                                            )
+                                        ),
+                                        ("type", s("object")), ("additionalProperties", schema(of: .text)),
+                                    ])
+                                )
+                            ])
+                        ),
+                        ("additionalProperties", .bool(false)),
+                    ])),
+                "For endpoint: sandbox only: settings of the built-in stand-in, e.g. settings: { pixyleUploadsPerSecond: 20 }."
+            ),
         ],
         "export": [
             "format": Key(

@@ -7,6 +7,37 @@ public protocol StandInLauncher: Sendable {
     /// Starts a stand-in of `service` on a free loopback port that keeps its state under
     /// `stateDirectory`.
     func start(service: String, stateDirectory: String) async throws -> any StandIn
+    /// Starts a stand-in as ``start(service:stateDirectory:)`` does, with the pipeline's
+    /// `upload.sandbox.settings` (name → value as written) applied.
+    /// - Throws: when a setting is unknown or its value cannot be read.
+    func start(service: String, stateDirectory: String, settings: [String: String]) async throws -> any StandIn
+    /// The names `upload.sandbox.settings` may use (empty: the launcher takes none).
+    var settingNames: [String] { get }
+}
+
+extension StandInLauncher {
+    /// A launcher without settings: none may be given.
+    public func start(service: String, stateDirectory: String, settings: [String: String]) async throws
+        -> any StandIn
+    {
+        guard settings.isEmpty else {
+            throw StandInSettingsUnsupported(names: settings.keys.sorted())
+        }
+        return try await start(service: service, stateDirectory: stateDirectory)
+    }
+
+    /// None.
+    public var settingNames: [String] { [] }
+}
+
+/// Settings given to a launcher that takes none.
+public struct StandInSettingsUnsupported: Error, CustomStringConvertible {
+    /// The settings given.
+    public var names: [String]
+    /// The message.
+    public var description: String {
+        "this stand-in launcher takes no settings (upload.sandbox.settings: \(names.joined(separator: ", ")))"
+    }
 }
 
 /// A running stand-in of one service, started by a ``StandInLauncher``.

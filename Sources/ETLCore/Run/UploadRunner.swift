@@ -140,7 +140,8 @@ public final class ServiceConnection: Sendable {
             do {
                 let standIn = try await launcher.start(
                     service: stage.target.rawValue,
-                    stateDirectory: (pipelineDir as NSString).appendingPathComponent("sandbox-state"))
+                    stateDirectory: (pipelineDir as NSString).appendingPathComponent("sandbox-state"),
+                    settings: stage.sandboxSettings)
                 sandbox = standIn
                 origin = standIn.origin
             } catch {

@@ -262,6 +262,18 @@ public struct RetryPolicy: Sendable {
         }
         return nil
     }
+
+    /// Reads a rate-limit reset header that holds the unix time, in seconds, the window resets at
+    /// (Wickson's `X-RateLimit-Reset`) as the wait from `now`; nil when absent or not digits. The
+    /// result is at most ``retryAfterCeiling``; a time in the past gives 0.
+    public static func rateLimitReset(_ value: String?, now: Date = Date()) -> Double? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty, value.utf8.count <= 64,
+            value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
+        let seconds = (Double(value) ?? retryAfterCeiling) - now.timeIntervalSince1970
+        guard seconds.isFinite else { return nil }
+        return min(retryAfterCeiling, max(0, seconds))
+    }
 }
 
 /// How waits are written in messages.
@@ -475,6 +487,14 @@ public final class ServiceSession: @unchecked Sendable {
     public let stop: RunStop?
     /// The longest `Retry-After` waited (`upload.max_wait`); a longer one ends this service's part of the run.
     public let maxWaitSeconds: Double
+    /// A header a 429 without `Retry-After` is read from: the unix time, in seconds, the rate-limit
+    /// window resets at (Wickson's `X-RateLimit-Reset`); the same ``maxWaitSeconds`` rule applies. Nil
+    /// (the default): only `Retry-After` is read.
+    public var rateLimitResetHeader: String? {
+        get { lock.withLock { resetHeader } }
+        set { lock.withLock { resetHeader = newValue } }
+    }
+    private var resetHeader: String?
     private let transport: HTTPTransport
     private let lock = NSLock()
     private var authHeaders: [(String, String)] = []
@@ -629,14 +649,14 @@ public final class ServiceSession: @unchecked Sendable {
                 case 429:
                     counters.add(rateLimited: 1)
                     await pacer.rateLimited(epoch: epoch)
-                    let raw = response.header("Retry-After")
-                    let after = try allowedWait(raw, status: 429, what: what) ?? retry.backoff(attempt: attempt)
-                    lastError = "\(what): 429 Too Many Requests" + quoted(raw)
+                    let (quote, asked) = try rateLimitWait(response, what: what)
+                    let after = asked ?? retry.backoff(attempt: attempt)
+                    lastError = "\(what): 429 Too Many Requests" + quote
                     await pacer.pause(
                         seconds: after,
                         reason:
                             "\(serviceName) answered 429 Too Many Requests to \(request.method) \(pathOf(request.url))"
-                            + quoted(raw))
+                            + quote)
                     if attempt < retry.maxAttempts {
                         counters.add(retries: 1)
                         onRetry?(
@@ -684,10 +704,30 @@ public final class ServiceSession: @unchecked Sendable {
     /// - Throws: ``RemoteError/fatal(_:)`` when it is longer than ``maxWaitSeconds``: the service's
     ///   part of the run ends (exit 4), quoting the value as the service sent it.
     func allowedWait(_ raw: String?, status: Int, what: String) throws -> Double? {
-        guard let after = RetryPolicy.retryAfter(raw) else { return nil }
+        guard let raw, let after = RetryPolicy.retryAfter(raw) else { return nil }
+        return try allowedWait(after, header: "Retry-After", raw: raw, status: status, what: what)
+    }
+
+    /// The wait a 429 asks for, with the header quoted as sent (` (Retry-After: 30)`): `Retry-After`
+    /// when present, else the ``rateLimitResetHeader`` when set and present; nil seconds when neither
+    /// is readable (the backoff applies).
+    /// - Throws: ``RemoteError/fatal(_:)`` when the wait is longer than ``maxWaitSeconds``.
+    func rateLimitWait(_ response: HTTPResult, what: String) throws -> (quote: String, seconds: Double?) {
+        let raw = response.header("Retry-After")
+        if raw == nil, let name = rateLimitResetHeader, let reset = response.header(name) {
+            let quote = " (\(name): \(bounded(reset)))"
+            guard let after = RetryPolicy.rateLimitReset(reset) else { return (quote, nil) }
+            return (quote, try allowedWait(after, header: name, raw: reset, status: 429, what: what))
+        }
+        return (quoted(raw), try allowedWait(raw, status: 429, what: what))
+    }
+
+    /// `after` when it is at most ``maxWaitSeconds``.
+    /// - Throws: ``RemoteError/fatal(_:)`` otherwise, quoting `header: raw`.
+    private func allowedWait(_ after: Double, header: String, raw: String, status: Int, what: String) throws -> Double {
         guard after > maxWaitSeconds else { return after }
         let message =
-            "\(what): \(serviceName) answered \(status) with Retry-After: \(bounded(raw ?? "")), a wait of \(WaitText.seconds(after)), longer than upload.max_wait (\(WaitText.seconds(maxWaitSeconds))); the upload to \(serviceName) stops here. Run the same command again later to go on (nothing is sent twice), or raise upload.max_wait"
+            "\(what): \(serviceName) answered \(status) with \(header): \(bounded(raw)), a wait of \(WaitText.seconds(after)), longer than upload.max_wait (\(WaitText.seconds(maxWaitSeconds))); the upload to \(serviceName) stops here. Run the same command again later to go on (nothing is sent twice), or raise upload.max_wait"
         lock.withLock { if givenUp == nil { givenUp = message } }
         throw RemoteError.fatal(redactor.redact(message))
     }

@@ -38,6 +38,9 @@ public final class RecordValidator {
     /// Whether the record's own key (``NormalisedRecord/key``) is checked as one more unique field.
     private var checksRecordKey = false
     private var regexes: [String: NSRegularExpression] = [:]
+    /// The rule sets' checks of a field the client sends as the record's key
+    /// (``TargetRuleSet/sentAsKey``): judged on ``NormalisedRecord/key``, the value really sent.
+    private var keyChecks: [Check] = []
 
     /// Creates a validator for a validate stage (nil: only the key's uniqueness is checked).
     /// - Parameter upload: The upload stage, whose `collection` a Sartiq record's `brand_collection`
@@ -52,7 +55,8 @@ public final class RecordValidator {
         for name in stage?.ruleSets ?? [] {
             guard let set = TargetRuleSet.all[name.qualified] else { continue }
             for r in set.rules {
-                checks.append(Check(field: r.field, check: r.check, severity: .error, source: r.source))
+                let check = Check(field: r.field, check: r.check, severity: .error, source: r.source)
+                if r.field == set.sentAsKey { keyChecks.append(check) } else { checks.append(check) }
             }
         }
         for r in stage?.rules ?? [] {
@@ -70,7 +74,7 @@ public final class RecordValidator {
         pending = uniqueFields.map { _ in nil }
         self.checks = .allocate(capacity: checks.count)
         _ = self.checks.initialize(from: checks)
-        for c in checks {
+        for c in checks + keyChecks {
             if case .pattern(let p) = c.check, regexes[p] == nil {
                 regexes[p] = try? NSRegularExpression(pattern: "^(?:\(p))$")
             }
@@ -140,6 +144,7 @@ public final class RecordValidator {
                         rule: c.pointee.check.ruleName, severity: c.pointee.severity, message: message))
             }
         }
+        if !keyChecks.isEmpty { validateKey(record, typed: typed, issues: &issues) }
         for u in uniqueFields.indices {
             guard let d = pending[u], let first = seen[u].firstRow(of: d, row: ordinal) else { continue }
             let text = uniquePositions[u].map { record.fields[$0].value.plainText } ?? record.key ?? ""
@@ -148,6 +153,21 @@ public final class RecordValidator {
                 ordinal: ordinal, row: record.source.row,
                 column: uniquePositions[u].flatMap { record.fieldColumns[$0] },
                 isRecordKey: checksRecordKey && u == uniqueFields.count - 1)
+        }
+    }
+
+    /// Judges the checks of the field sent as the key on the record's key (nil: no value).
+    private func validateKey(_ record: NormalisedRecord, typed: Set<String>, issues: inout [RecordIssue]) {
+        let value = record.key.map { JSONValue.string($0) } ?? .null
+        for c in keyChecks where !typed.contains(c.field) {
+            guard let message = Self.failure(of: c.check, field: c.field, value: value, regexes: regexes) else {
+                continue
+            }
+            issues.append(
+                RecordIssue(
+                    source: record.source, column: record.index(of: c.field).flatMap { record.fieldColumns[$0] },
+                    field: c.field, value: value.plainText, rule: c.check.ruleName, severity: c.severity,
+                    message: message))
         }
     }
 
@@ -428,6 +448,80 @@ public final class RecordValidator {
         return true
     }
 
+    /// MediaInput's properties on Sartiq's page (schema MediaInput).
+    public static let mediaInputKeys: Set<String> = [
+        "url", "media_resource_id", "alt_text", "caption", "color_profile", "dominant_color", "duration", "height",
+        "protected", "width",
+    ]
+
+    /// Whether `value` is an image as Sartiq's page takes one ("URL, base64 string, or MediaInput"): an
+    /// absolute http(s) URL; base64 image data, bare (its first bytes an image format's signature) or
+    /// as a `data:image/<type>;base64,` URL; or a MediaInput object (given as an object or as its JSON
+    /// text) with only MediaInput's properties and a `url` (either string form above) or a
+    /// `media_resource_id`.
+    public static func isImageInput(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let s):
+            if s.hasPrefix("{") {
+                guard let parsed = try? JSONValue.parse(Array(s.utf8)), case .object = parsed else { return false }
+                return isImageInput(parsed)
+            }
+            return isImageString(s)
+        case .object(let fields):
+            guard !fields.isEmpty, fields.allSatisfy({ mediaInputKeys.contains($0.key) }) else { return false }
+            if let url = value["url"], !url.isEmpty {
+                guard case .string(let s) = url else { return false }
+                return isImageString(s)
+            }
+            guard case .string(let id)? = value["media_resource_id"] else { return false }
+            return !id.trimmingCharacters(in: .whitespaces).isEmpty
+        default:
+            return false
+        }
+    }
+
+    /// An http(s) URL, a `data:image/…;base64,` URL or bare base64 image data.
+    static func isImageString(_ s: String) -> Bool {
+        if isHTTPURL(s) { return true }
+        if s.utf8.count > 5, s.prefix(5).lowercased() == "data:" {
+            guard let comma = s.firstIndex(of: ","), s[..<comma].lowercased().hasPrefix("data:image/"),
+                s[..<comma].lowercased().hasSuffix(";base64")
+            else { return false }
+            return isBase64(s[s.index(after: comma)...], needsImageSignature: false)
+        }
+        return isBase64(Substring(s), needsImageSignature: true)
+    }
+
+    /// Whether `s` is base64 (the standard alphabet, `=` padding at the end only, a length that is a
+    /// multiple of 4); with `needsImageSignature`, its first bytes must also start an image (JPEG,
+    /// PNG, GIF, WebP, BMP, TIFF, an ISO-BMFF `ftyp` box as AVIF/HEIC have, or SVG text), so a word
+    /// that happens to be valid base64 is not taken for image data.
+    static func isBase64(_ s: Substring, needsImageSignature: Bool) -> Bool {
+        let u = s.utf8
+        guard u.count >= 8, u.count % 4 == 0 else { return false }
+        var padding = 0
+        for b in u {
+            if b == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0 else { return false }
+            let ok =
+                (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B
+                || b == 0x2F
+            if !ok { return false }
+        }
+        guard padding <= 2 else { return false }
+        guard needsImageSignature else { return true }
+        guard let head = Data(base64Encoded: String(s.prefix(min(u.count, 64)))) else { return false }
+        let b = [UInt8](head)
+        func starts(_ p: [UInt8], at i: Int = 0) -> Bool { b.count >= i + p.count && Array(b[i..<(i + p.count)]) == p }
+        return starts([0xFF, 0xD8, 0xFF]) || starts([0x89, 0x50, 0x4E, 0x47]) || starts(Array("GIF8".utf8))
+            || (starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8)) || starts(Array("BM".utf8))
+            || starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) || starts(Array("ftyp".utf8), at: 4)
+            || starts(Array("<svg".utf8)) || starts(Array("<?xml".utf8))
+    }
+
     /// Whether `s` is a UUID in its 8-4-4-4-12 hex form.
     public static func isUUID(_ s: String) -> Bool {
         let u = Array(s.utf8)
@@ -502,6 +596,25 @@ public final class RecordValidator {
             for item in items {
                 let t = item.plainText
                 if !isHTTPURL(t) { return bad(t) }
+            }
+            return nil
+        case .image:
+            if isImageInput(value) { return nil }
+            return
+                "\(field) \"\(shown)\" is not an image: an absolute http(s) URL, base64 image data (or a data:image/…;base64, URL) or a MediaInput object with a url or media_resource_id"
+        case .imageList:
+            // As SartiqClient sends it: a list, or text split at "|".
+            let items: [JSONValue]
+            switch value {
+            case .array(let a): items = a
+            case .string(let s):
+                items = s.split(separator: "|").map { .string($0.trimmingCharacters(in: .whitespaces)) }
+            default: items = [value]
+            }
+            for item in items where !item.isEmpty && !isImageInput(item) {
+                let t = item.plainText
+                return
+                    "\(field) has \"\(t.count > 60 ? String(t.prefix(60)) + "…" : t)\", which is not an image: an absolute http(s) URL, base64 image data (or a data:image/…;base64, URL) or a MediaInput object with a url or media_resource_id"
             }
             return nil
         case .uuid:

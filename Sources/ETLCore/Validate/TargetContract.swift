@@ -42,12 +42,18 @@ public struct TargetField: Sendable, Hashable {
     public var source: String
     /// A remark for people (deprecations, unknowns), if any.
     public var note: String?
+    /// Whether a `url` (or `list of url`) field also takes base64 image data (bare or a `data:` URL)
+    /// and MediaInput objects, as Sartiq's images do; its check is then ``FieldCheck/image``
+    /// (``FieldCheck/imageList``) instead of the URL check.
+    public var takesImageData: Bool
 
     /// Creates a field.
     public init(
         _ name: String, _ type: TargetFieldType = .string, required: Bool = false, maxLength: Int? = nil,
-        enumValues: [String] = [], pattern: String? = nil, source: String, note: String? = nil
+        enumValues: [String] = [], pattern: String? = nil, source: String, note: String? = nil,
+        takesImageData: Bool = false
     ) {
+        self.takesImageData = takesImageData
         self.name = name
         self.type = type
         self.required = required
@@ -123,6 +129,10 @@ public struct TargetContract: Sendable {
     /// Whether the service takes fields it does not list (Pixyle's extra columns, Mixpeek's
     /// metadata, Wickson's JSON document); when not, a field outside ``fields`` is a `check` error.
     public var freeFormFields = false
+    /// The field whose value the client sends as the record's key rather than the record's own value
+    /// (Scenario names each asset by the key: the read stage's `key:` column, else this field), or nil;
+    /// validation checks this field's rules on the record's key, the value that is really sent.
+    public var sentAsKey: String? = nil
 
     /// `service.ruleSet`.
     public var qualifiedName: String { "\(service.rawValue).\(ruleSet)" }
@@ -157,8 +167,8 @@ public struct TargetContract: Sendable {
             case .boolean: out.append(FieldRule(f.name, .boolean, source: f.source))
             case .dateTime: out.append(FieldRule(f.name, .dateTime, source: f.source))
             case .uuid: out.append(FieldRule(f.name, .uuid, source: f.source))
-            case .url: out.append(FieldRule(f.name, .url, source: f.source))
-            case .urlList: out.append(FieldRule(f.name, .urlList, source: f.source))
+            case .url: out.append(FieldRule(f.name, f.takesImageData ? .image : .url, source: f.source))
+            case .urlList: out.append(FieldRule(f.name, f.takesImageData ? .imageList : .urlList, source: f.source))
             case .object: out.append(FieldRule(f.name, .object, source: f.source))
             }
         }

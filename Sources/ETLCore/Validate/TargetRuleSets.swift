@@ -33,6 +33,9 @@ public struct TargetRuleSet: Sendable {
     /// Whether the service takes fields it does not list (Pixyle's extra columns, Mixpeek metadata,
     /// Wickson's JSON document); when not, a field outside ``knownFields`` is a `check` error.
     public var freeFormFields = false
+    /// The field the client sends as the record's key (``TargetContract/sentAsKey``): its rules are
+    /// checked on the record's key.
+    public var sentAsKey: String?
 
     /// The rule set a contract implies: its required fields, its rules, its known fields and key.
     public init(contract: TargetContract) {
@@ -41,6 +44,7 @@ public struct TargetRuleSet: Sendable {
             requiredFields: contract.requiredFields, rules: contract.rules, knownFields: contract.fields.map(\.name),
             keyField: contract.keyField, summary: contract.summary)
         freeFormFields = contract.freeFormFields
+        sentAsKey = contract.sentAsKey
     }
 
     /// Creates a rule set from its parts.

@@ -442,8 +442,17 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             return .array(
                 items.filter { !$0.isEmpty }.map { item in
                     if case .object = item { return item }
+                    if case .string(let s) = item, s.hasPrefix("{"), let parsed = try? JSONValue.parse(s),
+                        case .object = parsed
+                    {
+                        return parsed
+                    }
                     return .string(item.plainText)
                 })
+        case (.image, .string(let s)) where s.hasPrefix("{"):
+            // A MediaInput given as its JSON text goes as the object the page's schema describes.
+            if let parsed = try? JSONValue.parse(s), case .object = parsed { return parsed }
+            return value
         case (.text, .number), (.text, .bool), (.image, .number), (.image, .bool):
             return .string(value.plainText)
         default:

@@ -7,16 +7,18 @@ extension TargetContract {
         let schema = "\(sartiqPage), schema \(create ? "ProductCreate" : "ProductUpdate")"
         func f(
             _ name: String, _ type: TargetFieldType = .string, required: Bool = false, max: Int? = nil,
-            enumValues: [String] = [], note: String? = nil
+            enumValues: [String] = [], note: String? = nil, imageData: Bool = false
         ) -> TargetField {
             TargetField(
                 name, type, required: required && create, maxLength: max, enumValues: enumValues,
-                source: "\(schema), property \(name)", note: note)
+                source: "\(schema), property \(name)", note: note, takesImageData: imageData)
         }
+        // The page: "URL, base64 string, or MediaInput" (anyOf string | MediaInput); sent as given.
+        let image = "a URL, base64 image data (or a data: URL) or a MediaInput object"
         return [
             f("sku", note: "no maxLength; catalog-etl's key"),
             f("name", required: true, max: 255),
-            f("cover_image", .url, required: true, note: "a URL here; base64 and MediaInput also documented"),
+            f("cover_image", .url, required: true, note: image, imageData: true),
             f("brand", max: 1000),
             f("master_item_code", max: 255),
             f("style_code", max: 255),
@@ -46,8 +48,8 @@ extension TargetContract {
             f("back_description", max: 1000),
             f("ecommerce_description", max: 5000),
             f("brand_metadata", .object),
-            f("back_image", .url, note: "a URL here; base64 and MediaInput also documented"),
-            f("reference_images", .urlList),
+            f("back_image", .url, note: image, imageData: true),
+            f("reference_images", .urlList, note: "each: " + image, imageData: true),
             f("data_images", .urlList, note: "deprecated: use reference_images"),
             f("public", .boolean, note: "default false"),
             f("is_filler", .boolean, note: "detected from the SKU when omitted"),

@@ -28,7 +28,9 @@ extension TargetContract {
                 "page size", "assets pageSize 1..100, default 50",
                 source: "docs.scenario.com/api/resources/assets/methods/list (API-CONTRACTS.md §5)"),
             TargetLimit("image size", "< 6 MB per image", source: "docs.scenario.com/docs/uploading-assets"),
-        ], defaultRate: 2, defaultBatchSize: nil)
+        ], defaultRate: 2, defaultBatchSize: nil,
+        // ScenarioClient sends the record's key as the asset's name (find and reconcile match it).
+        sentAsKey: "name")
 }
 
 extension TargetRuleSet {

@@ -39,7 +39,13 @@ public final class WicksonClient: ServiceClient {
         collection = named.isEmpty ? "default" : named
         keyField = TargetRuleSet.wicksonMedia.keyField
         session.setAuth([("X-Api-Key", key)])
+        // A 429 carries `X-RateLimit-Reset`, the unix time in seconds the window resets at (found:
+        // docs.wickson.ai/getting-started/rate-limits); it is honoured when `Retry-After` is absent.
+        session.rateLimitResetHeader = Self.rateLimitResetHeader
     }
+
+    /// The header Wickson's 429 names the window's reset in (unix seconds).
+    public static let rateLimitResetHeader = "X-RateLimit-Reset"
 
     /// The collection the files go to.
     public var state: [String: String] { ["collection_id": collection] }
