@@ -74,12 +74,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Test helpers shared by every test target (temporary folders, the binary runner); Foundation only,
+        // so the end-to-end tests still link nothing of the tool.
+        .target(name: "ETLTestSupport", path: "Tests/ETLTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "XLSXTests", dependencies: ["XLSX"], resources: [.copy("Fixtures")],
+            name: "XLSXTests", dependencies: ["XLSX", "ETLTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
             name: "ETLCoreTests",
-            dependencies: ["ETLCore", "XLSX", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ETLCore", "XLSX", "ETLTestSupport", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
@@ -87,14 +90,15 @@ let package = Package(
             dependencies: [
                 "Sandbox",
                 "XLSX",
+                "ETLTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
-        .testTarget(name: "ETLEndToEndTests", dependencies: [], swiftSettings: strict),
+        .testTarget(name: "ETLEndToEndTests", dependencies: ["ETLTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "UploadTests", dependencies: ["ETLCore", "Sandbox"], resources: [.copy("Fixtures")],
+            name: "UploadTests", dependencies: ["ETLCore", "Sandbox", "ETLTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -96,7 +97,7 @@ struct ConvertByteChannelTests {
     static func converted(_ path: String, options: ReadOptions, format: OutputFormat, provenance: Bool) -> Result<
         (String, [ReadWarning]), ReadError
     > {
-        let out = Fixture.tempDirectory() + "/out." + format.rawValue
+        let out = TemporaryFolder.make() + "/out." + format.rawValue
         defer { try? FileManager.default.removeItem(atPath: out) }
         do {
             let result = try Converter.convert(
@@ -140,7 +141,7 @@ struct ConvertByteChannelTests {
     /// An input that cannot be opened fails before the output file is created or truncated.
     @Test(arguments: ["missing.csv", "missing.jsonl", "missing.json"])
     func anUnreadableInputLeavesTheOutputAlone(_ name: String) throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/out.jsonl"
         try "keep me".write(toFile: out, atomically: true, encoding: .utf8)
@@ -154,7 +155,7 @@ struct ConvertByteChannelTests {
     /// A file of several MiB, so records and fields straddle the 1 MiB read buffer: quoted line
     /// breaks, doubled quotes, JSON escapes, non-ASCII text, empty cells and blank lines.
     @Test func filesBiggerThanTheBufferConvertAsTheirRecordsRead() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var csv = "SKU,Name,Description,Price\r\n"
         var jsonl = ""

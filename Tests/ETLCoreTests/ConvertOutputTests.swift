@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -28,7 +29,7 @@ struct ConvertOutputTests {
     /// number cell that is not one (row 4 of a workbook).
     @Test(arguments: ["csv/ragged.csv", "json/syntax-error.jsonl", "xlsx/bad-number.xlsx"])
     func aFailedConversionLeavesTheOutputAsItWasAndNoTemporaryFile(_ input: String) throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for format in [OutputFormat.csv, .jsonl] {
             let out = dir + "/out." + format.rawValue
@@ -46,7 +47,7 @@ struct ConvertOutputTests {
     }
 
     @Test func aSuccessfulConversionReplacesTheOutputKeepingItsPermissions() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/out.csv"
         try "old\n".write(toFile: out, atomically: false, encoding: .utf8)
@@ -60,7 +61,7 @@ struct ConvertOutputTests {
     }
 
     @Test func aSymbolicLinkKeepsPointingAtTheReplacedFile() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/real", withIntermediateDirectories: true)
         try "old\n".write(toFile: dir + "/real/target.jsonl", atomically: false, encoding: .utf8)
@@ -91,7 +92,7 @@ struct ConvertOutputTests {
         """
 
     @Test func everyJSONLinesObjectHoldsEveryHeaderKeyInHeaderOrder() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try Self.convert("json/late-keys.jsonl", to: dir + "/out.jsonl", .jsonl)
         #expect(result.columns.map(\.header) == ["sku", "price", "colour", "size", "note"])
@@ -105,7 +106,7 @@ struct ConvertOutputTests {
     }
 
     @Test func paddedRaggedRowsAndHeaderlessSheetsGetEveryKeyToo() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var pad = ReadOptions()
         pad.raggedRows = .pad

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 
 /// Runs a small Sartiq pipeline (`sku`, `name`, `cover_image`) over CSV bytes written to a temp folder.
 struct SmallRun {
-    let dir = Fixture.tempDirectory()
+    let dir = TemporaryFolder.make()
     var readExtra = ""
     var fields = "{ sku: SKU, name: Style Name, cover_image: Cover Image }"
     var validateExtra = ""
@@ -88,7 +89,7 @@ struct KeyRuleTests {
     }
 
     @Test func theLedgerRefusesAKeyItWouldTruncate() throws {
-        let ledger = try Ledger(path: Fixture.tempDirectory() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make() + "/ledger.sqlite")
         let item = SendItem(key: "A\u{0}B", file: "f", sheet: nil, row: 2, record: .null, hash: "h")
         #expect(throws: LedgerError.self) { try ledger.markSending([item], runID: "r") }
         #expect(throws: LedgerError.self) { try ledger.items(keys: ["A\u{0}B"]) }
@@ -314,7 +315,7 @@ struct FailedRunTests {
 @Suite("inputs that are not files")
 struct NonRegularInputTests {
     @Test func refusesAFIFOAndADirectoryAtOnce() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         let fifo = dir + "/in.csv"
         #expect(mkfifo(fifo, 0o600) == 0)
         let started = Date()

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -18,7 +19,7 @@ struct DryRunTests {
     func run(_ pipelinePath: String, input: String? = nil) throws -> RunResult {
         let p = try PipelineLoader.load(path: pipelinePath, environment: [:])
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         o.inputOverride = input
         return try PipelineRunner.dryRun(p, options: o)
     }
@@ -48,7 +49,7 @@ struct DryRunTests {
         #expect(try String(contentsOfFile: dir + "/normalised.jsonl", encoding: .utf8).isEmpty)
         // Without the repeat, row 2 goes through every transform into normalised.jsonl.
         let tiny = try String(contentsOfFile: Fixture.path("pipeline-data/tiny.csv"), encoding: .utf8)
-        let single = Fixture.tempDirectory() + "/tiny-single.csv"
+        let single = TemporaryFolder.make() + "/tiny-single.csv"
         try (tiny.split(separator: "\n").dropLast().joined(separator: "\n") + "\n").write(
             toFile: single, atomically: true, encoding: .utf8)
         let alone = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: single)
@@ -114,7 +115,7 @@ struct DryRunTests {
         text = text.replacingOccurrences(
             of: "A-1,Duplicate,Riviera,U,white,SS26,2026-03-01T09:30:00,twenty,ftp://cdn.example.com/a4.jpg,not a url",
             with: "A-4,Duplicate,Riviera,U,white,SS26,2026-03-01T09:30:00,2026,https://cdn.example.com/a4.jpg,")
-        let fixed = Fixture.tempDirectory() + "/fixed.csv"
+        let fixed = TemporaryFolder.make() + "/fixed.csv"
         try text.write(toFile: fixed, atomically: true, encoding: .utf8)
         let third = try run(Fixture.path("pipelines/tiny-sartiq.yaml"), input: fixed)
         #expect(third.summary.rowsQuarantined == 0)
@@ -135,7 +136,7 @@ struct DryRunTests {
     }
 
     @Test func quarantineWorkbookKeepsTypesNotesTheBadCellsAndFeedsBackLikeTheCSV() throws {
-        let root = Fixture.repositoryRoot
+        let root = Repository.root
         let first = try run(root + "/pipelines/ss26-sartiq.yaml")
         #expect(first.summary.rowsQuarantined == 11)
         let book = first.runDirectory + "/quarantine.xlsx"
@@ -180,7 +181,7 @@ struct DryRunTests {
         // --sheet names the sheet when the pipeline's does not apply.
         let p = try PipelineLoader.load(path: root + "/pipelines/ss26-sartiq.yaml", environment: [:])
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         o.inputOverride = root + "/samples/ss26-womenswear.xlsx"
         o.sheet = "Nope"
         #expect(throws: ReadError.self) { try PipelineRunner.dryRun(p, options: o) }
@@ -190,7 +191,7 @@ struct DryRunTests {
         var p = try PipelineLoader.load(path: Fixture.path("pipelines/tiny-sartiq.yaml"), environment: [:])
         p.validate?.onError = .fail
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         #expect {
             try PipelineRunner.dryRun(p, options: o)
         } throws: { e in
@@ -210,7 +211,7 @@ struct DryRunTests {
         throws
     {
         for input in [nil, "samples/ss26-womenswear.csv", "samples/ss26-womenswear.jsonl"] {
-            let root = Fixture.repositoryRoot
+            let root = Repository.root
             let result = try run(root + "/pipelines/ss26-\(target).yaml", input: input.map { root + "/" + $0 })
             let s = result.summary
             #expect(s.rowsRead == 320, "\(target) \(input ?? "xlsx")")

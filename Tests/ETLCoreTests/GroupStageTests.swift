@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ struct GroupStageTests {
     func run(_ pipeline: String, input: String? = nil) throws -> RunResult {
         let p = try PipelineLoader.load(path: Fixture.path("pipelines/\(pipeline)"), environment: [:])
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         o.inputOverride = input
         return try PipelineRunner.dryRun(p, options: o)
     }
@@ -87,7 +88,7 @@ struct GroupStageTests {
     }
 
     @Test func spillsToDiskAndGivesTheSameGroups() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         let path = dir + "/many.csv"
         var text = "Handle,Title,Image\n"
         for i in 0..<3000 {
@@ -150,7 +151,7 @@ struct GroupStageTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let p = try PipelineLoader.load(path: path, environment: [:])
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         let result = try PipelineRunner.dryRun(p, options: o)
         let out = try lines(result.runDirectory + "/normalised.jsonl")
         #expect(out.map { $0["size"]?.stringValue ?? "-" } == ["S", "M", "L", "M", "S", "M", "-"])
@@ -180,7 +181,7 @@ struct GroupStageTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let p = try PipelineLoader.load(path: path, environment: [:])
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         let result = try PipelineRunner.dryRun(p, options: o)
         let out = try lines(result.runDirectory + "/normalised.jsonl")
         // The row without a Handle is a record of its own, quarantined; bag's image-only row has no variant.

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ struct NoSilentNullTests {
 
     func dryRun(_ p: Pipeline) throws -> RunResult {
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         return try PipelineRunner.dryRun(p, options: o)
     }
 
@@ -44,7 +45,7 @@ struct NoSilentNullTests {
     @Test func aRunStopsWithExit2BeforeReadingAnyRow() throws {
         let p = try load("misspelt.yaml")
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         let error = #expect(throws: ConfigError.self) { try PipelineRunner.dryRun(p, options: o) }
         #expect(error?.diagnostics.count == 3)
         #expect(PipelineRunner.exitCode(for: error as (any Error)? ?? RunFailure(message: "", exitCode: 0)) == 2)
@@ -56,7 +57,7 @@ struct NoSilentNullTests {
         let problems = ColumnCheck.problems(p, columns: other, input: "sizes.csv")
         #expect(problems.contains { $0.message.contains("\"Handle\"") && $0.message.contains("sizes.csv") })
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         o.inputOverride = Fixture.path("group/sizes.csv")
         #expect(throws: ConfigError.self) { try PipelineRunner.dryRun(p, options: o) }
     }
@@ -71,7 +72,7 @@ struct NoSilentNullTests {
     }
 
     @Test func targetsThatTakeFreeFormFieldsAcceptAnyName() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         let path = dir + "/p.yaml"
         try """
         name: free
@@ -98,7 +99,7 @@ struct NoSilentNullTests {
     }
 
     @Test func truncateMaxTakesTheTargetsDocumentedLimit() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         let path = dir + "/p.yaml"
         try """
         name: trunc
@@ -139,7 +140,7 @@ struct NoSilentNullTests {
     }
 
     @Test func itemWithoutSplitNeedsACollectedColumn() throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         let path = dir + "/p.yaml"
         try """
         name: item

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ struct OutputSinkTests {
     /// Bytes handed over in uneven pieces, several chunks' worth, land in order and complete.
     @Test(arguments: [false, true])
     func everyByteLandsInOrder(background: Bool) throws {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/out.bin"
         let sink = try OutputSink(path: path, background: background)

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// A pipeline file written to a temporary folder, with the tiny fixture's data next to it.
 enum PipelineText {
     static func write(_ yaml: String, name: String = "p.yaml") throws -> String {
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         let path = dir + "/" + name
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -75,7 +76,7 @@ struct YAMLGuardTests {
         for text in fine { #expect(YAMLGuard.firstAnchorOrAlias(in: text) == nil, "\(text)") }
         for name in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
             let text = try String(
-                contentsOfFile: Fixture.repositoryRoot + "/pipelines/ss26-\(name).yaml", encoding: .utf8)
+                contentsOfFile: Repository.root + "/pipelines/ss26-\(name).yaml", encoding: .utf8)
             #expect(YAMLGuard.firstAnchorOrAlias(in: text) == nil, "\(name)")
         }
     }
@@ -112,7 +113,7 @@ struct PipelineFileLimitTests {
     }
 
     @Test func refusesAFIFOAtOnce() throws {
-        let path = Fixture.tempDirectory() + "/p.yaml"
+        let path = TemporaryFolder.make() + "/p.yaml"
         #expect(mkfifo(path, 0o600) == 0)
         let started = Date()
         #expect {
@@ -223,7 +224,7 @@ struct LiteralSecretTests {
         #expect(real.first?.message.contains("comes from the default written in the pipeline file") == true)
         for name in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
             let p = try PipelineLoader.load(
-                path: Fixture.repositoryRoot + "/pipelines/ss26-\(name).yaml", environment: [:])
+                path: Repository.root + "/pipelines/ss26-\(name).yaml", environment: [:])
             #expect(p.warnings.isEmpty, "\(name)")
         }
     }
@@ -244,7 +245,7 @@ struct MaxQuarantinedTests {
             let p = try PipelineLoader.load(path: try PipelineText.write(text), environment: [:])
             #expect(p.validate?.maxQuarantined == limit ?? 0)
             var o = RunOptions()
-            o.outputRoot = Fixture.tempDirectory()
+            o.outputRoot = TemporaryFolder.make()
             let r = try PipelineRunner.dryRun(p, options: o)
             #expect(r.summary.rowsQuarantined == 4)
             #expect(r.exitCode == exit, "max_quarantined \(limit ?? 0)")

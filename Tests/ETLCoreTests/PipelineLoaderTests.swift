@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Testing
 
 @testable import ETLCore
@@ -65,7 +66,7 @@ struct PipelineLoaderTests {
     @Test func loadsEverySamplePipeline() throws {
         for name in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
             let p = try PipelineLoader.load(
-                path: Fixture.repositoryRoot + "/pipelines/ss26-\(name).yaml", environment: [:])
+                path: Repository.root + "/pipelines/ss26-\(name).yaml", environment: [:])
             #expect(p.upload?.target.rawValue == name)
             #expect(p.upload?.endpoint == "sandbox")
         }

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -60,7 +61,7 @@ struct ReconcilerTests {
         let source = [sent("=cmd", row: 2, [("name", .string("+SUM(A1)"))])]
         let remote = [RemoteItem(key: "=cmd", remoteID: "9", fields: ["name": .string("-x")])]
         let r = Reconciler.reconcile(source: source, remote: remote, compare: [("name", .exact)])
-        let dir = Fixture.tempDirectory()
+        let dir = TemporaryFolder.make()
         try ReconciliationReport.write(r, csvPath: dir + "/r.csv", jsonPath: dir + "/r.json")
         let csv = try String(contentsOfFile: dir + "/r.csv", encoding: .utf8)
         #expect(csv.contains("mismatched,'=cmd,s.xlsx,Products,2,9"))

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -41,7 +42,7 @@ struct WorkbookReportTests {
     func dryRun() throws -> RunResult {
         let p = try PipelineLoader.load(path: Fixture.path("pipelines/tiny-sartiq.yaml"), environment: [:])
         var o = RunOptions()
-        o.outputRoot = Fixture.tempDirectory()
+        o.outputRoot = TemporaryFolder.make()
         return try PipelineRunner.dryRun(p, options: o)
     }
 
@@ -84,7 +85,7 @@ struct WorkbookReportTests {
         let out = try ExternalCheck.run("python3", ["-c", py, path])
         #expect(out == "Summary,Reconciliation,Issues,Quarantine\n\(issues.count)\n")
         // LibreOffice: converting the Issues sheet to CSV reads the workbook end to end.
-        let lo = Fixture.tempDirectory()
+        let lo = TemporaryFolder.make()
         _ = try ExternalCheck.run(
             "soffice",
             [

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -5,46 +6,13 @@ import Testing
     import Glibc
 #endif
 
-extension CLI {
-    /// Runs the binary with its output in files and a deadline: a process still running after
-    /// `seconds` is killed (and its status is the signal's), so a command that blocks fails the test
-    /// instead of hanging it.
-    static func run(within seconds: Double, _ arguments: [String], shell: Bool = false) throws -> (
-        output: Output, seconds: Double
-    ) {
-        let dir = tempDirectory()
-        let p = Process()
-        if shell {
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", arguments.joined(separator: " "), "sh"]
-        } else {
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = arguments
-        }
-        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-        _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: dir + "/out")
-        p.standardError = FileHandle(forWritingAtPath: dir + "/err")
-        let started = Date()
-        try p.run()
-        while p.isRunning && Date().timeIntervalSince(started) < seconds { usleep(10_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        let elapsed = Date().timeIntervalSince(started)
-        return (
-            Output(
-                status: p.terminationStatus,
-                stdout: (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? "",
-                stderr: (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""), elapsed
-        )
-    }
-
+/// Helpers of the end-to-end tests (the binary runs through `BinaryRunner`).
+enum CLI {
     /// The sample Sartiq pipeline, with its relative paths made absolute, written to a temp folder.
     static func samplePipeline(editing edit: (String) -> String = { $0 }) throws -> String {
-        let text = try String(contentsOfFile: repositoryRoot + "/pipelines/ss26-sartiq.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "../samples/", with: repositoryRoot + "/samples/")
-        let path = tempDirectory() + "/ss26-sartiq.yaml"
+        let text = try String(contentsOfFile: Repository.root + "/pipelines/ss26-sartiq.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "../samples/", with: Repository.root + "/samples/")
+        let path = TemporaryFolder.make("catalog-etl-e2e") + "/ss26-sartiq.yaml"
         try edit(text).write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -96,18 +64,19 @@ struct HostileInputCommandLineTests {
                 "a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", "))]")
         }
         lines.append("stages: [*a8]")
-        let bomb = CLI.tempDirectory() + "/bomb.yaml"
+        let bomb = TemporaryFolder.make("catalog-etl-e2e") + "/bomb.yaml"
         try (lines.joined(separator: "\n") + "\n").write(toFile: bomb, atomically: true, encoding: .utf8)
         for command in ["check", "run"] {
-            let (r, seconds) = try CLI.run(within: 20, [command, bomb] + (command == "run" ? ["--dry-run"] : []))
+            let (r, seconds) = try BinaryRunner.run(
+                within: 20, [command, bomb] + (command == "run" ? ["--dry-run"] : []))
             #expect(r.status == 2, "\(command): \(r.stderr)")
             #expect(seconds < 1, "\(command) took \(seconds) s")
             #expect(r.stderr.contains("bomb.yaml:2:5: YAML anchors (&name) are not allowed in pipeline files"))
         }
-        let huge = CLI.tempDirectory() + "/huge.yaml"
+        let huge = TemporaryFolder.make("catalog-etl-e2e") + "/huge.yaml"
         try ("name: huge\n#" + String(repeating: "x", count: 2 << 20) + "\nstages: []\n").write(
             toFile: huge, atomically: true, encoding: .utf8)
-        let (r, seconds) = try CLI.run(within: 20, ["check", huge])
+        let (r, seconds) = try BinaryRunner.run(within: 20, ["check", huge])
         #expect(r.status == 2)
         #expect(seconds < 1)
         #expect(r.stderr.contains("pipeline files are at most 1 MiB"))
@@ -118,7 +87,7 @@ struct HostileInputCommandLineTests {
             $0.replacingOccurrences(of: "${SARTIQ_URL:-sandbox}", with: "http://127.attacker.example/sartiq")
         }
         for args in [["check", attacker], ["run", attacker], ["run", attacker, "--dry-run"]] {
-            let (r, _) = try CLI.run(within: 30, args)
+            let (r, _) = try BinaryRunner.run(within: 30, args)
             #expect(r.status == 2, "\(args): \(r.stderr)")
             #expect(r.stderr.contains("must use https"))
             #expect(r.stderr.contains("\"127.attacker.example\" is not"))
@@ -126,7 +95,7 @@ struct HostileInputCommandLineTests {
         let port = try CLI.samplePipeline {
             $0.replacingOccurrences(of: "${SARTIQ_URL:-sandbox}", with: "http://127.0.0.1:70000/sartiq")
         }
-        let (r, _) = try CLI.run(within: 30, ["check", port])
+        let (r, _) = try BinaryRunner.run(within: 30, ["check", port])
         #expect(r.status == 2)
         #expect(r.stderr.contains("has the port \"70000\"; a port is a number from 1 to 65535"))
     }
@@ -135,28 +104,28 @@ struct HostileInputCommandLineTests {
         let literal = try CLI.samplePipeline {
             $0.replacingOccurrences(of: "${SARTIQ_PASSWORD:-sandbox}", with: "hunter2")
         }
-        let (check, _) = try CLI.run(within: 30, ["check", literal])
+        let (check, _) = try BinaryRunner.run(within: 30, ["check", literal])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(
             check.stderr.contains("ss26-sartiq.yaml:59:17: warning: upload.password is written in the pipeline file"))
         #expect(!check.stderr.contains("hunter2"))
-        let out = CLI.tempDirectory()
-        let (run, _) = try CLI.run(within: 120, ["run", literal, "--dry-run", "--output", out])
+        let out = TemporaryFolder.make("catalog-etl-e2e")
+        let (run, _) = try BinaryRunner.run(within: 120, ["run", literal, "--dry-run", "--output", out])
         #expect(run.stderr.components(separatedBy: "warning: upload.password").count == 2, "\(run.stderr)")
-        let (sample, _) = try CLI.run(within: 30, ["check", "pipelines/ss26-sartiq.yaml"])
+        let (sample, _) = try BinaryRunner.run(within: 30, ["check", "pipelines/ss26-sartiq.yaml"])
         #expect(sample.status == 0)
         #expect(!sample.stderr.contains("warning"))
     }
 
     @Test func aFIFOInputIsRefusedAtOnce() throws {
-        let dir = CLI.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
         let fifo = dir + "/catalog.csv"
         #expect(mkfifo(fifo, 0o600) == 0)
         for args in [
             ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", dir, "--input", fifo],
             ["convert", fifo, dir + "/x.jsonl"], ["inspect", fifo],
         ] {
-            let (r, seconds) = try CLI.run(within: 20, args)
+            let (r, seconds) = try BinaryRunner.run(within: 20, args)
             #expect(r.status == 3, "\(args[0]): \(r.stderr)")
             #expect(seconds < 5, "\(args[0]) took \(seconds) s")
             #expect(r.stderr.contains("not a regular file (it is a FIFO (named pipe))"), "\(r.stderr)")
@@ -164,14 +133,15 @@ struct HostileInputCommandLineTests {
     }
 
     @Test func theSampleQuarantineLoopGivesTheRowsBackUnchanged() throws {
-        let out = CLI.tempDirectory()
-        let (first, _) = try CLI.run(within: 120, ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", out])
+        let out = TemporaryFolder.make("catalog-etl-e2e")
+        let (first, _) = try BinaryRunner.run(
+            within: 120, ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", out])
         #expect(first.status == 1, "\(first.stderr)")
         let firstDir = first.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }.map {
             String($0.dropFirst(8))
         }
         let quarantine = (firstDir ?? "") + "quarantine.csv"
-        let (second, _) = try CLI.run(
+        let (second, _) = try BinaryRunner.run(
             within: 120, ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", out, "--input", quarantine])
         #expect(second.status == 1, "\(second.stderr)")
         let secondDir = second.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }.map {
@@ -201,30 +171,31 @@ struct HostileInputCommandLineTests {
     }
 
     @Test func maxQuarantinedDecidesTheExitCode() throws {
-        let out = CLI.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-e2e")
         let within = try CLI.samplePipeline {
             $0.replacingOccurrences(of: "on_error: quarantine", with: "on_error: quarantine\n      max_quarantined: 11")
         }
-        let (ok, _) = try CLI.run(within: 120, ["run", within, "--dry-run", "--output", out])
+        let (ok, _) = try BinaryRunner.run(within: 120, ["run", within, "--dry-run", "--output", out])
         #expect(ok.status == 0, "\(ok.stdout)\n\(ok.stderr)")
         #expect(ok.stdout.contains("11 rows quarantined, within max_quarantined: 11"))
         let over = try CLI.samplePipeline {
             $0.replacingOccurrences(of: "on_error: quarantine", with: "on_error: quarantine\n      max_quarantined: 10")
         }
-        let (bad, _) = try CLI.run(within: 120, ["run", over, "--dry-run", "--output", out])
+        let (bad, _) = try BinaryRunner.run(within: 120, ["run", over, "--dry-run", "--output", out])
         #expect(bad.status == 1)
         #expect(bad.stdout.contains("11 rows quarantined, more than max_quarantined: 10"))
     }
 
     @Test func aRunThatFailsPartWayLeavesAFailedSummaryAndNoSpools() throws {
-        let out = CLI.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-e2e")
         // Files may grow to 64 KiB (the shell's `ulimit -f` counts 512-byte blocks), as on a full disk:
         // normalised.jsonl is larger, summary.json is not.
         let command = [
-            "trap '' XFSZ;", "ulimit -f 128;", "exec", CLI.binary, "run", "pipelines/ss26-sartiq.yaml", "--dry-run",
+            "trap '' XFSZ;", "ulimit -f 128;", "exec", BinaryRunner.path, "run", "pipelines/ss26-sartiq.yaml",
+            "--dry-run",
             "--output", out,
         ]
-        let (r, _) = try CLI.run(within: 120, command, shell: true)
+        let (r, _) = try BinaryRunner.run(within: 120, command, shell: true)
         #expect(r.status == 3, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stderr.contains("File too large"))
         let folders = try FileManager.default.contentsOfDirectory(atPath: out + "/ss26-sartiq")
@@ -243,13 +214,13 @@ struct HostileInputCommandLineTests {
     }
 
     @Test func bytesThatAreNotUTF8QuarantineTheirRow() throws {
-        let dir = CLI.tempDirectory()
-        var data = try Data(contentsOf: URL(fileURLWithPath: CLI.repositoryRoot + "/samples/ss26-womenswear.csv"))
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
+        var data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/samples/ss26-womenswear.csv"))
         // "Sundress" → "Sundr\xE9ss" in the first data row's name: a Windows-1252 byte in a UTF-8 file.
         let range = try #require(data.range(of: Data("Sundress".utf8)))
         data.replaceSubrange(range, with: Data("Sundr".utf8) + [0xE9] + Data("ss".utf8))
         try data.write(to: URL(fileURLWithPath: dir + "/cat.csv"))
-        let (r, _) = try CLI.run(
+        let (r, _) = try BinaryRunner.run(
             within: 120,
             ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", dir, "--input", dir + "/cat.csv"])
         #expect(r.status == 1)

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -14,19 +15,21 @@ struct InitCommandTests {
 
     @Test(arguments: ["xlsx", "csv", "jsonl"])
     func writesAPipelineThatChecksAndQuarantinesWhatTheHandWrittenOneDoes(_ format: String) throws {
-        let dir = CLI.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
         for target in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
             let file = "\(dir)/\(target).yaml"
-            let r = try CLI.run(["init", "samples/ss26-womenswear.\(format)", "--target", target, "--output", file])
+            let r = try BinaryRunner.run([
+                "init", "samples/ss26-womenswear.\(format)", "--target", target, "--output", file,
+            ])
             #expect(r.status == 0, "\(target): \(r.stderr)")
             #expect(r.stdout.contains("wrote \(file)"))
             let text = try String(contentsOfFile: file, encoding: .utf8)
             #expect(text.hasPrefix("# yaml-language-server: $schema=catalog-etl.schema.json\n"))
             #expect(!text.contains("# TODO"), "\(target) \(format): \(text)")
-            let check = try CLI.run(["check", file])
+            let check = try BinaryRunner.run(["check", file])
             #expect(check.status == 0, "\(target) \(format): \(check.stderr)")
-            let ours = try CLI.run(["run", file, "--dry-run", "--output", dir + "/out"])
-            let theirs = try CLI.run([
+            let ours = try BinaryRunner.run(["run", file, "--dry-run", "--output", dir + "/out"])
+            let theirs = try BinaryRunner.run([
                 "run", "pipelines/ss26-\(target).yaml", "--dry-run", "--output", dir + "/out", "--input",
                 "samples/ss26-womenswear.\(format)",
             ])
@@ -38,8 +41,10 @@ struct InitCommandTests {
     }
 
     @Test func mapsTheSampleAsTheHandWrittenSartiqPipelineDoes() throws {
-        let dir = CLI.tempDirectory()
-        let r = try CLI.run(["init", "samples/ss26-womenswear.xlsx", "--target", "sartiq", "--output", dir + "/p.yaml"])
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
+        let r = try BinaryRunner.run([
+            "init", "samples/ss26-womenswear.xlsx", "--target", "sartiq", "--output", dir + "/p.yaml",
+        ])
         #expect(r.status == 0)
         let text = try String(contentsOfFile: dir + "/p.yaml", encoding: .utf8)
         for line in [
@@ -58,52 +63,59 @@ struct InitCommandTests {
     }
 
     @Test func refusesToOverwriteAndUnreadableInput() throws {
-        let dir = CLI.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
         let file = dir + "/p.yaml"
         #expect(
-            try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file]).status == 0)
-        let again = try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file])
+            try BinaryRunner.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file])
+                .status == 0)
+        let again = try BinaryRunner.run([
+            "init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file,
+        ])
         #expect(again.status == 2)
         #expect(again.stderr.contains("exists; pass --force"))
         #expect(
-            try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file, "--force"])
-                .status == 0)
-        let missing = try CLI.run(["init", dir + "/nope.csv", "--target", "wickson", "--output", dir + "/q.yaml"])
+            try BinaryRunner.run([
+                "init", "samples/ss26-womenswear.csv", "--target", "wickson", "--output", file, "--force",
+            ])
+            .status == 0)
+        let missing = try BinaryRunner.run([
+            "init", dir + "/nope.csv", "--target", "wickson", "--output", dir + "/q.yaml",
+        ])
         #expect(missing.status == 2)
         #expect(!FileManager.default.fileExists(atPath: dir + "/q.yaml"))
-        #expect(try CLI.run(["init", "samples/ss26-womenswear.csv", "--target", "shopify"]).status == 2)
+        #expect(try BinaryRunner.run(["init", "samples/ss26-womenswear.csv", "--target", "shopify"]).status == 2)
     }
 
     @Test func checkReportsTheTODOsInitLeaves() throws {
-        let dir = CLI.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
         let file = dir + "/styles.yaml"
-        let r = try CLI.run([
+        let r = try BinaryRunner.run([
             "init", "Tests/ETLCoreTests/Fixtures/init/fashion-styles.csv", "--target", "sartiq", "--output", file,
         ])
         #expect(r.status == 0)
         #expect(r.stdout.contains("TODO: cover_image is required"))
-        let check = try CLI.run(["check", file])
+        let check = try BinaryRunner.run(["check", file])
         #expect(check.status == 2)
         #expect(check.stderr.contains("TODO: cover_image is required by sartiq.product_create"))
         // The same catalog for a target it can fill checks and dry-runs at once.
-        let w = try CLI.run([
+        let w = try BinaryRunner.run([
             "init", "Tests/ETLCoreTests/Fixtures/init/fashion-styles.csv", "--target", "wickson", "--output",
             dir + "/w.yaml",
         ])
         #expect(w.status == 0)
-        #expect(try CLI.run(["check", dir + "/w.yaml"]).status == 0)
-        let run = try CLI.run(["run", dir + "/w.yaml", "--dry-run", "--output", dir + "/out"])
+        #expect(try BinaryRunner.run(["check", dir + "/w.yaml"]).status == 0)
+        let run = try BinaryRunner.run(["run", dir + "/w.yaml", "--dry-run", "--output", dir + "/out"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("14 valid, 0 quarantined"))
     }
 
     @Test func listsTargetsWithTheirSources() throws {
-        let all = try CLI.run(["targets"])
+        let all = try BinaryRunner.run(["targets"])
         #expect(all.status == 0)
         for t in ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"] {
             #expect(all.stdout.contains("\(t) (rule set"))
         }
-        let one = try CLI.run(["targets", "sartiq", "--json"])
+        let one = try BinaryRunner.run(["targets", "sartiq", "--json"])
         #expect(one.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
         #expect(json["rule_set"] as? String == "sartiq.product_create")
@@ -111,10 +123,10 @@ struct InitCommandTests {
         let name = try #require(fields.first { $0["name"] as? String == "name" })
         #expect(name["max_length"] as? Int == 255 && name["required"] as? Bool == true)
         #expect((name["source"] as? String)?.contains("sartiq-products.md") == true)
-        #expect(try CLI.run(["targets", "nope"]).status == 2)
+        #expect(try BinaryRunner.run(["targets", "nope"]).status == 2)
         // The run report carries the same table as its "target contract" section.
-        let out = CLI.tempDirectory()
-        let run = try CLI.run(["run", "pipelines/ss26-mixpeek.yaml", "--dry-run", "--output", out])
+        let out = TemporaryFolder.make("catalog-etl-e2e")
+        let run = try BinaryRunner.run(["run", "pipelines/ss26-mixpeek.yaml", "--dry-run", "--output", out])
         let dir = run.stdout.split(separator: "\n").first { $0.hasPrefix("report: ") }.map { String($0.dropFirst(8)) }
         let html = try String(contentsOfFile: (dir ?? "") + "report.html", encoding: .utf8)
         #expect(html.contains("Target contract: mixpeek.object"))
@@ -122,14 +134,14 @@ struct InitCommandTests {
     }
 
     @Test func printsTheSchema() throws {
-        let r = try CLI.run(["schema"])
+        let r = try BinaryRunner.run(["schema"])
         #expect(r.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
     }
 
     @Test func inspectProfilesTheWholeFile() throws {
-        let r = try CLI.run(["inspect", "samples/ss26-womenswear.csv", "--json"])
+        let r = try BinaryRunner.run(["inspect", "samples/ss26-womenswear.csv", "--json"])
         #expect(r.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["rows"] as? Int == 320)
@@ -143,7 +155,7 @@ struct InitCommandTests {
         let sku = try #require(columns.first { $0["header"] as? String == "SKU" })
         #expect(sku["empty_share"] as? Double == 0)
         // Narrow terminal: one block per column.
-        let narrow = try CLI.run(
+        let narrow = try BinaryRunner.run(
             ["inspect", "samples/ss26-womenswear.csv", "--rows", "1"], environment: ["COLUMNS": "60"])
         #expect(narrow.stdout.contains("rows: 320"))
         #expect(narrow.stdout.contains("C Style Name\n  type: text"))

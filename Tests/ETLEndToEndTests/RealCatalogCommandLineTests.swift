@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -5,9 +6,9 @@ import Testing
 struct RealCatalogCommandLineTests {
     /// A pipeline file in a new folder, next to a copy of the Shopify sample.
     func pipeline(_ body: String) throws -> String {
-        let dir = CLI.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-e2e")
         try FileManager.default.copyItem(
-            atPath: CLI.repositoryRoot + "/samples/shopify-products.csv", toPath: dir + "/shopify.csv")
+            atPath: Repository.root + "/samples/shopify-products.csv", toPath: dir + "/shopify.csv")
         let path = dir + "/p.yaml"
         try body.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -27,12 +28,12 @@ struct RealCatalogCommandLineTests {
                     cover_image: { from: Image Src, item: 1 }
               - validate: { against: sartiq }
             """)
-        let check = try CLI.run(["check", path])
+        let check = try BinaryRunner.run(["check", path])
         #expect(check.status == 2)
         #expect(check.stderr.contains(path + ":8:15: column \"Titel\""), "\(check.stderr)")
         #expect(check.stderr.contains("did you mean \"Title\"?"))
-        let out = CLI.tempDirectory()
-        let run = try CLI.run(["run", path, "--dry-run", "--output", out])
+        let out = TemporaryFolder.make("catalog-etl-e2e")
+        let run = try BinaryRunner.run(["run", path, "--dry-run", "--output", out])
         #expect(run.status == 2)
         #expect(run.stderr.contains("did you mean \"Title\"?"), "\(run.stderr)")
     }
@@ -47,7 +48,7 @@ struct RealCatalogCommandLineTests {
                   fields: { sku: Handle, name: Title, cover_image: Image Src, colour_name: Option2 Value }
               - validate: { against: sartiq.product_create }
             """)
-        let check = try CLI.run(["check", path])
+        let check = try BinaryRunner.run(["check", path])
         #expect(check.status == 2)
         #expect(check.stderr.contains("sartiq has no field \"colour_name\""), "\(check.stderr)")
         #expect(check.stderr.contains("did you mean \"colour\"?"))
@@ -55,11 +56,11 @@ struct RealCatalogCommandLineTests {
 
     @Test func theShopifyPipelinesCheckAndDryRun() throws {
         for name in ["shopify-sartiq", "shopify-pixyle"] {
-            let check = try CLI.run(["check", "pipelines/\(name).yaml"])
+            let check = try BinaryRunner.run(["check", "pipelines/\(name).yaml"])
             #expect(check.status == 0, "\(check.stderr)")
             #expect(check.stdout.contains("read → group"))
-            let out = CLI.tempDirectory()
-            let run = try CLI.run(["run", "pipelines/\(name).yaml", "--dry-run", "--output", out])
+            let out = TemporaryFolder.make("catalog-etl-e2e")
+            let run = try BinaryRunner.run(["run", "pipelines/\(name).yaml", "--dry-run", "--output", out])
             #expect(run.status == 0, "\(name): \(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("records"))
         }

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -7,8 +8,8 @@ import Testing
 struct TerminalDisplayTests {
     /// Runs the binary on a pseudo-terminal and returns everything it showed (both streams).
     static func onTerminal(_ arguments: [String], environment: [String: String]) throws -> String {
-        let command = ([CLI.binary] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
-        return try CLI.runProgram("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment)
+        let command = ([BinaryRunner.path] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
+        return try BinaryRunner.runProgram("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment)
     }
 
     static var escape: Regex<Substring> { /\u{1B}\[[0-9;]*[A-Za-z]/ }
@@ -20,7 +21,9 @@ struct TerminalDisplayTests {
     }
 
     @Test func finishedStagesStayWithCountAndRateCutToTheWidthAndColouredUnlessNoColor() throws {
-        let args = ["run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", CLI.tempDirectory()]
+        let args = [
+            "run", "pipelines/ss26-sartiq.yaml", "--dry-run", "--output", TemporaryFolder.make("catalog-etl-e2e"),
+        ]
         let plain = try Self.onTerminal(args, environment: ["COLUMNS": "44", "NO_COLOR": "1", "TERM": "xterm"])
         #expect(!plain.contains("\u{1B}[3"), "NO_COLOR: no colour codes")
         let stage = try #require(Self.drawn(plain).first { $0.hasPrefix("✓ read · normalise") }, "\(plain)")

@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -17,8 +18,8 @@ struct CheckConnectTests {
         let service = try #require(SandboxService(rawValue: name))
         let server = try SandboxProcess.start(service)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
-        let r = try await Binary.run(
+        let out = TemporaryFolder.make("catalog-etl-upload")
+        let r = try await BinaryRunner.runAsync(
             ["check", "pipelines/ss26-\(name).yaml", "--connect", "--output", out],
             environment: sandboxEnvironment(server, service))
         #expect(r.status == 0, "\(r.stderr)")
@@ -33,27 +34,27 @@ struct CheckConnectTests {
     }
 
     @Test func theBuiltInSandboxIsStartedAndACollectionARunFilledIsReportedWithItsCount() async throws {
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try HostileServiceTests.smallInput(in: out, rows: 5)
         let env = ["SARTIQ_RATE": "50/s"]
-        let before = try await Binary.run(
+        let before = try await BinaryRunner.runAsync(
             ["check", "pipelines/ss26-sartiq.yaml", "--connect", "--output", out], environment: env)
         #expect(before.status == 0, "\(before.stderr)")
         #expect(before.stdout.contains("the built-in sandbox"), "\(before.stdout)")
         #expect(before.stdout.contains("does not exist yet"), "\(before.stdout)")
-        let run = try await Binary.run(
+        let run = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input, "--quiet"], environment: env)
         #expect(run.status == 0, "\(run.stderr)")
-        let after = try await Binary.run(
+        let after = try await BinaryRunner.runAsync(
             ["check", "pipelines/ss26-sartiq.yaml", "--connect", "--output", out], environment: env)
         #expect(after.status == 0, "\(after.stderr)")
         #expect(after.stdout.contains(#"brand collection "SS26 Riviera" exists and holds 5 items"#), "\(after.stdout)")
     }
 
     @Test func refusedCredentialsAndAnUnreachableEndpointExit4() async throws {
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let password = "wrong-password-0815"
-        let refused = try await Binary.run(
+        let refused = try await BinaryRunner.runAsync(
             ["check", "pipelines/ss26-sartiq.yaml", "--connect", "--output", out],
             environment: ["SARTIQ_PASSWORD": password])
         #expect(refused.status == 4, "\(refused.stdout)\(refused.stderr)")
@@ -62,7 +63,7 @@ struct CheckConnectTests {
 
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         let started = Date()
-        let unreachable = try await Binary.run(
+        let unreachable = try await BinaryRunner.runAsync(
             ["check", "pipelines/ss26-wickson.yaml", "--connect", "--output", out],
             environment: ["WICKSON_URL": "http://127.0.0.1:1"])
         #expect(unreachable.status == 4, "\(unreachable.stdout)\(unreachable.stderr)")

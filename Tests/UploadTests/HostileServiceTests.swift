@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 struct HostileServiceTests {
     /// `pipelines/ss26-sartiq.yaml` with `lines` added to its upload stage, written under `dir`.
     static func pipeline(in dir: String, adding lines: String) throws -> String {
-        let text = try String(contentsOfFile: Binary.repositoryRoot + "/pipelines/ss26-sartiq.yaml", encoding: .utf8)
+        let text = try String(contentsOfFile: Repository.root + "/pipelines/ss26-sartiq.yaml", encoding: .utf8)
         let anchor = "      concurrency: 4\n"
         #expect(text.contains(anchor))
         let path = dir + "/ss26-sartiq.yaml"
@@ -20,7 +21,7 @@ struct HostileServiceTests {
     /// The first `rows` records of the sample catalog, as JSON Lines under `dir`.
     static func smallInput(in dir: String, rows: Int) throws -> String {
         let text = try String(
-            contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
+            contentsOfFile: Repository.root + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
         let path = dir + "/small.jsonl"
         try text.split(separator: "\n").prefix(rows).joined(separator: "\n").write(
             toFile: path, atomically: true, encoding: .utf8)
@@ -114,7 +115,7 @@ struct HostileServiceTests {
         let secret = "Cn4ry/P@ss w+rd:é\(hex)"
         let token = "tok_\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
         let user = "canary-user@example.com"
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let pipeline = try Self.pipeline(in: out, adding: "      max_attempts: 2\n")
         let input = try Self.smallInput(in: out, rows: 6)
 
@@ -123,8 +124,8 @@ struct HostileServiceTests {
             .json(401, "{\"detail\": \(Self.jsonString(Self.echo(r)))}")
         }
         defer { refusing.stop() }
-        var outputs: [Binary.Output] = []
-        let refused = try await Binary.run(
+        var outputs: [BinaryRunner.Output] = []
+        let refused = try await BinaryRunner.runAsync(
             ["run", pipeline, "--output", out + "/refused", "--input", input, "--verbose"],
             environment: Self.environment(refusing, password: secret))
         #expect(refused.status == 4, "\(refused.stderr)")
@@ -155,16 +156,17 @@ struct HostileServiceTests {
         defer { echoing.stop() }
         let env = Self.environment(echoing, password: secret)
         outputs.append(
-            try await Binary.run(["run", pipeline, "--output", out, "--input", input, "--verbose"], environment: env))
+            try await BinaryRunner.runAsync(
+                ["run", pipeline, "--output", out, "--input", input, "--verbose"], environment: env))
         outputs.append(
-            try await Binary.run(
+            try await BinaryRunner.runAsync(
                 [
                     "run", pipeline, "--output", out, "--input", input, "--verbose", "--log-format", "json",
                     "--full-refresh",
                 ],
                 environment: env))
-        outputs.append(try await Binary.run(["status", pipeline, "--output", out], environment: env))
-        let status = try await Binary.run(["status", pipeline, "--output", out, "--json"], environment: env)
+        outputs.append(try await BinaryRunner.runAsync(["status", pipeline, "--output", out], environment: env))
+        let status = try await BinaryRunner.runAsync(["status", pipeline, "--output", out, "--json"], environment: env)
         outputs.append(status)
         #expect(echoing.requests.contains { $0.method == "POST" && $0.path.hasPrefix("/api/v1/products") })
         let failures = try JSONValue.parse(status.stdout)["failures"]?.arrayValue ?? []
@@ -203,10 +205,10 @@ struct HostileServiceTests {
             .json(429, "{\"detail\": \"Too many requests\"}", headers: [("Retry-After", value)])
         }
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try Self.smallInput(in: out, rows: 3)
         let started = Date()
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
             environment: Self.environment(server))
         #expect(r.status == 4, "\(r.stderr)")
@@ -224,9 +226,9 @@ struct HostileServiceTests {
                 : .json(401, "{\"detail\": \"Incorrect email or password\"}")
         }
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try Self.smallInput(in: out, rows: 3)
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
             environment: Self.environment(server))
         #expect(r.status == 4, "\(r.stderr)")
@@ -245,11 +247,11 @@ struct HostileServiceTests {
             return reply
         }
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let pipeline = try Self.pipeline(in: out, adding: "      timeout: 5s\n")
         let input = try Self.smallInput(in: out, rows: 3)
         let started = Date()
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", pipeline, "--output", out, "--input", input], environment: Self.environment(server))
         let elapsed = Date().timeIntervalSince(started)
         #expect(r.status == 4, "\(r.stderr)")
@@ -270,11 +272,11 @@ struct HostileServiceTests {
             return reply
         }
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let pipeline = try Self.pipeline(in: out, adding: "      timeout: 5s\n")
         let input = try Self.smallInput(in: out, rows: 20)
         let started = Date()
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", pipeline, "--output", out, "--input", input], environment: Self.environment(server))
         #expect(r.status == 4, "\(r.stderr)")
         #expect(Date().timeIntervalSince(started) < 60)
@@ -293,11 +295,11 @@ struct HostileServiceTests {
             return .json(500, "{\"detail\": \"Internal Server Error\"}")
         }
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let pipeline = try Self.pipeline(in: out, adding: "")
         let input = try Self.smallInput(in: out, rows: 60)
         let started = Date()
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", pipeline, "--output", out, "--input", input], environment: Self.environment(server))
         #expect(r.status == 4, "\(r.stderr)")
         #expect(Date().timeIntervalSince(started) < 60)

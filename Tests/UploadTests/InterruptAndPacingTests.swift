@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -27,18 +28,18 @@ struct InterruptAndPacingTests {
     }
 
     static func lastRunStatus(_ out: String) async throws -> ETLCore.JSONValue? {
-        let r = try await Binary.run(["status", "pipelines/ss26-sartiq.yaml", "--output", out, "--json"])
+        let r = try await BinaryRunner.runAsync(["status", "pipelines/ss26-sartiq.yaml", "--output", out, "--json"])
         return try ETLCore.JSONValue.parse(r.stdout)["last_run"]
     }
 
     @Test func sigtermMidUploadStopsCleanlyAndTheSameCommandFinishesWithEachProductOnce() async throws {
         let server = try SandboxProcess.start(.sartiq, faults: "sartiq:latency=200-500ms")
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
         env["SARTIQ_RATE"] = "10/s"
         let args = Self.args + ["--output", out]
-        let p = try Binary.start(args, environment: env, capture: out + "/first")
+        let p = try BinaryRunner.start(args, environment: env, capture: out + "/first")
         try await Self.waitForLedger(out, done: 30)
         kill(p.process.processIdentifier, SIGTERM)
         let signalled = Date()
@@ -48,15 +49,16 @@ struct InterruptAndPacingTests {
         let stdout = (try? String(contentsOfFile: out + "/first.out", encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: out + "/first.err", encoding: .utf8)) ?? ""
         #expect(stderr.contains("To resume, run the same command again"), "\(stderr)")
-        let first = Binary.summary(Binary.Output(status: 143, stdout: stdout, stderr: stderr))
+        let first = RunReport.summary(BinaryRunner.Output(status: 143, stdout: stdout, stderr: stderr))
         #expect(first["status"] as? String == "interrupted", "\(stdout)\n\(stderr)")
-        let created = Binary.count(first, "upload", "created")
-        let valid = Binary.count(first, "rows_valid")
+        let created = RunReport.count(first, "upload", "created")
+        let valid = RunReport.count(first, "rows_valid")
         #expect(valid > 300, "\(stdout)")
         #expect(created >= 30 && created < valid, "\(stdout)")
         #expect(
             FileManager.default.fileExists(
-                atPath: Binary.runDirectory(Binary.Output(status: 0, stdout: stdout, stderr: "")) + "report.html"))
+                atPath: RunReport.runDirectory(BinaryRunner.Output(status: 0, stdout: stdout, stderr: ""))
+                    + "report.html"))
         let ledger = try Ledger(path: Ledger.path(outputRoot: out, pipeline: "ss26-sartiq"))
         let counts = try ledger.counts()
         #expect(counts[.sending] == 0, "the requests in flight finished and were recorded: \(counts)")
@@ -64,13 +66,13 @@ struct InterruptAndPacingTests {
         let last = try #require(try await Self.lastRunStatus(out))
         #expect(last["status"]?.stringValue == "interrupted")
 
-        let again = try await Binary.run(args, environment: env)
-        let s = Binary.summary(again)
+        let again = try await BinaryRunner.runAsync(args, environment: env)
+        let s = RunReport.summary(again)
         #expect(again.status == 1, "quarantined rows: \(again.stderr)")
         #expect(s["status"] as? String == "ok")
-        #expect(Binary.count(s, "upload", "created") == valid - created, "\(again.stdout)")
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
-        #expect(Binary.count(s, "reconciliation", "missing") == 0)
+        #expect(RunReport.count(s, "upload", "created") == valid - created, "\(again.stdout)")
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 0)
+        #expect(RunReport.count(s, "reconciliation", "missing") == 0)
         let stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == valid)
         #expect(statsCount(stats, "duplicate_keys") == 0)
@@ -81,10 +83,10 @@ struct InterruptAndPacingTests {
         // Every answer takes 4 s: a clean stop would wait for the requests in flight.
         let server = try SandboxProcess.start(.sartiq, faults: "sartiq:latency=4000ms")
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
         env["SARTIQ_RATE"] = "10/s"
-        let p = try Binary.start(Self.args + ["--output", out], environment: env, capture: out + "/run")
+        let p = try BinaryRunner.start(Self.args + ["--output", out], environment: env, capture: out + "/run")
         try await Self.waitForLedger(out, sending: 1)
         kill(p.process.processIdentifier, SIGINT)
         try await Task.sleep(nanoseconds: 300_000_000)
@@ -101,8 +103,8 @@ struct InterruptAndPacingTests {
     @Test func aKilledRunShowsInterruptedNotRunning() async throws {
         let server = try SandboxProcess.start(.sartiq, faults: "sartiq:latency=100-200ms")
         defer { server.stop() }
-        let out = Binary.tempDirectory()
-        let p = try Binary.start(
+        let out = TemporaryFolder.make("catalog-etl-upload")
+        let p = try BinaryRunner.start(
             Self.args + ["--output", out], environment: sandboxEnvironment(server, .sartiq), capture: out + "/run")
         try await Self.waitForLedger(out, done: 5)
         #expect(try await Self.lastRunStatus(out)?["status"]?.stringValue == "running")
@@ -111,7 +113,7 @@ struct InterruptAndPacingTests {
         let last = try #require(try await Self.lastRunStatus(out))
         #expect(last["status"]?.stringValue == "interrupted")
         #expect(last["detail"]?.stringValue?.contains("process") == true)
-        let text = try await Binary.run(["status", "pipelines/ss26-sartiq.yaml", "--output", out])
+        let text = try await BinaryRunner.runAsync(["status", "pipelines/ss26-sartiq.yaml", "--output", out])
         #expect(text.stdout.contains("sartiq, interrupted"), "\(text.stdout)")
     }
 
@@ -119,17 +121,17 @@ struct InterruptAndPacingTests {
         // Configured 50/s against a limit of 20/s: fixed pacing met 57–60 429s on the sample.
         let server = try SandboxProcess.start(.sartiq, settings: ["sartiqRequestsPerSecond=20"])
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
         env["SARTIQ_RATE"] = "50/s"
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.csv"],
             environment: env)
-        let s = Binary.summary(r)
-        let valid = Binary.count(s, "rows_valid")
+        let s = RunReport.summary(r)
+        let valid = RunReport.count(s, "rows_valid")
         #expect(valid > 300, "\(r.stdout)\n\(r.stderr)")
-        #expect(Binary.count(s, "upload", "created") == valid, "\(r.stdout)\n\(r.stderr)")
-        let limited = Binary.count(s, "upload", "rate_limited")
+        #expect(RunReport.count(s, "upload", "created") == valid, "\(r.stdout)\n\(r.stderr)")
+        let limited = RunReport.count(s, "upload", "rate_limited")
         #expect(limited >= 1, "the configured rate is above the limit: the service says so at least once")
         #expect(limited <= 20, "adaptive pacing: \(limited) answers 429")
         let stats = try await sandboxStats(server, .sartiq)

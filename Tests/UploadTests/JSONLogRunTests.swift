@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -12,7 +13,8 @@ struct JSONLogRunTests {
     /// Every line of both streams, parsed; records an issue for any line that is not a JSON object
     /// with the required keys (values non-null except where a run has none yet) and an RFC 3339
     /// timestamp with milliseconds.
-    static func lines(_ out: Binary.Output, sourceLocation: SourceLocation = #_sourceLocation) -> [[String: Any]] {
+    static func lines(_ out: BinaryRunner.Output, sourceLocation: SourceLocation = #_sourceLocation) -> [[String: Any]]
+    {
         var parsed: [[String: Any]] = []
         for text in [out.stdout, out.stderr] {
             for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
@@ -36,13 +38,13 @@ struct JSONLogRunTests {
     }
 
     static func input(rows: Int) throws -> (dir: String, path: String) {
-        let dir = Binary.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-upload")
         return (dir, try HostileServiceTests.smallInput(in: dir, rows: rows))
     }
 
     @Test func everyLineOfACleanRunIsAJSONObjectWithTheSameKeys() async throws {
         let (out, input) = try Self.input(rows: 6)
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input, "--log-format", "json"],
             environment: ["SARTIQ_RATE": "50/s"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -66,7 +68,7 @@ struct JSONLogRunTests {
     @Test func aRefusedLoginEndsWithAJSONErrorLineAndExit4() async throws {
         let (out, input) = try Self.input(rows: 3)
         let password = "not-the-password-4711"
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input, "--log-format", "json"],
             environment: ["SARTIQ_RATE": "50/s", "SARTIQ_PASSWORD": password])
         #expect(r.status == 4, "\(r.stderr)")
@@ -84,7 +86,7 @@ struct JSONLogRunTests {
     }
 
     @Test func aPipelineFileThatDoesNotLoadIsAJSONLineToo() async throws {
-        let dir = Binary.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-upload")
         let file = dir + "/broken.yaml"
         try """
         name: broken
@@ -92,7 +94,7 @@ struct JSONLogRunTests {
           - read: { path: x.csv }
           - normalize: {}
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        let r = try await Binary.run(["run", file, "--log-format", "json", "--output", dir])
+        let r = try await BinaryRunner.runAsync(["run", file, "--log-format", "json", "--output", dir])
         #expect(r.status == 2)
         let lines = Self.lines(r)
         let error = try #require(lines.first { $0["event"] as? String == "config_error" }, "\(r.stderr)")
@@ -111,11 +113,11 @@ struct JSONLogRunTests {
               username: ${CATALOG_ETL_TEST_UNSET_USER:?set the Sartiq user}
               password: x
         """.write(toFile: missing, atomically: true, encoding: .utf8)
-        let unset = try await Binary.run(["run", missing, "--log-format=json", "--output", dir])
+        let unset = try await BinaryRunner.runAsync(["run", missing, "--log-format=json", "--output", dir])
         #expect(unset.status == 2)
         #expect(Self.lines(unset).contains { $0["event"] as? String == "config_error" }, "\(unset.stderr)")
 
-        let usage = try await Binary.run(["run", file, "--log-format", "json", "--no-such-flag"])
+        let usage = try await BinaryRunner.runAsync(["run", file, "--log-format", "json", "--no-such-flag"])
         #expect(usage.status == 2)
         #expect(Self.lines(usage).contains { $0["event"] as? String == "usage_error" }, "\(usage.stderr)")
     }
@@ -128,7 +130,7 @@ struct JSONLogRunTests {
         let (out, input) = try Self.input(rows: 8)
         var env = sandboxEnvironment(first, .sartiq)
         env["SARTIQ_RATE"] = "20/s"
-        let json = try await Binary.run(
+        let json = try await BinaryRunner.runAsync(
             [
                 "run", "pipelines/ss26-sartiq.yaml", "--output", out + "/json", "--input", input, "--log-format",
                 "json",
@@ -153,7 +155,7 @@ struct JSONLogRunTests {
         let second = try server()
         defer { second.stop() }
         env["SARTIQ_URL"] = second.baseURL(for: .sartiq)
-        let text = try await Binary.run(
+        let text = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out + "/text", "--input", input, "--verbose"],
             environment: env)
         #expect(text.status == 0, "\(text.stderr)")

@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -31,7 +32,7 @@ struct KeyHygieneUploadTests {
     @Test func aNULKeyAndARepeatedKeyAreQuarantinedAndNothingIsSentTwice() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let dir = Binary.tempDirectory()
+        let dir = TemporaryFolder.make("catalog-etl-upload")
         let csv = dir + "/keys.csv"
         let bytes =
             Array("SKU,Style Name,Cover Image\nA,Dress,https://x.example/a.jpg\nA".utf8) + [0]
@@ -42,28 +43,29 @@ struct KeyHygieneUploadTests {
         let file = try Self.pipeline(input: csv, in: dir)
         let env = sandboxEnvironment(server, .sartiq)
         let out = dir + "/out"
-        let first = try await Binary.run(["run", file, "--output", out], environment: env)
-        let s = Binary.summary(first)
+        let first = try await BinaryRunner.runAsync(["run", file, "--output", out], environment: env)
+        let s = RunReport.summary(first)
         #expect(first.status == 1, "\(first.stdout)\n\(first.stderr)")
         #expect(s["rows_valid"] as? Int == 2)
         #expect(s["rows_quarantined"] as? Int == 3)
-        #expect(Binary.count(s, "upload", "created") == 2)
+        #expect(RunReport.count(s, "upload", "created") == 2)
         #expect(first.stdout.contains("3 rows quarantined, more than max_quarantined: 0"))
         var stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == 2)
         #expect(statsCount(stats, "duplicate_keys") == 0)
 
         // The quarantine file fed back as it is: the repeated key stays out, nothing is overwritten.
-        let quarantine = Binary.runDirectory(first) + "quarantine.csv"
-        let again = try await Binary.run(["run", file, "--output", out, "--input", quarantine], environment: env)
-        let s2 = Binary.summary(again)
+        let quarantine = RunReport.runDirectory(first) + "quarantine.csv"
+        let again = try await BinaryRunner.runAsync(
+            ["run", file, "--output", out, "--input", quarantine], environment: env)
+        let s2 = RunReport.summary(again)
         #expect(s2["rows_quarantined"] as? Int == 3, "\(again.stdout)\n\(again.stderr)")
-        #expect(Binary.count(s2, "upload", "sent") == 0)
+        #expect(RunReport.count(s2, "upload", "sent") == 0)
         stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == 2)
         #expect(statsCount(stats, "duplicate_keys") == 0)
-        let third = try await Binary.run(["run", file, "--output", out], environment: env)
-        #expect(Binary.count(Binary.summary(third), "upload", "sent") == 0, "\(third.stdout)")
+        let third = try await BinaryRunner.runAsync(["run", file, "--output", out], environment: env)
+        #expect(RunReport.count(RunReport.summary(third), "upload", "sent") == 0, "\(third.stdout)")
         #expect(statsCount(try await sandboxStats(server, .sartiq), "items") == 2)
     }
 }

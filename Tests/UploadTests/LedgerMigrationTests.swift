@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -78,7 +79,7 @@ struct LedgerMigrationTests {
     }
 
     @Test func aLedgerOfAnEarlierVersionGainsReasonsAndKeepsWhatItSaid() throws {
-        let path = try temporaryFolder() + "/ledger.sqlite"
+        let path = TemporaryFolder.make("catalog-etl") + "/ledger.sqlite"
         try Self.oldLedger(path)
         let ledger = try Ledger(path: path)
         let items = try ledger.items(keys: ["A", "B", "C", "D"])
@@ -97,7 +98,7 @@ struct LedgerMigrationTests {
     }
 
     @Test func aRunOverAnEarlierLedgerDecidesAsBefore() async throws {
-        let path = try temporaryFolder() + "/ledger.sqlite"
+        let path = TemporaryFolder.make("catalog-etl") + "/ledger.sqlite"
         try Self.oldLedger(path)
         let ledger = try Ledger(path: path)
         let client = EmptyServiceClient()
@@ -117,7 +118,7 @@ struct LedgerMigrationTests {
     }
 
     @Test func aRefusalIsAReasonAndAnInterruptedRunMarksWhatItLeftUnanswered() throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         let (a, b, c) = (Self.item("A", row: 2), Self.item("B", row: 3), Self.item("C", row: 4))
         try ledger.markSending([a, b, c], runID: "r1")
         try ledger.markFailed([(key: "A", hash: a.hash, error: "422 name is too long")], runID: "r1", reason: .rejected)

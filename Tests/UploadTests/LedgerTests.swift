@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -84,7 +85,7 @@ extension LedgerTests {
     }
 
     @Test func createsFoldersAndAWALFile() throws {
-        let path = try temporaryFolder() + "/out/ss26/" + Ledger.fileName
+        let path = TemporaryFolder.make("catalog-etl") + "/out/ss26/" + Ledger.fileName
         let ledger = try Ledger(path: path)
         try ledger.setValue("x", "1")
         let header = try #require(FileManager.default.contents(atPath: path))
@@ -95,7 +96,7 @@ extension LedgerTests {
     }
 
     @Test func refusesAFileThatIsNotALedger() throws {
-        let path = try temporaryFolder() + "/ledger.sqlite"
+        let path = TemporaryFolder.make("catalog-etl") + "/ledger.sqlite"
         try Data("not a database at all, just text that is long enough to be read as a header".utf8)
             .write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: LedgerError.self) { try Ledger(path: path) }
@@ -105,7 +106,7 @@ extension LedgerTests {
     }
 
     @Test func movesItemsThroughTheStatesAndCountsAttempts() throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         try ledger.beginRun(
             runID: "r1", pipeline: "p", target: "sartiq", input: "in.xlsx", startedAt: "2026-03-01T09:00:00Z")
         let a = sendItem("A", row: 2)
@@ -161,7 +162,7 @@ extension LedgerTests {
     }
 
     @Test func recordsAResultForAKeyItNeverSawSent() throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         try ledger.markDone([(key: "found", hash: "h", remoteID: "r-9")], runID: "r1")
         try ledger.markFailed([(key: "lost", hash: "h2", error: "gone")], runID: "r1")
         let items = try ledger.items(keys: ["found", "lost"])
@@ -173,7 +174,7 @@ extension LedgerTests {
     }
 
     @Test func showsTheSameItemsAfterReopening() throws {
-        let path = try temporaryFolder() + "/p/ledger.sqlite"
+        let path = TemporaryFolder.make("catalog-etl") + "/p/ledger.sqlite"
         do {
             let ledger = try Ledger(path: path)
             try ledger.beginRun(
@@ -195,7 +196,7 @@ extension LedgerTests {
     }
 
     @Test func listsRunsNewestFirstWithTheirCounts() throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         for (i, start) in ["2026-03-01T09:00:00Z", "2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"].enumerated() {
             try ledger.beginRun(
                 runID: "r\(i + 1)", pipeline: "p", target: "mixpeek", input: "in\(i).csv", startedAt: start)
@@ -223,7 +224,7 @@ extension LedgerTests {
     }
 
     @Test func keepsClientValues() throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         #expect(try ledger.value("collection_id") == nil)
         try ledger.setValue("collection_id", "c-1")
         try ledger.setValue("bucket", "b-1")
@@ -235,7 +236,7 @@ extension LedgerTests {
     }
 
     @Test func readsAndResetsMoreKeysThanOneStatementMayBind() throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         let items = (0..<2500).map { sendItem(String(format: "SKU-%05d", $0), row: $0 + 2) }
         try ledger.markSending(items, runID: "r1")
         let keys = items.map(\.key) + ["missing-1", "missing-2"]
@@ -248,7 +249,7 @@ extension LedgerTests {
     }
 
     @Test func takesWritesFromConcurrentTasks() async throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for t in 0..<8 {
                 group.addTask {
@@ -266,7 +267,7 @@ extension LedgerTests {
     }
 
     @Test func keepsTheIntentWhenTheRunStopsWithoutFinishing() async throws {
-        let path = try temporaryFolder() + "/ledger.sqlite"
+        let path = TemporaryFolder.make("catalog-etl") + "/ledger.sqlite"
         let writer = Task {
             let ledger = try Ledger(path: path)
             try ledger.beginRun(
@@ -302,7 +303,7 @@ extension LedgerTests {
         }
 
         @Test func survivesAKillMidBatch() async throws {
-            let path = try temporaryFolder() + "/ledger.sqlite"
+            let path = TemporaryFolder.make("catalog-etl") + "/ledger.sqlite"
             let ledger = try Ledger(path: path)
             try ledger.beginRun(
                 runID: "child", pipeline: "p", target: "sartiq", input: "in", startedAt: "2026-03-01T09:00:00Z")
@@ -350,7 +351,7 @@ extension LedgerTests {
     /// Times the ledger's share of a 5,000-item run: one intent and one result per request.
     @Test(arguments: [1, 100])
     func timesAFiveThousandItemRun(batchSize: Int) throws {
-        let ledger = try Ledger(path: try temporaryFolder() + "/ledger.sqlite")
+        let ledger = try Ledger(path: TemporaryFolder.make("catalog-etl") + "/ledger.sqlite")
         let items = (0..<5000).map { sendItem(String(format: "SKU-%05d", $0), row: $0 + 2) }
         let clock = ContinuousClock()
         var sending = Duration.zero
@@ -374,9 +375,9 @@ extension LedgerTests {
     /// `catalog-etl status`, run as a built binary against a ledger this suite writes.
     @Suite("status command")
     struct StatusCommandTests {
-        /// Runs the built binary (see ``Binary``).
+        /// Runs the built binary (see `BinaryRunner`).
         static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-            let r = try await Binary.run(arguments)
+            let r = try await BinaryRunner.runAsync(arguments)
             return (r.status, r.stdout, r.stderr)
         }
 
@@ -409,7 +410,7 @@ extension LedgerTests {
         }
 
         @Test func printsCountsTheLastRunAndTheFailures() async throws {
-            let output = try temporaryFolder()
+            let output = TemporaryFolder.make("catalog-etl")
             let path = try Self.writeLedger(under: output)
             let r = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(r.status == 0, "\(r.stderr)")
@@ -429,7 +430,7 @@ extension LedgerTests {
         }
 
         @Test func printsOneJSONObject() async throws {
-            let output = try temporaryFolder()
+            let output = TemporaryFolder.make("catalog-etl")
             let path = try Self.writeLedger(under: output)
             let r = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output, "--json"])
             #expect(r.status == 0, "\(r.stderr)")
@@ -456,7 +457,7 @@ extension LedgerTests {
         }
 
         @Test func saysSoWhenThereIsNoLedgerAndCreatesNone() async throws {
-            let output = try temporaryFolder()
+            let output = TemporaryFolder.make("catalog-etl")
             let path = Ledger.path(outputRoot: output, pipeline: "ss26-sartiq")
             let r = try await Self.run(["status", "pipelines/ss26-sartiq.yaml", "--output", output])
             #expect(r.status == 0, "\(r.stderr)")
@@ -475,7 +476,7 @@ extension LedgerTests {
             let missing = try await Self.run(["status", "no/such/pipeline.yaml"])
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("no/such/pipeline.yaml"))
-            let output = try temporaryFolder()
+            let output = TemporaryFolder.make("catalog-etl")
             let path = Ledger.path(outputRoot: output, pipeline: "ss26-sartiq")
             try FileManager.default.createDirectory(
                 atPath: output + "/ss26-sartiq", withIntermediateDirectories: true)

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -64,7 +65,7 @@ struct MixpeekClientTests {
             #expect(found.count == 2)
             if case .done(let id)? = created[items[0].key] { #expect(found[items[0].key] == id) }
 
-            let folder = try temporaryFolder()
+            let folder = TemporaryFolder.make("catalog-etl")
             let snapshot = try await client.export(into: folder)
             #expect(snapshot.reportedCount == 8)
             #expect(snapshot.reportedCountName == "document_count")
@@ -157,7 +158,7 @@ struct MixpeekClientTests {
             #expect(ambiguous > 0)  // the find-then-create path was taken
             #expect(done.count == 30)
             try await client.finish()
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             let keys = snapshot.items.compactMap(\.key)
             #expect(keys.count == 30)
             #expect(Set(keys) == Set(items.map(\.key)))
@@ -183,7 +184,7 @@ struct MixpeekClientTests {
             #expect(second.state["collection_id"] == saved["collection_id"])
             _ = try await second.create((4...5).map { Self.item($0) })
             try await second.finish()
-            let snapshot = try await second.export(into: try temporaryFolder())
+            let snapshot = try await second.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.items.count == 5)
 
             // Without saved state the same bucket and collection are found by name.
@@ -218,7 +219,7 @@ struct MixpeekClientTests {
             #expect(try await client.update(changed, remoteID: id) == .done(remoteID: id))
             #expect(ClientKit.splitIDs(client.state["pending_object_ids"]) == [id])
             try await client.finish()
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.items.count == 1)
             #expect(snapshot.items.first?.remoteID == id)
             #expect(snapshot.items.first?.fields["title"] == .string("Renamed Sundress"))
@@ -271,7 +272,7 @@ struct MixpeekClientTests {
             // the processing batch leaves it out.
             _ = try await client.find(keys: [items[0].key])
             try await client.finish()
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             let keys = snapshot.items.compactMap(\.key)
             #expect(keys.count == 7)  // 6 - 1 dropped + 1 extra + 1 duplicate
             #expect(keys.contains("PLANTED-EXTRA-1"))

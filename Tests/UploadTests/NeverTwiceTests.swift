@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -9,7 +10,7 @@ import Testing
 
 /// The first `rows` records of the sample catalog as a JSON Lines file in `directory`.
 private func sampleSubset(rows: Int, in directory: String) throws -> String {
-    let text = try String(contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
+    let text = try String(contentsOfFile: Repository.root + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: true).prefix(rows)
     let path = directory + "/catalog.jsonl"
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
@@ -28,32 +29,6 @@ private func jsonObject(_ text: String) -> [String: Any] {
 }
 
 private func int(_ object: [String: Any], _ key: String) -> Int { (object[key] as? NSNumber)?.intValue ?? -1 }
-
-/// Runs the binary with another working directory (so the default `output/` is another folder).
-private func runBinary(_ arguments: [String], environment: [String: String], in directory: String) async throws
-    -> Binary.Output
-{
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Binary.path)
-    p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
-    let capture = Binary.tempDirectory() + "/capture"
-    _ = FileManager.default.createFile(atPath: capture + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: capture + ".err", contents: nil)
-    p.standardOutput = FileHandle(forWritingAtPath: capture + ".out")
-    p.standardError = FileHandle(forWritingAtPath: capture + ".err")
-    let done = AsyncStream<Void>.makeStream()
-    p.terminationHandler = { _ in done.continuation.finish() }
-    try p.run()
-    for await _ in done.stream {}
-    return Binary.Output(
-        status: p.terminationStatus,
-        stdout: (try? String(contentsOfFile: capture + ".out", encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOfFile: capture + ".err", encoding: .utf8)) ?? "")
-}
 
 /// The rows of a CSV file the tool wrote, as dictionaries by header.
 func csvRows(_ path: String) throws -> [[String: String]] {
@@ -91,19 +66,19 @@ struct NeverTwiceTests {
         let service = try #require(SandboxService(rawValue: target))
         let server = try SandboxProcess.start(service, settings: ["pixyleProcessingSeconds=0.2"])
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try sampleSubset(rows: 60, in: out)
         let env = sandboxEnvironment(server, service)
         let args = ["run", "pipelines/ss26-\(target).yaml", "--output", out, "--input", input]
-        let first = try await Binary.run(args, environment: env)
-        let s1 = Binary.summary(first)
-        let created = Binary.count(s1, "upload", "created")
-        let refused = Binary.count(s1, "upload", "failed")
+        let first = try await BinaryRunner.runAsync(args, environment: env)
+        let s1 = RunReport.summary(first)
+        let created = RunReport.count(s1, "upload", "created")
+        let refused = RunReport.count(s1, "upload", "failed")
         #expect(created > 40, "\(first.stdout)\n\(first.stderr)")
         #expect(statsCount(try await sandboxStats(server, service), "items") == created)
 
         deleteLedger(Ledger.path(outputRoot: out, pipeline: "ss26-\(target)"))
-        let plan = try await Binary.run(
+        let plan = try await BinaryRunner.runAsync(
             ["plan", "pipelines/ss26-\(target).yaml", "--output", out, "--input", input, "--json"], environment: env)
         let p = jsonObject(plan.stdout)
         #expect(
@@ -114,26 +89,28 @@ struct NeverTwiceTests {
         let afterPlan = try await sandboxStats(server, service)
         #expect(statsCount(afterPlan, "items") == created, "a plan sends nothing")
 
-        let second = try await Binary.run(args, environment: env)
-        let s2 = Binary.summary(second)
-        #expect(Binary.count(s2, "upload", "created") == 0, "\(second.stdout)\n\(second.stderr)")
-        #expect(Binary.count(s2, "upload", "adopted") == int(p, "adopt"))
-        #expect(Binary.count(s2, "upload", "updated") == int(p, "update"))
-        #expect(Binary.count(s2, "upload", "sent") == refused)
+        let second = try await BinaryRunner.runAsync(args, environment: env)
+        let s2 = RunReport.summary(second)
+        #expect(RunReport.count(s2, "upload", "created") == 0, "\(second.stdout)\n\(second.stderr)")
+        #expect(RunReport.count(s2, "upload", "adopted") == int(p, "adopt"))
+        #expect(RunReport.count(s2, "upload", "updated") == int(p, "update"))
+        #expect(RunReport.count(s2, "upload", "sent") == refused)
         #expect(second.stdout.contains("\(created) adopted"))
-        #expect(Binary.count(s2, "reconciliation", "duplicates") == 0)
-        #expect(Binary.count(s2, "reconciliation", "unexpected") == 0)
+        #expect(RunReport.count(s2, "reconciliation", "duplicates") == 0)
+        #expect(RunReport.count(s2, "reconciliation", "unexpected") == 0)
         let stats = try await sandboxStats(server, service)
         #expect(statsCount(stats, "items") == created)
         #expect(statsCount(stats, "duplicate_keys") == 0)
 
         // The scope is recorded now: the next run trusts the ledger and lists nothing before uploading.
-        let third = try await Binary.run(args, environment: env)
-        let s3 = Binary.summary(third)
-        #expect(Binary.count(s3, "upload", "unchanged") == created, "\(third.stdout)")
-        #expect(Binary.count(s3, "upload", "adopted") == 0)
-        #expect(!FileManager.default.fileExists(atPath: Binary.runDirectory(third) + PipelineRunner.listingFolderName))
-        #expect(FileManager.default.fileExists(atPath: Binary.runDirectory(second) + PipelineRunner.listingFolderName))
+        let third = try await BinaryRunner.runAsync(args, environment: env)
+        let s3 = RunReport.summary(third)
+        #expect(RunReport.count(s3, "upload", "unchanged") == created, "\(third.stdout)")
+        #expect(RunReport.count(s3, "upload", "adopted") == 0)
+        #expect(
+            !FileManager.default.fileExists(atPath: RunReport.runDirectory(third) + PipelineRunner.listingFolderName))
+        #expect(
+            FileManager.default.fileExists(atPath: RunReport.runDirectory(second) + PipelineRunner.listingFolderName))
     }
 
     /// An emptied (zero-byte) ledger and a run from another working directory (so `output/` is another
@@ -141,21 +118,21 @@ struct NeverTwiceTests {
     @Test func anEmptiedLedgerOrAnotherWorkingDirectoryCreatesNothingTwice() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let env = sandboxEnvironment(server, .sartiq)
         let args = ["run", "pipelines/ss26-sartiq.yaml", "--output", out]
-        let first = try await Binary.run(args, environment: env)
-        let created = Binary.count(Binary.summary(first), "upload", "created")
-        #expect(created > 300 && created == (Binary.summary(first)["rows_valid"] as? NSNumber)?.intValue)
+        let first = try await BinaryRunner.runAsync(args, environment: env)
+        let created = RunReport.count(RunReport.summary(first), "upload", "created")
+        #expect(created > 300 && created == (RunReport.summary(first)["rows_valid"] as? NSNumber)?.intValue)
 
         let ledger = Ledger.path(outputRoot: out, pipeline: "ss26-sartiq")
         deleteLedger(ledger)
         #expect(FileManager.default.createFile(atPath: ledger, contents: Data()))
-        let emptied = try await Binary.run(args, environment: env)
-        let s2 = Binary.summary(emptied)
-        #expect(Binary.count(s2, "upload", "created") == 0, "\(emptied.stdout)\n\(emptied.stderr)")
-        #expect(Binary.count(s2, "upload", "adopted") == created)
-        #expect(Binary.count(s2, "reconciliation", "matched") == created)
+        let emptied = try await BinaryRunner.runAsync(args, environment: env)
+        let s2 = RunReport.summary(emptied)
+        #expect(RunReport.count(s2, "upload", "created") == 0, "\(emptied.stdout)\n\(emptied.stderr)")
+        #expect(RunReport.count(s2, "upload", "adopted") == created)
+        #expect(RunReport.count(s2, "reconciliation", "matched") == created)
 
         // Emptied with SQL (every table's rows deleted, where the sqlite3 tool is installed).
         let sqlite = "/usr/bin/sqlite3"
@@ -165,19 +142,19 @@ struct NeverTwiceTests {
                 arguments: [ledger, "DELETE FROM items; DELETE FROM runs; DELETE FROM client_values;"])
             p.waitUntilExit()
             #expect(p.terminationStatus == 0)
-            let cleared = try await Binary.run(args, environment: env)
-            #expect(Binary.count(Binary.summary(cleared), "upload", "created") == 0, "\(cleared.stdout)")
-            #expect(Binary.count(Binary.summary(cleared), "upload", "adopted") == created)
+            let cleared = try await BinaryRunner.runAsync(args, environment: env)
+            #expect(RunReport.count(RunReport.summary(cleared), "upload", "created") == 0, "\(cleared.stdout)")
+            #expect(RunReport.count(RunReport.summary(cleared), "upload", "adopted") == created)
         }
 
-        let elsewhere = Binary.tempDirectory()
-        let moved = try await runBinary(
-            ["run", Binary.repositoryRoot + "/pipelines/ss26-sartiq.yaml"], environment: env, in: elsewhere)
-        let folder = elsewhere + "/" + Binary.runDirectory(moved)
+        let elsewhere = TemporaryFolder.make("catalog-etl-upload")
+        let moved = try await BinaryRunner.runAsync(
+            ["run", Repository.root + "/pipelines/ss26-sartiq.yaml"], environment: env, directory: elsewhere)
+        let folder = elsewhere + "/" + RunReport.runDirectory(moved)
         let data = try #require(FileManager.default.contents(atPath: folder + "summary.json"), "\(moved.stdout)")
         let s3 = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Binary.count(s3, "upload", "created") == 0, "\(moved.stdout)\n\(moved.stderr)")
-        #expect(Binary.count(s3, "upload", "adopted") == created)
+        #expect(RunReport.count(s3, "upload", "created") == 0, "\(moved.stdout)\n\(moved.stderr)")
+        #expect(RunReport.count(s3, "upload", "adopted") == created)
         #expect(FileManager.default.fileExists(atPath: elsewhere + "/output/ss26-sartiq/ledger.sqlite"))
 
         let stats = try await sandboxStats(server, .sartiq)
@@ -195,18 +172,18 @@ struct NeverTwiceTests {
             a.stop()
             b.stop()
         }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try sampleSubset(rows: 40, in: out)
         let args = ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input]
-        let onA = try await Binary.run(args, environment: sandboxEnvironment(a, .sartiq))
-        let created = Binary.count(Binary.summary(onA), "upload", "created")
+        let onA = try await BinaryRunner.runAsync(args, environment: sandboxEnvironment(a, .sartiq))
+        let created = RunReport.count(RunReport.summary(onA), "upload", "created")
         #expect(created > 30, "\(onA.stdout)\n\(onA.stderr)")
-        let onB = try await Binary.run(args, environment: sandboxEnvironment(b, .sartiq))
-        #expect(Binary.count(Binary.summary(onB), "upload", "created") == created, "\(onB.stdout)\n\(onB.stderr)")
-        let backOnA = try await Binary.run(args, environment: sandboxEnvironment(a, .sartiq))
-        let s = Binary.summary(backOnA)
-        #expect(Binary.count(s, "upload", "created") == 0, "\(backOnA.stdout)\n\(backOnA.stderr)")
-        #expect(Binary.count(s, "upload", "adopted") == created)
+        let onB = try await BinaryRunner.runAsync(args, environment: sandboxEnvironment(b, .sartiq))
+        #expect(RunReport.count(RunReport.summary(onB), "upload", "created") == created, "\(onB.stdout)\n\(onB.stderr)")
+        let backOnA = try await BinaryRunner.runAsync(args, environment: sandboxEnvironment(a, .sartiq))
+        let s = RunReport.summary(backOnA)
+        #expect(RunReport.count(s, "upload", "created") == 0, "\(backOnA.stdout)\n\(backOnA.stderr)")
+        #expect(RunReport.count(s, "upload", "adopted") == created)
         for server in [a, b] {
             let stats = try await sandboxStats(server, .sartiq)
             #expect(statsCount(stats, "items") == created)
@@ -220,13 +197,13 @@ struct NeverTwiceTests {
     @Test func aSecondRunStopsAtOnceAndAKilledRunBlocksNothing() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
         env["SARTIQ_RATE"] = "5/s"
         let args = ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.jsonl"]
         let lockPath = LedgerLock.path(outputRoot: out, pipeline: "ss26-sartiq")
         let ledgerPath = Ledger.path(outputRoot: out, pipeline: "ss26-sartiq")
-        let first = try Binary.start(args, environment: env, capture: out + "/first")
+        let first = try BinaryRunner.start(args, environment: env, capture: out + "/first")
         var holder: [String: Any] = [:]
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
@@ -247,7 +224,7 @@ struct NeverTwiceTests {
             let began = Date()
             var second = args
             second[0] = command
-            let r = try await Binary.run(second, environment: env)
+            let r = try await BinaryRunner.runAsync(second, environment: env)
             #expect(r.status == 2, "\(command): \(r.stdout)\n\(r.stderr)")
             #expect(r.stderr.contains(runID) && r.stderr.contains("process \(pid)") && r.stderr.contains(startedAt))
             #expect(Date().timeIntervalSince(began) < 15, "\(command) stops at once")
@@ -259,12 +236,12 @@ struct NeverTwiceTests {
         await first.wait()
         let stale = try #require(FileManager.default.contents(atPath: lockPath))
         #expect(String(decoding: stale, as: UTF8.self).contains(runID), "the killed run's lock file stays behind")
-        let rerun = try await Binary.run(args, environment: env)
-        let s = Binary.summary(rerun)
+        let rerun = try await BinaryRunner.runAsync(args, environment: env)
+        let s = RunReport.summary(rerun)
         #expect(rerun.status == 1, "\(rerun.stdout)\n\(rerun.stderr)")
-        #expect(Binary.count(s, "upload", "failed") == 0)
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
-        #expect(Binary.count(s, "reconciliation", "missing") == 0)
+        #expect(RunReport.count(s, "upload", "failed") == 0)
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 0)
+        #expect(RunReport.count(s, "reconciliation", "missing") == 0)
         let stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == (s["rows_valid"] as? NSNumber)?.intValue)
         #expect(statsCount(stats, "duplicate_keys") == 0)
@@ -275,29 +252,29 @@ struct NeverTwiceTests {
     @Test func aQuarantineFileFedBackCountsTheRestAsNotInInput() async throws {
         let server = try SandboxProcess.start(.sartiq, plant: "sartiq:extra=1", seed: 5)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let env = sandboxEnvironment(server, .sartiq)
-        let first = try await Binary.run(
+        let first = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.jsonl"],
             environment: env)
-        let s1 = Binary.summary(first)
-        let created = Binary.count(s1, "upload", "created")
+        let s1 = RunReport.summary(first)
+        let created = RunReport.count(s1, "upload", "created")
         #expect(created > 300, "\(first.stdout)\n\(first.stderr)")
-        #expect(Binary.count(s1, "reconciliation", "unexpected") == 1)
-        #expect(Binary.count(s1, "reconciliation", "not_in_input") == 0)
+        #expect(RunReport.count(s1, "reconciliation", "unexpected") == 1)
+        #expect(RunReport.count(s1, "reconciliation", "not_in_input") == 0)
 
-        let quarantine = Binary.runDirectory(first) + "quarantine.csv"
-        let second = try await Binary.run(
+        let quarantine = RunReport.runDirectory(first) + "quarantine.csv"
+        let second = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", quarantine], environment: env)
-        let s2 = Binary.summary(second)
-        let notInInput = Binary.count(s2, "reconciliation", "not_in_input")
+        let s2 = RunReport.summary(second)
+        let notInInput = RunReport.count(s2, "reconciliation", "not_in_input")
         #expect(notInInput > 0, "\(second.stdout)\n\(second.stderr)")
-        #expect(Binary.count(s2, "reconciliation", "unexpected") == 1, "only the planted extra")
+        #expect(RunReport.count(s2, "reconciliation", "unexpected") == 1, "only the planted extra")
         #expect(
-            notInInput + Binary.count(s2, "reconciliation", "matched")
-                + Binary.count(s2, "reconciliation", "mismatched")
+            notInInput + RunReport.count(s2, "reconciliation", "matched")
+                + RunReport.count(s2, "reconciliation", "mismatched")
                 == created)
-        let rows = try csvRows(Binary.runDirectory(second) + "reconciliation.csv")
+        let rows = try csvRows(RunReport.runDirectory(second) + "reconciliation.csv")
         #expect(rows.filter { $0["class"] == "not_in_input" }.count == notInInput)
         let unexpected = rows.filter { $0["class"] == "unexpected" }
         #expect(unexpected.count == 1 && unexpected.first?["key"]?.hasPrefix("PLANTED-EXTRA") == true)
@@ -306,12 +283,12 @@ struct NeverTwiceTests {
         // With the ledger deleted, the run lists the service first and adopts every key it holds, the
         // planted one too: all of it is then known, none of it unexpected.
         deleteLedger(Ledger.path(outputRoot: out, pipeline: "ss26-sartiq"))
-        let third = try await Binary.run(
+        let third = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", quarantine], environment: env)
-        let s3 = Binary.summary(third)
-        #expect(Binary.count(s3, "reconciliation", "not_in_input") == notInInput + 1, "\(third.stdout)")
-        #expect(Binary.count(s3, "reconciliation", "unexpected") == 0)
-        #expect(Binary.count(s3, "upload", "created") == 0)
+        let s3 = RunReport.summary(third)
+        #expect(RunReport.count(s3, "reconciliation", "not_in_input") == notInInput + 1, "\(third.stdout)")
+        #expect(RunReport.count(s3, "reconciliation", "unexpected") == 0)
+        #expect(RunReport.count(s3, "upload", "created") == 0)
         #expect(statsCount(try await sandboxStats(server, .sartiq), "duplicate_keys") == 0)
     }
 
@@ -321,7 +298,7 @@ struct NeverTwiceTests {
     @Test func aRunAfterAPlanDoesWhatThePlanSaid() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try sampleSubset(rows: 40, in: out)
         let env = sandboxEnvironment(server, .sartiq)
         let planArgs = ["plan", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input, "--json"]
@@ -330,26 +307,26 @@ struct NeverTwiceTests {
 
         func planThenRun(_ step: String) async throws -> (plan: [String: Any], run: [String: Any], csv: String) {
             let before = try await sandboxStats(server, .sartiq)
-            let plan = try await Binary.run(planArgs, environment: env)
+            let plan = try await BinaryRunner.runAsync(planArgs, environment: env)
             let p = jsonObject(plan.stdout)
             let after = try await sandboxStats(server, .sartiq)
             #expect(writeRequests(after) == writeRequests(before), "\(step): a plan writes nothing on the service")
             #expect(statsCount(after, "items") == statsCount(before, "items"))
-            let run = try await Binary.run(runArgs, environment: env)
-            let s = Binary.summary(run)
+            let run = try await BinaryRunner.runAsync(runArgs, environment: env)
+            let s = RunReport.summary(run)
             for (action, counted) in [
                 ("create", "created"), ("update", "updated"), ("unchanged", "unchanged"), ("adopt", "adopted"),
                 ("not_updatable", "not_updatable"),
             ] {
                 #expect(
-                    int(p, action) == Binary.count(s, "upload", counted),
+                    int(p, action) == RunReport.count(s, "upload", counted),
                     "\(step): \(action)\n\(plan.stdout)\n\(run.stdout)")
             }
             #expect(int(p, "quarantined") == (s["rows_quarantined"] as? NSNumber)?.intValue)
             return (p, s, p["plan_csv"] as? String ?? "")
         }
 
-        let alone = try await Binary.run(planArgs, environment: env)
+        let alone = try await BinaryRunner.runAsync(planArgs, environment: env)
         #expect(alone.status == 0 || alone.status == 1, "\(alone.stdout)\n\(alone.stderr)")
         let untouched = try Ledger(path: ledgerPath)
         #expect(try untouched.currentScope() == nil, "a plan records no scope")
@@ -390,7 +367,7 @@ struct NeverTwiceTests {
             #expect(u["changes"]?.hasPrefix("name: \"") == true && u["changes"]?.contains(" Edited\"") == true, "\(u)")
             #expect(u["remote_id"]?.isEmpty == false)
         }
-        #expect(Binary.count(changed.run, "reconciliation", "mismatched") == 0)
+        #expect(RunReport.count(changed.run, "reconciliation", "mismatched") == 0)
 
         deleteLedger(ledgerPath)
         try edit(2)

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -77,7 +78,7 @@ struct PixyleClientTests {
             #expect(collections.first?["name"] == .string("SS26 Riviera"))
             #expect(collections.first?["product_count"] == .number("5"))
 
-            let folder = try temporaryFolder()
+            let folder = TemporaryFolder.make("catalog-etl")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let snapshot = try await client.export(into: folder)
             #expect(snapshot.savedFiles == [folder + "/export-pixyle.xlsx"])
@@ -100,7 +101,7 @@ struct PixyleClientTests {
             #expect(failed.errors.first?.contains("404") == true)
 
             client.exportFormat = "csv"
-            let csvFolder = try temporaryFolder()
+            let csvFolder = TemporaryFolder.make("catalog-etl")
             defer { try? FileManager.default.removeItem(atPath: csvFolder) }
             let csv = try await client.export(into: csvFolder)
             #expect(Set(csv.items.compactMap(\.key)) == Set(items.map(\.key)))

@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -10,7 +11,7 @@ func reconciliationRows(_ runDirectory: String) throws -> [[String: String]] {
 
 /// The line number of the first line of `file` that contains `needle` (the JSON Lines row of a key).
 func lineNumber(of needle: String, in file: String) throws -> Int? {
-    let text = try String(contentsOfFile: Binary.repositoryRoot + "/" + file, encoding: .utf8)
+    let text = try String(contentsOfFile: Repository.root + "/" + file, encoding: .utf8)
     for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
     where line.contains("\"\(needle)\"") {
         return i + 1
@@ -41,25 +42,25 @@ struct ReconcileRunTests {
     @Test func plantedDifferencesLandInTheirClassesWithTheirSourceRows() async throws {
         let server = try SandboxProcess.start(.sartiq, plant: "sartiq:mutate=2,drop=2,extra=1,duplicate=1", seed: 5)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = "samples/ss26-womenswear.jsonl"
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
             environment: sandboxEnvironment(server, .sartiq))
         #expect(r.status == 1, "fail_on missing: 0 and mismatched: 0 are crossed: \(r.stderr)")
-        let s = Binary.summary(r)
-        #expect(Binary.count(s, "reconciliation", "mismatched") == 2, "\(r.stdout)")
-        #expect(Binary.count(s, "reconciliation", "missing") == 2)
-        #expect(Binary.count(s, "reconciliation", "unexpected") == 1)
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 1)
-        #expect(Binary.count(s, "reconciliation", "matched") == 309 - 2 - 2)
-        #expect(Binary.count(s, "reconciliation", "quarantined") == 11)
+        let s = RunReport.summary(r)
+        #expect(RunReport.count(s, "reconciliation", "mismatched") == 2, "\(r.stdout)")
+        #expect(RunReport.count(s, "reconciliation", "missing") == 2)
+        #expect(RunReport.count(s, "reconciliation", "unexpected") == 1)
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 1)
+        #expect(RunReport.count(s, "reconciliation", "matched") == 309 - 2 - 2)
+        #expect(RunReport.count(s, "reconciliation", "quarantined") == 11)
         #expect(r.stdout.contains("fail_on missing: 2 > 0"))
 
         let stats = try await sandboxStats(server, .sartiq)
         let planted = try #require(stats["planted"])
         func keys(_ kind: String) -> [String] { planted[kind]?.arrayValue?.compactMap(\.stringValue) ?? [] }
-        let rows = try reconciliationRows(Binary.runDirectory(r))
+        let rows = try reconciliationRows(RunReport.runDirectory(r))
         func line(_ kind: String, _ key: String) -> [String: String]? {
             rows.first { $0["class"] == kind && $0["key"] == key }
         }
@@ -85,7 +86,7 @@ struct ReconcileRunTests {
         }
         // The page renders in a real browser (Chromium, headless): the DOM it built holds every section,
         // the charts and the mutated rows with their differences.
-        let page = Binary.runDirectory(r) + "report.html"
+        let page = RunReport.runDirectory(r) + "report.html"
         let dom = try headlessChromiumDOM(page)
         #expect(dom.contains("<h2>Upload</h2>"))
         #expect(dom.contains("<h2>Reconciliation</h2>"))
@@ -102,23 +103,23 @@ struct ReconcileRunTests {
     @Test func pixyleImageErrorsAreRejectedRowsMappedBackToTheSource() async throws {
         let server = try SandboxProcess.start(.pixyle, settings: ["pixyleProcessingSeconds=0.2"])
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = "samples/ss26-womenswear.jsonl"
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-pixyle.yaml", "--output", out, "--input", input],
             environment: sandboxEnvironment(server, .pixyle))
-        let s = Binary.summary(r)
-        #expect(Binary.count(s, "upload", "created") == 315, "\(r.stdout)\n\(r.stderr)")
-        let rows = try reconciliationRows(Binary.runDirectory(r))
+        let s = RunReport.summary(r)
+        #expect(RunReport.count(s, "upload", "created") == 315, "\(r.stdout)\n\(r.stderr)")
+        let rows = try reconciliationRows(RunReport.runDirectory(r))
         let rejected = rows.filter { $0["class"] == "rejected" }
-        #expect(Binary.count(s, "reconciliation", "rejected") == rejected.count)
+        #expect(RunReport.count(s, "reconciliation", "rejected") == rejected.count)
         #expect(!rejected.isEmpty, "the sample's /missing/ images fail to download on the service")
         for l in rejected {
             let key = try #require(l["key"])
             #expect(l["row"] == (try lineNumber(of: key, in: input)).map(String.init), "\(key)")
             #expect(l["detail"]?.isEmpty == false)
         }
-        #expect(Binary.count(s, "reconciliation", "missing") == 0)
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
+        #expect(RunReport.count(s, "reconciliation", "missing") == 0)
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 0)
     }
 }

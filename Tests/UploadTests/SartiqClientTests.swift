@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -81,7 +82,7 @@ struct SartiqClientTests {
             let idA = try #require(ids[a.key])
             #expect(try await client.update(changed, remoteID: idA) == .done(remoteID: idA))
 
-            let folder = try temporaryFolder()
+            let folder = TemporaryFolder.make("catalog-etl")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             client.pageSize = 100
             let snapshot = try await client.export(into: folder)
@@ -197,7 +198,7 @@ struct SartiqClientTests {
             // The seed is fixed, so the same faults come every time: lost answers and a 429 among them.
             #expect(ambiguous >= 1)
             #expect((stats["rate_limited_injected"]?.intValue ?? 0) >= 1)
-            let folder = try temporaryFolder()
+            let folder = TemporaryFolder.make("catalog-etl")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let snapshot = try await client.export(into: folder)
             #expect(Set(snapshot.items.compactMap(\.key)) == Set(items.map(\.key)))

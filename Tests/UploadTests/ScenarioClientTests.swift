@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -66,7 +67,7 @@ struct ScenarioClientTests {
             #expect(found.count == 1)
             if case .done(let id)? = created[items[2].key] { #expect(found[items[2].key] == id) }
 
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.reportedCount == 6)
             #expect(snapshot.reportedCountName == "assetCount")
             let saved = try H.savedExport(snapshot)
@@ -105,7 +106,7 @@ struct ScenarioClientTests {
             // The built-in reader: data: URLs and files are read, unreachable URLs reject the item.
             let builtIn = try Self.client(session, loader: nil)
             try await builtIn.prepare(state: [:])
-            let file = try temporaryFolder() + "/cover.png"
+            let file = TemporaryFolder.make("catalog-etl") + "/cover.png"
             try Data(Self.png).write(to: URL(fileURLWithPath: file))
             let dataURL = "data:image/png;base64," + Data(Self.png).base64EncodedString()
             let read = try await builtIn.create([
@@ -130,7 +131,7 @@ struct ScenarioClientTests {
             try await client.prepare(state: [:])
             let items = (1...6).map { Self.item($0) }
             _ = try await client.create(items)
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             let keys = snapshot.items.compactMap(\.key)
             // 6 - 1 dropped + 1 duplicate; the planted extra asset is in no collection, so not exported.
             #expect(keys.count == 6)
@@ -175,7 +176,7 @@ struct ScenarioClientTests {
             #expect(ambiguous > 0)  // the find-then-create path was taken
             #expect(done.count == 25)
             try await client.finish()
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.items.compactMap(\.key).sorted() == items.map(\.key).sorted())
             #expect(snapshot.reportedCount == 25)
             for item in snapshot.items { #expect(done[item.key ?? ""] == item.remoteID) }
@@ -212,7 +213,7 @@ struct ScenarioClientTests {
             #expect(rerun.state["attach_asset_ids"] == nil)
             let stats = try await H.stats(server, session, .scenario)
             #expect(H.requests(stats, "PUT", endingWith: "/assets") == 2)
-            let snapshot = try await rerun.export(into: try temporaryFolder())
+            let snapshot = try await rerun.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.reportedCount == 60)
             #expect(Set(snapshot.items.map(\.remoteID)) == Set(found.values))
 

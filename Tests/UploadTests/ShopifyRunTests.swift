@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -14,19 +15,19 @@ struct ShopifyRunTests {
     @Test func sartiqGetsOneProductPerHandleWithEveryImageAndPlainDescriptions() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
-        let r = try await Binary.run(
+        let out = TemporaryFolder.make("catalog-etl-upload")
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/shopify-sartiq.yaml", "--output", out], environment: sandboxEnvironment(server, .sartiq))
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        let s = Binary.summary(r)
-        #expect(Binary.count(s, "rows_read") == Self.rows)
-        #expect(Binary.count(s, "rows_valid") == Self.rows)
-        #expect(Binary.count(s, "records") == Self.products)
-        #expect(Binary.count(s, "records_valid") == Self.products)
-        #expect(Binary.count(s, "upload", "created") == Self.products)
-        #expect(Binary.count(s, "reconciliation", "matched") == Self.products)
+        let s = RunReport.summary(r)
+        #expect(RunReport.count(s, "rows_read") == Self.rows)
+        #expect(RunReport.count(s, "rows_valid") == Self.rows)
+        #expect(RunReport.count(s, "records") == Self.products)
+        #expect(RunReport.count(s, "records_valid") == Self.products)
+        #expect(RunReport.count(s, "upload", "created") == Self.products)
+        #expect(RunReport.count(s, "reconciliation", "matched") == Self.products)
         #expect(statsCount(try await sandboxStats(server, .sartiq), "items") == Self.products)
-        let lines = try String(contentsOfFile: Binary.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
+        let lines = try String(contentsOfFile: RunReport.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
             .split(separator: "\n").map { try JSONValue.parse(String($0)) }
         #expect(lines.count == Self.products)
         let dress = try #require(lines.first { $0["sku"] == .string("cote-dazur-midi-dress") })
@@ -43,35 +44,37 @@ struct ShopifyRunTests {
         #expect(dress["description"]?.stringValue?.hasPrefix("Café terrace ready\n") == true)
         #expect(dress["brand_metadata"]?["variants"]?.arrayValue?.count == 3)
         // Reconciliation names every source row of a product.
-        let recon = try String(contentsOfFile: Binary.runDirectory(r) + "reconciliation.csv", encoding: .utf8)
+        let recon = try String(contentsOfFile: RunReport.runDirectory(r) + "reconciliation.csv", encoding: .utf8)
         #expect(
             recon.contains("matched,riviera-linen-shirt,samples/shopify-products.csv,,2;3;4,"), "\(recon.prefix(600))")
 
-        let again = try await Binary.run(
+        let again = try await BinaryRunner.runAsync(
             ["run", "pipelines/shopify-sartiq.yaml", "--output", out], environment: sandboxEnvironment(server, .sartiq))
-        let s2 = Binary.summary(again)
-        #expect(Binary.count(s2, "upload", "sent") == 0, "\(again.stdout)")
-        #expect(Binary.count(s2, "upload", "unchanged") == Self.products)
+        let s2 = RunReport.summary(again)
+        #expect(RunReport.count(s2, "upload", "sent") == 0, "\(again.stdout)")
+        #expect(RunReport.count(s2, "upload", "unchanged") == Self.products)
         #expect(statsCount(try await sandboxStats(server, .sartiq), "items") == Self.products)
     }
 
     @Test func pixyleGetsOneRowPerVariantSKUWithTheHandleAsRootSKU() async throws {
         let server = try SandboxProcess.start(.pixyle)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let env = sandboxEnvironment(server, .pixyle)
-        let r = try await Binary.run(["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)
-        let s = Binary.summary(r)
-        #expect(Binary.count(s, "records") == Self.variants, "\(r.stdout)\n\(r.stderr)")
-        #expect(Binary.count(s, "records_valid") == Self.variants)
-        #expect(Binary.count(s, "upload", "created") == Self.variants)
-        let lines = try String(contentsOfFile: Binary.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
+        let r = try await BinaryRunner.runAsync(
+            ["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)
+        let s = RunReport.summary(r)
+        #expect(RunReport.count(s, "records") == Self.variants, "\(r.stdout)\n\(r.stderr)")
+        #expect(RunReport.count(s, "records_valid") == Self.variants)
+        #expect(RunReport.count(s, "upload", "created") == Self.variants)
+        let lines = try String(contentsOfFile: RunReport.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
             .split(separator: "\n").map { try JSONValue.parse(String($0)) }
         #expect(Set(lines.compactMap { $0["root_sku"]?.stringValue }).count == Self.products)
         let shirt = lines.filter { $0["root_sku"] == .string("riviera-linen-shirt") }
         #expect(shirt.map { $0["sku"]?.stringValue ?? "" } == ["RLS-SAN-S", "RLS-SAN-M", "RLS-SAN-L"])
         #expect(shirt.allSatisfy { $0["title"] == .string("Riviera Linen Shirt") })
-        let again = try await Binary.run(["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)
-        #expect(Binary.count(Binary.summary(again), "upload", "sent") == 0, "\(again.stdout)")
+        let again = try await BinaryRunner.runAsync(
+            ["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)
+        #expect(RunReport.count(RunReport.summary(again), "upload", "sent") == 0, "\(again.stdout)")
     }
 }

@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -7,101 +8,16 @@ import Testing
     import Glibc
 #endif
 
-/// Runs the built `catalog-etl` binary with output captured in files (no pipe can fill up).
-enum Binary {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static var repositoryRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-
-    static var path: String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("catalog-etl").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return repositoryRoot + "/.build/debug/catalog-etl"
-    }
-
-    static func tempDirectory() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "catalog-etl-upload-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
-    }
-
-    /// A started binary; ``wait()`` suspends (never blocks a thread: the in-process sandbox needs them).
-    final class Running: @unchecked Sendable {
-        let process = Process()
-        private let lock = NSLock()
-        private var done = false
-        private var waiters: [CheckedContinuation<Void, Never>] = []
-
-        fileprivate func exited() {
-            let w: [CheckedContinuation<Void, Never>] = lock.withLock {
-                done = true
-                defer { waiters = [] }
-                return waiters
-            }
-            for c in w { c.resume() }
-        }
-
-        func wait() async {
-            await withCheckedContinuation { c in
-                let now: Bool = lock.withLock {
-                    if done { return true }
-                    waiters.append(c)
-                    return false
-                }
-                if now { c.resume() }
-            }
-        }
-    }
-
-    /// Starts the binary with stdout and stderr in `capture.out` / `capture.err`.
-    static func start(_ arguments: [String], environment: [String: String], capture: String) throws -> Running {
-        let running = Running()
-        let p = running.process
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        _ = FileManager.default.createFile(atPath: capture + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: capture + ".err", contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: capture + ".out")
-        p.standardError = FileHandle(forWritingAtPath: capture + ".err")
-        p.terminationHandler = { _ in running.exited() }
-        try p.run()
-        return running
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
-        let capture = tempDirectory() + "/capture"
-        let running = try start(arguments, environment: environment, capture: capture)
-        await running.wait()
-        return Output(
-            status: running.process.terminationStatus,
-            stdout: (try? String(contentsOfFile: capture + ".out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: capture + ".err", encoding: .utf8)) ?? "")
-    }
-
+/// Reads what a run of the binary reported (its run folder and `summary.json`).
+enum RunReport {
     /// The run folder named by the `report:` line.
-    static func runDirectory(_ out: Output) -> String {
+    static func runDirectory(_ out: BinaryRunner.Output) -> String {
         let line = out.stdout.split(separator: "\n").last { $0.hasPrefix("report: ") }
         return line.map { String($0.dropFirst(8)) } ?? ""
     }
 
     /// `summary.json` of a run as a dictionary.
-    static func summary(_ out: Output) -> [String: Any] {
+    static func summary(_ out: BinaryRunner.Output) -> [String: Any] {
         let path = runDirectory(out) + "summary.json"
         guard let data = FileManager.default.contents(atPath: path),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -151,7 +67,7 @@ final class SandboxProcess: @unchecked Sendable {
         if let faults { args += ["--faults", faults] }
         if let plant { args += ["--plant", plant] }
         for setting in settings { args += ["--setting", setting] }
-        s.process.executableURL = URL(fileURLWithPath: Binary.path)
+        s.process.executableURL = URL(fileURLWithPath: BinaryRunner.path)
         s.process.arguments = args
         let out = Pipe()
         s.process.standardOutput = out
@@ -202,38 +118,38 @@ struct UploadRunTests {
         let service = try #require(SandboxService(rawValue: target))
         let server = try SandboxProcess.start(service)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
-        let r = try await Binary.run(
+        let out = TemporaryFolder.make("catalog-etl-upload")
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-\(target).yaml", "--output", out], environment: sandboxEnvironment(server, service))
-        let s = Binary.summary(r)
+        let s = RunReport.summary(r)
         let valid = try #require(Self.valid[target])
         let refused = try #require(Self.refusedOnUpload[target])
         #expect(r.status == 1, "quarantined rows make the exit 1: \(r.stderr)")
-        #expect(Binary.count(s, "upload", "created") == valid - refused, "\(r.stdout)\n\(r.stderr)")
-        #expect(Binary.count(s, "upload", "failed") == refused)
-        #expect(Binary.count(s, "upload", "rate_limited") == 0, "a clean run never makes the service answer 429")
-        #expect(Binary.count(s, "reconciliation", "missing") == 0)
-        #expect(Binary.count(s, "reconciliation", "failed") == 0)
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
-        #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
+        #expect(RunReport.count(s, "upload", "created") == valid - refused, "\(r.stdout)\n\(r.stderr)")
+        #expect(RunReport.count(s, "upload", "failed") == refused)
+        #expect(RunReport.count(s, "upload", "rate_limited") == 0, "a clean run never makes the service answer 429")
+        #expect(RunReport.count(s, "reconciliation", "missing") == 0)
+        #expect(RunReport.count(s, "reconciliation", "failed") == 0)
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 0)
+        #expect(RunReport.count(s, "reconciliation", "unexpected") == 0)
         #expect(
-            Binary.count(s, "reconciliation", "matched") + Binary.count(s, "reconciliation", "mismatched")
-                + Binary.count(s, "reconciliation", "rejected") == valid)
-        #expect(Binary.count(s, "reconciliation", "rejected") >= refused)
-        #expect(Binary.count(s, "reconciliation", "quarantined") == 320 - valid)
+            RunReport.count(s, "reconciliation", "matched") + RunReport.count(s, "reconciliation", "mismatched")
+                + RunReport.count(s, "reconciliation", "rejected") == valid)
+        #expect(RunReport.count(s, "reconciliation", "rejected") >= refused)
+        #expect(RunReport.count(s, "reconciliation", "quarantined") == 320 - valid)
         let stats = try await sandboxStats(server, service)
         #expect(statsCount(stats, "items") == valid - refused)
         #expect(statsCount(stats, "duplicate_keys") == 0)
 
         // The same command again sends nothing: every row is done with the same content, and what the
         // service refused stays refused until the row is fixed.
-        let again = try await Binary.run(
+        let again = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-\(target).yaml", "--output", out], environment: sandboxEnvironment(server, service))
-        let s2 = Binary.summary(again)
-        #expect(Binary.count(s2, "upload", "sent") == 0, "\(again.stdout)")
-        #expect(Binary.count(s2, "upload", "unchanged") == valid - refused)
-        #expect(Binary.count(s2, "upload", "failed") == refused)
-        #expect(Binary.count(s2, "reconciliation", "duplicates") == 0)
+        let s2 = RunReport.summary(again)
+        #expect(RunReport.count(s2, "upload", "sent") == 0, "\(again.stdout)")
+        #expect(RunReport.count(s2, "upload", "unchanged") == valid - refused)
+        #expect(RunReport.count(s2, "upload", "failed") == refused)
+        #expect(RunReport.count(s2, "reconciliation", "duplicates") == 0)
         #expect(statsCount(try await sandboxStats(server, service), "items") == valid - refused)
     }
 
@@ -241,33 +157,33 @@ struct UploadRunTests {
         let server = try SandboxProcess.start(
             .sartiq, faults: "sartiq:429=0.1,5xx=0.05,reset=0.01,latency=100-300ms", seed: 7)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
-        let r = try await Binary.run(
+        let out = TemporaryFolder.make("catalog-etl-upload")
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.csv"],
             environment: sandboxEnvironment(server, .sartiq))
-        let s = Binary.summary(r)
-        #expect(Binary.count(s, "upload", "created") == 309, "\(r.stdout)\n\(r.stderr)")
-        #expect(Binary.count(s, "upload", "failed") == 0)
-        #expect(Binary.count(s, "upload", "retries") > 0)
+        let s = RunReport.summary(r)
+        #expect(RunReport.count(s, "upload", "created") == 309, "\(r.stdout)\n\(r.stderr)")
+        #expect(RunReport.count(s, "upload", "failed") == 0)
+        #expect(RunReport.count(s, "upload", "retries") > 0)
         let stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == 309)
         #expect(statsCount(stats, "duplicate_keys") == 0)
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 0)
-        #expect(Binary.count(s, "reconciliation", "missing") == 0)
-        #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 0)
+        #expect(RunReport.count(s, "reconciliation", "missing") == 0)
+        #expect(RunReport.count(s, "reconciliation", "unexpected") == 0)
     }
 
     @Test func killedThreeTimesThenRerunEndsWithEachProductOnce() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
         env["SARTIQ_RATE"] = "10/s"
         let args = ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", "samples/ss26-womenswear.jsonl"]
         let ledgerPath = Ledger.path(outputRoot: out, pipeline: "ss26-sartiq")
         // Killed while validating, early in the upload, and late in the upload.
         for doneBeforeKill in [-1, 40, 200] {
-            let p = try Binary.start(args, environment: env, capture: out + "/kill\(doneBeforeKill)")
+            let p = try BinaryRunner.start(args, environment: env, capture: out + "/kill\(doneBeforeKill)")
             if doneBeforeKill < 0 {
                 try await Task.sleep(nanoseconds: 300_000_000)
             } else {
@@ -284,15 +200,15 @@ struct UploadRunTests {
             kill(p.process.processIdentifier, SIGKILL)
             await p.wait()
         }
-        let r = try await Binary.run(args, environment: env)
-        let s = Binary.summary(r)
+        let r = try await BinaryRunner.runAsync(args, environment: env)
+        let s = RunReport.summary(r)
         #expect(r.status == 1, "\(r.stderr)")
-        #expect(Binary.count(s, "upload", "failed") == 0)
-        #expect(Binary.count(s, "reconciliation", "duplicates") == 0, "\(r.stdout)")
-        #expect(Binary.count(s, "reconciliation", "missing") == 0)
-        #expect(Binary.count(s, "reconciliation", "unexpected") == 0)
+        #expect(RunReport.count(s, "upload", "failed") == 0)
+        #expect(RunReport.count(s, "reconciliation", "duplicates") == 0, "\(r.stdout)")
+        #expect(RunReport.count(s, "reconciliation", "missing") == 0)
+        #expect(RunReport.count(s, "reconciliation", "unexpected") == 0)
         #expect(
-            Binary.count(s, "reconciliation", "matched") + Binary.count(s, "reconciliation", "mismatched") == 309)
+            RunReport.count(s, "reconciliation", "matched") + RunReport.count(s, "reconciliation", "mismatched") == 309)
         let stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == 309)
         #expect(statsCount(stats, "duplicate_keys") == 0)
@@ -301,17 +217,17 @@ struct UploadRunTests {
     @Test func rerunAfterEditingThreeRowsSendsExactlyThreeUpdates() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let original = try String(
-            contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
+            contentsOfFile: Repository.root + "/samples/ss26-womenswear.jsonl", encoding: .utf8)
         // The first 40 records keep the test short.
         var lines = Array(original.components(separatedBy: "\n").prefix(40))
         let input = out + "/catalog.jsonl"
         try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
         let env = sandboxEnvironment(server, .sartiq)
-        let first = try await Binary.run(
+        let first = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
-        let created = Binary.count(Binary.summary(first), "upload", "created")
+        let created = RunReport.count(RunReport.summary(first), "upload", "created")
         #expect(created > 30, "\(first.stdout)\n\(first.stderr)")
         var edited = 0
         for i in lines.indices where edited < 3 {
@@ -324,25 +240,25 @@ struct UploadRunTests {
         }
         #expect(edited == 3)
         try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
-        let second = try await Binary.run(
+        let second = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input], environment: env)
-        let s = Binary.summary(second)
-        #expect(Binary.count(s, "upload", "updated") == 3, "\(second.stdout)\n\(second.stderr)")
-        #expect(Binary.count(s, "upload", "sent") == 3)
-        #expect(Binary.count(s, "upload", "created") == 0)
-        #expect(Binary.count(s, "upload", "unchanged") == created - 3)
-        #expect(Binary.count(s, "reconciliation", "mismatched") == 0, "the service now holds the edited names")
+        let s = RunReport.summary(second)
+        #expect(RunReport.count(s, "upload", "updated") == 3, "\(second.stdout)\n\(second.stderr)")
+        #expect(RunReport.count(s, "upload", "sent") == 3)
+        #expect(RunReport.count(s, "upload", "created") == 0)
+        #expect(RunReport.count(s, "upload", "unchanged") == created - 3)
+        #expect(RunReport.count(s, "reconciliation", "mismatched") == 0, "the service now holds the edited names")
     }
 
     @Test func aFileCorruptNearItsEndUploadsNothing() async throws {
         let server = try SandboxProcess.start(.sartiq)
         defer { server.stop() }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let original = try String(
-            contentsOfFile: Binary.repositoryRoot + "/samples/ss26-womenswear.csv", encoding: .utf8)
+            contentsOfFile: Repository.root + "/samples/ss26-womenswear.csv", encoding: .utf8)
         let input = out + "/truncated.csv"
         try (original + "\"SKU-TRUNCATED,never closed").write(toFile: input, atomically: true, encoding: .utf8)
-        let r = try await Binary.run(
+        let r = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-sartiq.yaml", "--output", out, "--input", input],
             environment: sandboxEnvironment(server, .sartiq))
         #expect(r.status == 3, "\(r.stderr)")
@@ -359,16 +275,16 @@ struct UploadRunTests {
             server.stop()
             faulty.stop()
         }
-        let out = Binary.tempDirectory()
+        let out = TemporaryFolder.make("catalog-etl-upload")
         let input = "samples/ss26-womenswear.csv"
-        var outputs: [Binary.Output] = []
+        var outputs: [BinaryRunner.Output] = []
         var env = sandboxEnvironment(server, .mixpeek)
         env["MIXPEEK_API_KEY"] = canary
         outputs.append(
-            try await Binary.run(
+            try await BinaryRunner.runAsync(
                 ["run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input], environment: env))
         outputs.append(
-            try await Binary.run(
+            try await BinaryRunner.runAsync(
                 [
                     "run", "pipelines/ss26-mixpeek.yaml", "--output", out, "--input", input, "--verbose",
                     "--full-refresh",
@@ -376,7 +292,7 @@ struct UploadRunTests {
                 environment: env))
         var bad = env
         bad["MIXPEEK_API_KEY"] = wrong
-        let refused = try await Binary.run(
+        let refused = try await BinaryRunner.runAsync(
             ["run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/refused", "--input", input, "--verbose"],
             environment: bad)
         #expect(refused.status == 4, "\(refused.stderr)")
@@ -384,7 +300,7 @@ struct UploadRunTests {
         var echoing = sandboxEnvironment(faulty, .mixpeek)
         echoing["MIXPEEK_API_KEY"] = canary
         outputs.append(
-            try await Binary.run(
+            try await BinaryRunner.runAsync(
                 [
                     "run", "pipelines/ss26-mixpeek.yaml", "--output", out + "/echo", "--input", input, "--verbose",
                     "--log-format", "json",

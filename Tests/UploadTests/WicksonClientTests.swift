@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
@@ -45,7 +46,7 @@ struct WicksonClientTests {
                 #expect(id.hasPrefix("doc_"))
             }
 
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.reportedCount == 6)
             #expect(snapshot.reportedCountName == "item_count")
             let saved = try H.savedExport(snapshot)
@@ -102,7 +103,7 @@ struct WicksonClientTests {
             try await client.prepare(state: [:])
             let items = (1...6).map { Self.item($0) }
             _ = try await client.create(items)
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             let keys = snapshot.items.compactMap(\.key)
             #expect(keys.count == 7)  // 6 - 1 dropped + 1 extra + 1 duplicate
             #expect(keys.contains("PLANTED-EXTRA-1"))
@@ -143,7 +144,7 @@ struct WicksonClientTests {
             #expect(rejected.isEmpty)
             #expect(ambiguous > 0)  // the find-then-create path was taken
             #expect(done.count == 25)
-            let snapshot = try await client.export(into: try temporaryFolder())
+            let snapshot = try await client.export(into: TemporaryFolder.make("catalog-etl"))
             #expect(snapshot.items.compactMap(\.key).sorted() == items.map(\.key).sorted())
             #expect(snapshot.reportedCount == 25)
             for item in snapshot.items { #expect(done[item.key ?? ""] == item.remoteID) }

@@ -156,13 +156,6 @@ func seedFaulting(_ service: SandboxService, share: Double, position: Int, clean
 
 struct SeedNotFound: Error {}
 
-/// A fresh temporary folder.
-func temporaryFolder() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-etl-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// The error a throwing call threw, or nil.
 func thrownError(_ body: () async throws -> Void) async -> (any Error)? {
     do {
