@@ -9,12 +9,15 @@ public struct SandboxRequestContext: RequestContext {
     /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// The client's token or key once ``AuthMiddleware`` accepted it, for ``RateLimitMiddleware``.
+    var clientKey: String?
 
     /// Creates the context for one request.
     /// - Parameter source: The connection the request came on.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
+        self.clientKey = nil
     }
 
     /// Upload files may be large: 128 MB.

@@ -29,11 +29,7 @@ extension MixpeekRoutes {
         }
 
         api.post("buckets/:bucket/batches/:batch_id/submit") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             guard let batch = await store.batch(context.parameters.get("batch_id") ?? "", namespace: namespace) else {
                 return Reply.mixpeekError(.notFound, "Batch not found", type: "NotFoundError")
             }
@@ -49,11 +45,7 @@ extension MixpeekRoutes {
         }
 
         api.get("buckets/:bucket/batches/:batch_id") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             guard let batch = await store.batch(context.parameters.get("batch_id") ?? "", namespace: namespace) else {
                 return Reply.mixpeekError(.notFound, "Batch not found", type: "NotFoundError")
             }
@@ -61,10 +53,6 @@ extension MixpeekRoutes {
         }
 
         api.get("tasks/:task_id") { request, context -> Response in
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success: break
-            }
             let id = context.parameters.get("task_id") ?? ""
             guard let batch = await store.batch(taskID: id) else {
                 return Reply.mixpeekError(.notFound, "Task not found", type: "NotFoundError")

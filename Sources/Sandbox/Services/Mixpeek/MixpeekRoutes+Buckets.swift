@@ -6,11 +6,7 @@ extension MixpeekRoutes {
     /// Registers the buckets routes.
     func registerBuckets(on api: RouterGroup<SandboxRequestContext>) {
         api.post("buckets") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             let body: JSONValue
             switch try await jsonBody(request, context, allowEmpty: false) {
             case .failure(let f): return f.response
@@ -29,11 +25,7 @@ extension MixpeekRoutes {
         }
 
         api.post("buckets/list") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             let body: JSONValue
             switch try await jsonBody(request, context, allowEmpty: true) {
             case .failure(let f): return f.response

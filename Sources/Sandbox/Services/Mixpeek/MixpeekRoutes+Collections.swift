@@ -6,11 +6,7 @@ extension MixpeekRoutes {
     /// Registers the collections routes.
     func registerCollections(on api: RouterGroup<SandboxRequestContext>) {
         api.post("collections") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             let body: JSONValue
             switch try await jsonBody(request, context, allowEmpty: false) {
             case .failure(let f): return f.response
@@ -41,11 +37,7 @@ extension MixpeekRoutes {
         }
 
         api.post("collections/list") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             let body: JSONValue
             switch try await jsonBody(request, context, allowEmpty: true) {
             case .failure(let f): return f.response
@@ -107,11 +99,7 @@ extension MixpeekRoutes {
         }
 
         api.post("collections/:collection/documents/list") { request, context -> Response in
-            let namespace: String
-            switch await gate(request) {
-            case .failure(let f): return f.response
-            case .success(let n): namespace = n
-            }
+            let namespace = self.namespace(of: request)
             guard
                 let collection = await store.collection(
                     context.parameters.get("collection") ?? "", namespace: namespace)

@@ -13,7 +13,35 @@ struct MixpeekRoutes: Sendable {
         on router: Router<SandboxRequestContext>, store: MixpeekStore, runtime: ServiceRuntime,
         settings: SandboxSettings
     ) {
+        // The key, then the namespace header, then the per-key rate.
         let api = router.group("mixpeek/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+            .add(
+                middleware: AuthMiddleware { request in
+                    guard let token = bearerToken(request), SandboxCredentials.acceptsMixpeekKey(token) else {
+                        return .denied(
+                            Reply.mixpeekError(
+                                .unauthorized, "Invalid or missing API key; send Authorization: Bearer sk_...",
+                                type: "AuthenticationError"))
+                    }
+                    guard let namespace = request.headers[.xNamespace], !namespace.isEmpty else {
+                        return .denied(
+                            Reply.mixpeekError(
+                                .badRequest, "The X-Namespace header is required", type: "BadRequestError"))
+                    }
+                    return .accepted(key: token)
+                }
+            )
+            .add(
+                middleware: RateLimitMiddleware(runtime: runtime) { token in
+                    let (wait, _, _) = await store.admit(key: token)
+                    guard let wait else { return .admitted(headers: [:]) }
+                    var headers = retryAfterHeader(wait)
+                    headers[.xRateLimitLimit] = String(settings.mixpeekRequestsPerSecond)
+                    headers[.xRateLimitRemaining] = "0"
+                    return .limited(
+                        Reply.mixpeekError(
+                            .tooManyRequests, "Rate limit exceeded", type: "TooManyRequestsError", headers: headers))
+                })
         let routes = MixpeekRoutes(store: store, runtime: runtime, settings: settings)
         routes.registerBuckets(on: api)
         routes.registerObjects(on: api)
@@ -21,33 +49,9 @@ struct MixpeekRoutes: Sendable {
         routes.registerCollections(on: api)
     }
 
-    /// Checks the key, the namespace and the rate; returns the namespace or an error response.
-    func gate(_ request: Request) async -> Result<String, GateFailure> {
-        guard let token = bearerToken(request), SandboxCredentials.acceptsMixpeekKey(token) else {
-            return .failure(
-                GateFailure(
-                    response: Reply.mixpeekError(
-                        .unauthorized, "Invalid or missing API key; send Authorization: Bearer sk_...",
-                        type: "AuthenticationError")))
-        }
-        guard let namespace = request.headers[.xNamespace], !namespace.isEmpty else {
-            return .failure(
-                GateFailure(
-                    response: Reply.mixpeekError(
-                        .badRequest, "The X-Namespace header is required", type: "BadRequestError")))
-        }
-        let (wait, _, _) = await store.admit(key: token)
-        if let wait {
-            runtime.recordOwnRateLimit()
-            var headers = retryAfterHeader(wait)
-            headers[.xRateLimitLimit] = String(settings.mixpeekRequestsPerSecond)
-            headers[.xRateLimitRemaining] = "0"
-            return .failure(
-                GateFailure(
-                    response: Reply.mixpeekError(
-                        .tooManyRequests, "Rate limit exceeded", type: "TooManyRequestsError", headers: headers)))
-        }
-        return .success(namespace)
+    /// The namespace of a request that ``AuthMiddleware`` accepted (it checks the header is there).
+    func namespace(of request: Request) -> String {
+        request.headers[.xNamespace] ?? ""
     }
 
     func jsonBody(_ request: Request, _ context: SandboxRequestContext, allowEmpty: Bool) async throws
@@ -68,11 +72,7 @@ struct MixpeekRoutes: Sendable {
     func bucketRequest(_ request: Request, _ context: SandboxRequestContext) async throws
         -> Result<(namespace: String, bucket: MixpeekStore.Bucket, body: JSONValue), GateFailure>
     {
-        let namespace: String
-        switch await gate(request) {
-        case .failure(let f): return .failure(f)
-        case .success(let n): namespace = n
-        }
+        let namespace = self.namespace(of: request)
         guard let bucket = await store.bucket(context.parameters.get("bucket") ?? "", namespace: namespace) else {
             return .failure(
                 GateFailure(response: Reply.mixpeekError(.notFound, "Bucket not found", type: "NotFoundError")))

@@ -341,24 +341,35 @@ enum PixyleRoutes {
                 ])
         }
 
+        // Every main/v1 route needs a valid token; the uploads also have the per-token rate (a non-numeric
+        // collection id answers 404 before the rate is counted).
         let api = group.group("main/v1")
-
-        @Sendable func authorised(_ request: Request) async -> String? {
-            let token = bearerToken(request)
-            return await store.isValid(token: token) ? token : nil
-        }
-        let unauthorised = Reply.pixyleError(.unauthorized, "Unauthorized: a valid Bearer token is required")
+            .add(
+                middleware: AuthMiddleware { request in
+                    guard let token = bearerToken(request), await store.isValid(token: token) else {
+                        return .denied(
+                            Reply.pixyleError(.unauthorized, "Unauthorized: a valid Bearer token is required"))
+                    }
+                    return .accepted(key: token)
+                })
+        let uploads = api.group()
+            .add(
+                middleware: RateLimitMiddleware(
+                    runtime: runtime,
+                    applies: { _, context in
+                        context.parameters.get("id") == nil || context.parameters.get("id", as: Int.self) != nil
+                    },
+                    admit: { token in
+                        guard let wait = await store.admitUpload(token: token) else { return .admitted(headers: [:]) }
+                        return .limited(
+                            Reply.pixyleError(
+                                .tooManyRequests, "Rate limit exceeded: 1 request per second per client",
+                                headers: retryAfterHeader(wait)))
+                    }))
 
         @Sendable func upload(_ request: Request, _ context: SandboxRequestContext, into id: Int?) async throws
             -> Response
         {
-            guard let token = await authorised(request) else { return unauthorised }
-            if let wait = await store.admitUpload(token: token) {
-                runtime.recordOwnRateLimit()
-                return Reply.pixyleError(
-                    .tooManyRequests, "Rate limit exceeded: 1 request per second per client",
-                    headers: retryAfterHeader(wait))
-            }
             if let id, await store.collection(id) == nil {
                 return Reply.pixyleError(.notFound, "Collection \(id) not found")
             }
@@ -416,18 +427,16 @@ enum PixyleRoutes {
                 ])
         }
 
-        api.post("collections") { request, context in try await upload(request, context, into: nil) }
+        uploads.post("collections") { request, context in try await upload(request, context, into: nil) }
 
-        api.post("collections/:id/products") { request, context -> Response in
+        uploads.post("collections/:id/products") { request, context -> Response in
             guard let id = context.parameters.get("id", as: Int.self) else {
-                guard await authorised(request) != nil else { return unauthorised }
                 return Reply.pixyleError(.notFound, "Collection not found")
             }
             return try await upload(request, context, into: id)
         }
 
         api.get("collections") { request, context -> Response in
-            guard await authorised(request) != nil else { return unauthorised }
             let query = Query(request)
             var page = 1
             var size = 7
@@ -462,7 +471,6 @@ enum PixyleRoutes {
         }
 
         api.get("collections/:id") { request, context -> Response in
-            guard await authorised(request) != nil else { return unauthorised }
             guard let id = context.parameters.get("id", as: Int.self), let c = await store.collection(id) else {
                 return Reply.pixyleError(.notFound, "Collection not found")
             }
@@ -482,7 +490,6 @@ enum PixyleRoutes {
         }
 
         api.delete("collections/:id") { request, context -> Response in
-            guard await authorised(request) != nil else { return unauthorised }
             guard let id = context.parameters.get("id", as: Int.self), await store.delete(id) else {
                 return Reply.pixyleError(.notFound, "Collection not found")
             }
@@ -490,7 +497,6 @@ enum PixyleRoutes {
         }
 
         api.get("collections/:id/export/:file_type") { request, context -> Response in
-            guard await authorised(request) != nil else { return unauthorised }
             let type = context.parameters.get("file_type") ?? ""
             guard ["csv", "json", "xlsx"].contains(type) else {
                 return Reply.pixyleError(.badRequest, "file_type: must be one of csv, json, xlsx")

@@ -306,24 +306,32 @@ enum SartiqRoutes {
                 ])
         }
 
-        /// Checks the token and the request rate; returns an error response, or nil to go on.
-        @Sendable func gate(_ request: Request) async -> Response? {
-            guard let header = request.headers[.authorization], !header.isEmpty else {
-                return Reply.detail(.unauthorized, "Not authenticated", headers: [.wwwAuthenticate: "Bearer"])
-            }
-            guard let token = bearerToken(request) else {
-                return Reply.detail(.unauthorized, "Not authenticated", headers: [.wwwAuthenticate: "Bearer"])
-            }
-            guard await store.isValid(token: token) else {
-                return Reply.detail(
-                    .unauthorized, "Could not validate credentials", headers: [.wwwAuthenticate: "Bearer"])
-            }
-            if let wait = await store.admit(token: token) {
-                runtime.recordOwnRateLimit()
-                return Reply.detail(.tooManyRequests, "Too many requests", headers: retryAfterHeader(wait))
-            }
-            return nil
-        }
+        // Every route but login: a valid token, then the per-token rate.
+        let authed = api.group()
+            .add(
+                middleware: AuthMiddleware { request in
+                    guard let header = request.headers[.authorization], !header.isEmpty else {
+                        return .denied(
+                            Reply.detail(.unauthorized, "Not authenticated", headers: [.wwwAuthenticate: "Bearer"]))
+                    }
+                    guard let token = bearerToken(request) else {
+                        return .denied(
+                            Reply.detail(.unauthorized, "Not authenticated", headers: [.wwwAuthenticate: "Bearer"]))
+                    }
+                    guard await store.isValid(token: token) else {
+                        return .denied(
+                            Reply.detail(
+                                .unauthorized, "Could not validate credentials", headers: [.wwwAuthenticate: "Bearer"]))
+                    }
+                    return .accepted(key: token)
+                }
+            )
+            .add(
+                middleware: RateLimitMiddleware(runtime: runtime) { token in
+                    guard let wait = await store.admit(token: token) else { return .admitted(headers: [:]) }
+                    return .limited(
+                        Reply.detail(.tooManyRequests, "Too many requests", headers: retryAfterHeader(wait)))
+                })
 
         /// Checks query parameters; returns FastAPI error items.
         @Sendable func queryErrors(_ query: Query, ints: [String] = [], uuids: [String] = [], bools: [String] = [])
@@ -386,8 +394,7 @@ enum SartiqRoutes {
             return .success(json)
         }
 
-        api.post("products") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.post("products") { request, context -> Response in
             let query = Query(request)
             var errors = queryErrors(query, uuids: ["organization_id"], bools: ["sync_captioning"])
             if let mode = query["mode"], !["basic", "complete"].contains(mode) {
@@ -412,8 +419,7 @@ enum SartiqRoutes {
             }
         }
 
-        api.get("products") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.get("products") { request, context -> Response in
             let query = Query(request)
             var errors = queryErrors(query, ints: ["skip", "limit", "year"], uuids: ["organization_id"])
             let sortKeys = [
@@ -488,8 +494,7 @@ enum SartiqRoutes {
             return Reply.json(.ok, ["data": .array(page.map(publicJSON)), "count": .int(products.count)])
         }
 
-        api.get("products/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.get("products/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? ""
             if let reason = SartiqSchema.uuidProblem(id) {
                 return validationError([
@@ -502,8 +507,7 @@ enum SartiqRoutes {
             return Reply.json(.ok, publicJSON(p))
         }
 
-        api.put("products/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.put("products/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? ""
             if let reason = SartiqSchema.uuidProblem(id) {
                 return validationError([
@@ -527,8 +531,7 @@ enum SartiqRoutes {
             }
         }
 
-        api.delete("products/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.delete("products/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? ""
             guard SartiqSchema.uuidProblem(id) == nil, await store.delete(id) else {
                 return Reply.detail(.notFound, "Product not found")
@@ -539,21 +542,19 @@ enum SartiqRoutes {
         @Sendable func distinct(_ request: Request, _ pick: @escaping @Sendable (SartiqStore.Product) -> String?)
             async -> Response
         {
-            if let denied = await gate(request) { return denied }
             let values = Set(await store.all().compactMap(pick).filter { !$0.isEmpty }).sorted()
             return Reply.json(.ok, ["data": .array(values.map { .string($0) }), "count": .int(values.count)])
         }
-        api.get("brands") { request, _ in await distinct(request) { $0.fields["brand"]?.stringValue } }
-        api.get("seasons") { request, _ in await distinct(request) { $0.fields["season"]?.stringValue } }
-        api.get("brand-collections") { request, _ -> Response in
+        authed.get("brands") { request, _ in await distinct(request) { $0.fields["brand"]?.stringValue } }
+        authed.get("seasons") { request, _ in await distinct(request) { $0.fields["season"]?.stringValue } }
+        authed.get("brand-collections") { request, _ -> Response in
             let brand = Query(request)["brand"]?.lowercased()
             return await distinct(request) { p in
                 if let brand, (p.fields["brand"]?.stringValue ?? "").lowercased() != brand { return nil }
                 return p.fields["brand_collection"]?.stringValue
             }
         }
-        api.get("years") { request, _ -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.get("years") { request, _ -> Response in
             let years = Set(await store.all().compactMap { $0.fields["year"]?.intValue }).sorted(by: >)
             return Reply.json(.ok, ["data": .array(years.map { .int($0) }), "count": .int(years.count)])
         }
@@ -562,8 +563,7 @@ enum SartiqRoutes {
             "http://" + (request.head.authority ?? "127.0.0.1") + "/sartiq"
         }
 
-        api.post("products/export-approved-shots/async") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.post("products/export-approved-shots/async") { request, context -> Response in
             let bytes = try await readBody(request, context: context)
             let body = bytes.isEmpty ? JSONValue.object([]) : (JSONValue.parse(bytes) ?? .null)
             guard case .object = body else {
@@ -622,8 +622,7 @@ enum SartiqRoutes {
             return Reply.json(.ok, taskJSON(task, settings: settings, downloadBase: downloadBase(request)))
         }
 
-        api.get("products/export-tasks") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.get("products/export-tasks") { request, context -> Response in
             let query = Query(request)
             let errors = queryErrors(query, ints: ["skip", "limit"])
             if !errors.isEmpty { return validationError(errors) }
@@ -636,16 +635,14 @@ enum SartiqRoutes {
                 .ok, ["data": .array(Array(tasks.dropFirst(skip).prefix(limit))), "count": .int(tasks.count)])
         }
 
-        api.get("products/export-tasks/:task_id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.get("products/export-tasks/:task_id") { request, context -> Response in
             guard let task = await store.task(context.parameters.get("task_id") ?? "") else {
                 return Reply.detail(.notFound, "Export task not found")
             }
             return Reply.json(.ok, taskJSON(task, settings: settings, downloadBase: downloadBase(request)))
         }
 
-        api.delete("products/export-tasks/:task_id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.delete("products/export-tasks/:task_id") { request, context -> Response in
             let id = context.parameters.get("task_id") ?? ""
             guard let task = await store.task(id) else { return Reply.detail(.notFound, "Export task not found") }
             let status = taskJSON(task, settings: settings, downloadBase: "")["status"]?.stringValue ?? ""
@@ -657,16 +654,14 @@ enum SartiqRoutes {
             return Reply.json(.ok, taskJSON(cancelled, settings: settings, downloadBase: downloadBase(request)))
         }
 
-        api.delete("products/export-tasks/:task_id/dismiss") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.delete("products/export-tasks/:task_id/dismiss") { request, context -> Response in
             guard await store.removeTask(context.parameters.get("task_id") ?? "") != nil else {
                 return Reply.detail(.notFound, "Export task not found")
             }
             return Reply.json(.ok, ["message": "Export task dismissed"])
         }
 
-        api.get("products/export-tasks/:task_id/download") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
+        authed.get("products/export-tasks/:task_id/download") { request, context -> Response in
             let id = context.parameters.get("task_id") ?? ""
             guard let task = await store.task(id) else { return Reply.detail(.notFound, "Export task not found") }
             guard taskJSON(task, settings: settings, downloadBase: "")["status"]?.stringValue == "COMPLETED" else {

@@ -258,24 +258,28 @@ enum ScenarioRoutes {
         on router: Router<SandboxRequestContext>, store: ScenarioStore, runtime: ServiceRuntime,
         settings: SandboxSettings
     ) {
-        let api = router.group("scenario/v1").add(middleware: ServiceMiddleware(runtime: runtime))
         let expected =
             "Basic "
             + Data("\(SandboxCredentials.scenarioKey):\(SandboxCredentials.scenarioSecret)".utf8)
             .base64EncodedString()
-
-        @Sendable func gate(_ request: Request) async -> Response? {
-            guard request.headers[.authorization] == expected else {
-                return Reply.scenarioError(
-                    .unauthorized, "Invalid credentials: send HTTP Basic auth with your API key and secret",
-                    headers: [.wwwAuthenticate: "Basic"])
-            }
-            if let wait = await store.admit(key: expected) {
-                runtime.recordOwnRateLimit()
-                return Reply.scenarioError(.tooManyRequests, "Too many requests", headers: retryAfterHeader(wait))
-            }
-            return nil
-        }
+        let api = router.group("scenario/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+            .add(
+                middleware: AuthMiddleware { request in
+                    guard request.headers[.authorization] == expected else {
+                        return .denied(
+                            Reply.scenarioError(
+                                .unauthorized, "Invalid credentials: send HTTP Basic auth with your API key and secret",
+                                headers: [.wwwAuthenticate: "Basic"]))
+                    }
+                    return .accepted(key: expected)
+                }
+            )
+            .add(
+                middleware: RateLimitMiddleware(runtime: runtime) { key in
+                    guard let wait = await store.admit(key: key) else { return .admitted(headers: [:]) }
+                    return .limited(
+                        Reply.scenarioError(.tooManyRequests, "Too many requests", headers: retryAfterHeader(wait)))
+                })
 
         @Sendable func page<T>(_ items: [T], _ request: Request, defaultSize: Int) -> Result<
             ([T], String?), ScenarioFailure
@@ -305,7 +309,6 @@ enum ScenarioRoutes {
         }
 
         api.post("assets") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
             guard let body = try await json(request, context) else {
                 return Reply.scenarioError(.badRequest, "The body must be a JSON object with image and name")
             }
@@ -342,7 +345,6 @@ enum ScenarioRoutes {
         }
 
         api.get("assets") { request, _ -> Response in
-            if let denied = await gate(request) { return denied }
             switch page(await store.assets(plantIfDue: true), request, defaultSize: 50) {
             case .failure(let f): return Reply.scenarioError(f.status, f.message)
             case .success(let (items, next)):
@@ -353,7 +355,6 @@ enum ScenarioRoutes {
         }
 
         api.get("assets/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
             guard let a = await store.asset(context.parameters.get("id") ?? "") else {
                 return Reply.scenarioError(.notFound, "Asset not found")
             }
@@ -361,7 +362,6 @@ enum ScenarioRoutes {
         }
 
         api.get("collections") { request, _ -> Response in
-            if let denied = await gate(request) { return denied }
             switch page(await store.collections(), request, defaultSize: 10) {
             case .failure(let f): return Reply.scenarioError(f.status, f.message)
             case .success(let (items, next)):
@@ -372,7 +372,6 @@ enum ScenarioRoutes {
         }
 
         api.post("collections") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
             guard let name = try await json(request, context)?["name"]?.stringValue, !name.isEmpty else {
                 return Reply.scenarioError(.badRequest, "name is required")
             }
@@ -380,7 +379,6 @@ enum ScenarioRoutes {
         }
 
         api.get("collections/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
             guard let c = await store.collection(context.parameters.get("id") ?? "") else {
                 return Reply.scenarioError(.notFound, "Collection not found")
             }
@@ -388,7 +386,6 @@ enum ScenarioRoutes {
         }
 
         api.put("collections/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
             guard let name = try await json(request, context)?["name"]?.stringValue, !name.isEmpty else {
                 return Reply.scenarioError(.badRequest, "name is required")
             }
@@ -399,7 +396,6 @@ enum ScenarioRoutes {
         }
 
         api.delete("collections/:id") { request, context -> Response in
-            if let denied = await gate(request) { return denied }
             guard await store.deleteCollection(context.parameters.get("id") ?? "") else {
                 return Reply.scenarioError(.notFound, "Collection not found")
             }
@@ -409,7 +405,6 @@ enum ScenarioRoutes {
         @Sendable func changeAssets(_ request: Request, _ context: SandboxRequestContext, add: Bool) async throws
             -> Response
         {
-            if let denied = await gate(request) { return denied }
             guard let ids = try await json(request, context)?["assetIds"]?.arrayValue?.compactMap(\.stringValue),
                 !ids.isEmpty
             else {

@@ -181,171 +181,166 @@ enum WicksonRoutes {
         on router: Router<SandboxRequestContext>, store: WicksonStore, runtime: ServiceRuntime,
         settings: SandboxSettings
     ) {
+        // The key, then the hourly window; the rate-limit headers go on every answer past the key check.
         let api = router.group("wickson/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+            .add(
+                middleware: AuthMiddleware { request in
+                    guard let key = request.headers[.xApiKey], key == SandboxCredentials.wicksonKey else {
+                        return .denied(
+                            Reply.wicksonError(.unauthorized, "Invalid or missing API key", code: "INVALID_API_KEY"))
+                    }
+                    return .accepted(key: key)
+                }
+            )
+            .add(
+                middleware: RateLimitMiddleware(runtime: runtime) { key in
+                    let (wait, remaining, reset) = await store.admit(key: key)
+                    var headers: HTTPFields = [
+                        .xRateLimitLimit: String(settings.wicksonRequestsPerHour),
+                        .xRateLimitRemaining: String(remaining), .xRateLimitReset: String(reset),
+                    ]
+                    guard let wait else { return .admitted(headers: headers) }
+                    headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
+                    return .limited(
+                        Reply.wicksonError(
+                            .tooManyRequests,
+                            "Rate limit exceeded: \(settings.wicksonRequestsPerHour) requests per hour",
+                            code: "RATE_LIMIT_EXCEEDED", headers: headers))
+                })
         let meta: JSONValue = ["api_version": "1.0.0"]
 
-        /// Checks the key and the hourly window; answers with the rate-limit headers either way.
-        @Sendable func guarded(_ request: Request, _ body: (HTTPFields) async throws -> Response) async rethrows
-            -> Response
-        {
-            guard let key = request.headers[.xApiKey], key == SandboxCredentials.wicksonKey else {
-                return Reply.wicksonError(.unauthorized, "Invalid or missing API key", code: "INVALID_API_KEY")
-            }
-            let (wait, remaining, reset) = await store.admit(key: key)
-            var headers: HTTPFields = [
-                .xRateLimitLimit: String(settings.wicksonRequestsPerHour), .xRateLimitRemaining: String(remaining),
-                .xRateLimitReset: String(reset),
-            ]
-            if let wait {
-                runtime.recordOwnRateLimit()
-                headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
-                return Reply.wicksonError(
-                    .tooManyRequests, "Rate limit exceeded: \(settings.wicksonRequestsPerHour) requests per hour",
-                    code: "RATE_LIMIT_EXCEEDED", headers: headers)
-            }
-            var response = try await body(headers)
-            for field in headers { response.headers[field.name] = field.value }
-            return response
-        }
-
         api.post("media") { request, context -> Response in
-            try await guarded(request) { _ in
-                let body = try await readBody(request, context: context)
-                guard let boundary = Multipart.boundary(contentType: request.headers[.contentType]),
-                    let parts = Multipart.parse(body, boundary: boundary)
-                else {
-                    return Reply.wicksonError(
-                        .badRequest, "The request must be multipart/form-data with one file", code: "INVALID_REQUEST")
-                }
-                let files = parts.filter { $0.name == "file" }
-                guard files.count == 1, let file = files.first else {
-                    return Reply.wicksonError(
-                        .badRequest, "Exactly one file field is required, got \(files.count)", code: "INVALID_REQUEST")
-                }
-                let filename = file.filename ?? "upload"
-                let ext = filename.split(separator: ".").last.map { $0.lowercased() } ?? ""
-                guard let (mediaType, mime) = types[ext] else {
-                    return Reply.wicksonError(
-                        .unsupportedMediaType, "Unsupported file type \".\(ext)\"", code: "UNSUPPORTED_MEDIA_TYPE")
-                }
-                if file.data.count > settings.wicksonMaxFileBytes {
-                    return Reply.wicksonError(
-                        .contentTooLarge, "The file is larger than \(settings.wicksonMaxFileBytes) bytes",
-                        code: "FILE_TOO_LARGE")
-                }
-                let collection = parts.first(where: { $0.name == "collection_id" })?.text ?? "default"
-                let valid =
-                    !collection.isEmpty && collection.count <= 64
-                    && collection.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
-                guard valid else {
-                    return Reply.wicksonError(
-                        .badRequest, "collection_id \"\(collection)\" must be 1-64 letters, digits, _ or -",
-                        code: "INVALID_PARAMETER")
-                }
-                let forceText =
-                    parts.first(where: { $0.name == "force_overwrite" })?.text ?? Query(request)["force_overwrite"]
-                let force = ["true", "1", "yes"].contains((forceText ?? "").lowercased())
-                let media = WicksonStore.Media(
-                    id: (prefixes[mediaType] ?? "med_") + randomHex(16), mediaType: mediaType, filename: filename,
-                    size: file.data.count, checksum: checksum(file.data), collection: collection,
-                    createdAt: Timestamp.now())
-                switch await store.upload(media, force: force) {
-                case .duplicate(let existing):
-                    return Reply.wicksonError(
-                        .conflict,
-                        "A file with the same checksum is already in collection \"\(collection)\" as \(existing.id); "
-                            + "send force_overwrite=true to replace it", code: "DUPLICATE_MEDIA")
-                case .created(let m):
-                    return Reply.json(
-                        .ok,
-                        [
-                            "success": true, "message": "Media uploaded and processed successfully",
-                            "data": [
-                                "media_id": .string(m.id), "media_type": .string(m.mediaType),
-                                "file_details": [
-                                    "filename": .string(m.filename), "size_bytes": .int(m.size),
-                                    "mime_type": .string(mime), "checksum": .string(m.checksum),
-                                ],
-                                "storage_info": [
-                                    "collection": .string(m.collection),
-                                    "created_at": .string(Timestamp.iso(m.createdAt)),
-                                ],
-                                "balance_info": ["cost": .double(0), "remaining_balance": .double(100)],
-                                "content_summary": .string("Sandbox analysis of \(m.filename)"),
+            let body = try await readBody(request, context: context)
+            guard let boundary = Multipart.boundary(contentType: request.headers[.contentType]),
+                let parts = Multipart.parse(body, boundary: boundary)
+            else {
+                return Reply.wicksonError(
+                    .badRequest, "The request must be multipart/form-data with one file", code: "INVALID_REQUEST")
+            }
+            let files = parts.filter { $0.name == "file" }
+            guard files.count == 1, let file = files.first else {
+                return Reply.wicksonError(
+                    .badRequest, "Exactly one file field is required, got \(files.count)", code: "INVALID_REQUEST")
+            }
+            let filename = file.filename ?? "upload"
+            let ext = filename.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            guard let (mediaType, mime) = types[ext] else {
+                return Reply.wicksonError(
+                    .unsupportedMediaType, "Unsupported file type \".\(ext)\"", code: "UNSUPPORTED_MEDIA_TYPE")
+            }
+            if file.data.count > settings.wicksonMaxFileBytes {
+                return Reply.wicksonError(
+                    .contentTooLarge, "The file is larger than \(settings.wicksonMaxFileBytes) bytes",
+                    code: "FILE_TOO_LARGE")
+            }
+            let collection = parts.first(where: { $0.name == "collection_id" })?.text ?? "default"
+            let valid =
+                !collection.isEmpty && collection.count <= 64
+                && collection.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+            guard valid else {
+                return Reply.wicksonError(
+                    .badRequest, "collection_id \"\(collection)\" must be 1-64 letters, digits, _ or -",
+                    code: "INVALID_PARAMETER")
+            }
+            let forceText =
+                parts.first(where: { $0.name == "force_overwrite" })?.text ?? Query(request)["force_overwrite"]
+            let force = ["true", "1", "yes"].contains((forceText ?? "").lowercased())
+            let media = WicksonStore.Media(
+                id: (prefixes[mediaType] ?? "med_") + randomHex(16), mediaType: mediaType, filename: filename,
+                size: file.data.count, checksum: checksum(file.data), collection: collection,
+                createdAt: Timestamp.now())
+            switch await store.upload(media, force: force) {
+            case .duplicate(let existing):
+                return Reply.wicksonError(
+                    .conflict,
+                    "A file with the same checksum is already in collection \"\(collection)\" as \(existing.id); "
+                        + "send force_overwrite=true to replace it", code: "DUPLICATE_MEDIA")
+            case .created(let m):
+                return Reply.json(
+                    .ok,
+                    [
+                        "success": true, "message": "Media uploaded and processed successfully",
+                        "data": [
+                            "media_id": .string(m.id), "media_type": .string(m.mediaType),
+                            "file_details": [
+                                "filename": .string(m.filename), "size_bytes": .int(m.size),
+                                "mime_type": .string(mime), "checksum": .string(m.checksum),
                             ],
-                            "metadata": meta,
-                        ])
-                }
+                            "storage_info": [
+                                "collection": .string(m.collection),
+                                "created_at": .string(Timestamp.iso(m.createdAt)),
+                            ],
+                            "balance_info": ["cost": .double(0), "remaining_balance": .double(100)],
+                            "content_summary": .string("Sandbox analysis of \(m.filename)"),
+                        ],
+                        "metadata": meta,
+                    ])
             }
         }
 
         api.get("media/collections") { request, _ -> Response in
-            await guarded(request) { _ in
-                let list = await store.collections()
-                return Reply.json(
-                    .ok,
-                    [
-                        "success": true, "message": "Collections retrieved successfully",
-                        "data": [
-                            "collections": .array(list.map { .string($0.0) }),
-                            "collection_details": .object(
-                                list.map {
-                                    ($0.0, ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))])
-                                }),
-                            "total_collections": .int(list.count),
-                        ],
-                        "metadata": meta,
-                    ])
-            }
+            let list = await store.collections()
+            return Reply.json(
+                .ok,
+                [
+                    "success": true, "message": "Collections retrieved successfully",
+                    "data": [
+                        "collections": .array(list.map { .string($0.0) }),
+                        "collection_details": .object(
+                            list.map {
+                                ($0.0, ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))])
+                            }),
+                        "total_collections": .int(list.count),
+                    ],
+                    "metadata": meta,
+                ])
         }
 
         api.get("media") { request, _ -> Response in
-            await guarded(request) { _ in
-                let query = Query(request)
-                let page = query["page"].map { Int($0) ?? -1 } ?? 1
-                let size = query["page_size"].map { Int($0) ?? -1 } ?? 20
-                guard page >= 1 else {
-                    return Reply.wicksonError(.badRequest, "page must be an integer ≥ 1", code: "INVALID_PARAMETER")
-                }
-                guard (1...100).contains(size) else {
-                    return Reply.wicksonError(.badRequest, "page_size must be from 1 to 100", code: "INVALID_PARAMETER")
-                }
-                if let t = query["media_type"], !Set(prefixes.keys).contains(t) {
-                    return Reply.wicksonError(
-                        .badRequest, "media_type must be one of document, image, video, audio, model",
-                        code: "INVALID_PARAMETER")
-                }
-                var items = await store.list(plantIfDue: true)
-                if let c = query["collection"] { items = items.filter { $0.collection == c } }
-                if let t = query["media_type"] { items = items.filter { $0.mediaType == t } }
-                let pageItems = items.dropFirst((page - 1) * size).prefix(size)
-                return Reply.json(
-                    .ok,
-                    [
-                        "success": true, "message": "Media retrieved successfully",
-                        "data": [
-                            "items": .array(
-                                pageItems.map { m in
-                                    [
-                                        "id": .string(m.id), "media_type": .string(m.mediaType),
-                                        "file_info": ["filename": .string(m.filename), "size_bytes": .int(m.size)],
-                                        "storage": [
-                                            "created_at": .string(Timestamp.iso(m.createdAt)),
-                                            "collection": .string(m.collection),
-                                        ],
-                                        "metadata": [
-                                            "search": ["summary": .string("Sandbox analysis of \(m.filename)")]
-                                        ],
-                                    ]
-                                }),
-                            "pagination": [
-                                "page": .int(page), "page_size": .int(size),
-                                "total_pages": .int((items.count + size - 1) / size), "total_items": .int(items.count),
-                            ],
-                        ],
-                        "metadata": meta,
-                    ])
+            let query = Query(request)
+            let page = query["page"].map { Int($0) ?? -1 } ?? 1
+            let size = query["page_size"].map { Int($0) ?? -1 } ?? 20
+            guard page >= 1 else {
+                return Reply.wicksonError(.badRequest, "page must be an integer ≥ 1", code: "INVALID_PARAMETER")
             }
+            guard (1...100).contains(size) else {
+                return Reply.wicksonError(.badRequest, "page_size must be from 1 to 100", code: "INVALID_PARAMETER")
+            }
+            if let t = query["media_type"], !Set(prefixes.keys).contains(t) {
+                return Reply.wicksonError(
+                    .badRequest, "media_type must be one of document, image, video, audio, model",
+                    code: "INVALID_PARAMETER")
+            }
+            var items = await store.list(plantIfDue: true)
+            if let c = query["collection"] { items = items.filter { $0.collection == c } }
+            if let t = query["media_type"] { items = items.filter { $0.mediaType == t } }
+            let pageItems = items.dropFirst((page - 1) * size).prefix(size)
+            return Reply.json(
+                .ok,
+                [
+                    "success": true, "message": "Media retrieved successfully",
+                    "data": [
+                        "items": .array(
+                            pageItems.map { m in
+                                [
+                                    "id": .string(m.id), "media_type": .string(m.mediaType),
+                                    "file_info": ["filename": .string(m.filename), "size_bytes": .int(m.size)],
+                                    "storage": [
+                                        "created_at": .string(Timestamp.iso(m.createdAt)),
+                                        "collection": .string(m.collection),
+                                    ],
+                                    "metadata": [
+                                        "search": ["summary": .string("Sandbox analysis of \(m.filename)")]
+                                    ],
+                                ]
+                            }),
+                        "pagination": [
+                            "page": .int(page), "page_size": .int(size),
+                            "total_pages": .int((items.count + size - 1) / size), "total_items": .int(items.count),
+                        ],
+                    ],
+                    "metadata": meta,
+                ])
         }
     }
 }
