@@ -480,41 +480,6 @@ public struct PipelineDraft: Sendable {
         ["item", "as", "collapse_whitespace", "html"].contains(key) ? value : q(value)
     }
 
-    /// A YAML scalar, quoted when plain text would read differently (or break a flow mapping).
-    public static func q(_ s: String) -> String {
-        let special: Set<Character> = [
-            "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
-        ]
-        let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]
-        var plain = !s.isEmpty
-        if let first = s.first, special.contains(first) || first == " " { plain = false }
-        if s.last == " " || s.last == ":" { plain = false }
-        if reserved.contains(s.lowercased()) { plain = false }
-        if s.contains(": ") || s.contains(" #") || s.contains(",") || s.contains("[") || s.contains("]")
-            || s.contains("{")
-            || s.contains("}") || s.contains("\"") || s.contains("${")
-        {
-            plain = false
-        }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { plain = false }
-        if Double(s) != nil { plain = false }
-        if plain { return s }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += String(format: "\\x%02X", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A YAML scalar, quoted when plain text would read differently (``TargetDraft/q(_:)``).
+    public static func q(_ s: String) -> String { TargetDraft.q(s) }
 }

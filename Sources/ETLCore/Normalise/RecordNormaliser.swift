@@ -356,7 +356,7 @@ public final class RecordNormaliser {
 
     /// Whether a `when` condition holds for `record`.
     func holds(_ c: Condition, in record: Record) -> Bool {
-        FilterReader.test(c, value: text(of: c.column, in: record)) { self.regexes[$0] }
+        Condition.test(c, value: text(of: c.column, in: record)) { self.regexes[$0] }
     }
 
     /// The source text of a field with `when` or `coalesce`, and the column it came from.

@@ -8,14 +8,6 @@ public struct RuleSetName: Sendable, Hashable {
     public var qualified: String { "\(service.rawValue).\(name)" }
 }
 
-/// A severity of a validation issue.
-public enum Severity: String, Sendable, Hashable, CaseIterable {
-    /// The row is quarantined.
-    case error
-    /// Reported; the row goes on.
-    case warning
-}
-
 /// A rule the user adds in the pipeline on top of the target's documented limits.
 public struct UserRule: Sendable {
     /// The field it checks.

@@ -37,20 +37,6 @@ final class FilterReader: RecordReader {
         if let i = lookup.index(of: c.column, in: record.columns), i < record.values.count {
             v = RecordNormaliser.trim(record.values[i].canonicalText)
         }
-        return Self.test(c, value: v, regex: { regexes[$0] })
-    }
-
-    /// Whether `c` holds for the (trimmed) value `v`.
-    static func test(_ c: Condition, value v: String, regex: (String) -> NSRegularExpression?) -> Bool {
-        let result: Bool
-        switch c.test {
-        case .equals(let x): result = v.caseInsensitiveCompare(RecordNormaliser.trim(x)) == .orderedSame
-        case .isIn(let xs): result = xs.contains { v.caseInsensitiveCompare(RecordNormaliser.trim($0)) == .orderedSame }
-        case .empty(let e): result = v.isEmpty == e
-        case .matches(let p):
-            guard let re = regex(p) else { return false }
-            result = re.firstMatch(in: v, range: NSRange(location: 0, length: (v as NSString).length)) != nil
-        }
-        return result != c.negated
+        return Condition.test(c, value: v, regex: { regexes[$0] })
     }
 }

@@ -249,57 +249,6 @@ extension PipelineRunner {
     }
 }
 
-/// A set of record ordinals as a bit per record (the dry run's quarantined records: 125 KiB for a
-/// million rows).
-struct OrdinalSet: Sendable {
-    private var words: [UInt64] = []
-
-    /// Adds `n` (≥ 0).
-    mutating func insert(_ n: Int) {
-        let w = n >> 6
-        if w >= words.count { words.append(contentsOf: repeatElement(0, count: w - words.count + 1)) }
-        words[w] |= 1 << UInt64(n & 63)
-    }
-
-    /// Whether `n` is in the set.
-    func contains(_ n: Int) -> Bool {
-        let w = n >> 6
-        return w < words.count && words[w] & (1 << UInt64(n & 63)) != 0
-    }
-}
-
-/// Reads a file line by line (without the line ends), each line valid until the next call.
-final class LineFile {
-    private let file: UnsafeMutablePointer<FILE>
-    private var line: UnsafeMutablePointer<CChar>? = nil
-    private var capacity = 0
-    let path: String
-
-    init(path: String) throws {
-        guard let f = fopen(path, "r") else {
-            throw ReadError(.unreadable, file: path, message: "cannot open (\(String(cString: strerror(errno))))")
-        }
-        file = f
-        self.path = path
-    }
-
-    deinit {
-        free(line)
-        fclose(file)
-    }
-
-    /// The next line, or nil at the end.
-    func next() throws -> UnsafeBufferPointer<UInt8>? {
-        let n = getline(&line, &capacity, file)
-        guard n >= 0, let line else {
-            if ferror(file) != 0 { throw ReadError(.unreadable, file: path, message: "read failed") }
-            return nil
-        }
-        let count = n > 0 && line[n - 1] == 0x0A ? n - 1 : n
-        return UnsafeBufferPointer(start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self), count: count)
-    }
-}
-
 /// A reader over a quarantine CSV written by catalog-etl (recognised by its `_errors` column) that
 /// undoes the formula escape the CSV was written with (``FormulaGuard/reversiblyEscaped(_:)``), in
 /// headers and values, so a fixed quarantine file feeds back exactly what it holds. (`quarantine.xlsx`

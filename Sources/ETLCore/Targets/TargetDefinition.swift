@@ -1,36 +1,4 @@
-/// A target service's name as pipelines write it (`target: sartiq`): one of the names in
-/// ``TargetRegistry``. Each target's folder declares its own constant (`TargetService.sartiq`).
-public struct TargetService: RawRepresentable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    /// The name (`sartiq`).
-    public let rawValue: String
-
-    /// The registered target of that name, or nil.
-    public init?(rawValue: String) {
-        guard TargetRegistry.all.contains(where: { $0.service.name == rawValue }) else { return nil }
-        self.rawValue = rawValue
-    }
-
-    /// A target name, registered or not (a definition names its own target with it).
-    public init(name: String) { rawValue = name }
-
-    /// The name.
-    public var name: String { rawValue }
-
-    /// The name.
-    public var description: String { rawValue }
-
-    /// Every registered target, in ``TargetRegistry`` order.
-    public static var allCases: [TargetService] { TargetRegistry.all.map(\.service) }
-
-    /// The service's name as people write it (`Sartiq`).
-    public var displayName: String { TargetRegistry.definition(self)?.displayName ?? rawValue }
-
-    /// The target's definition.
-    public var definition: TargetDefinition {
-        guard let d = TargetRegistry.definition(self) else { preconditionFailure("no target \(rawValue) registered") }
-        return d
-    }
-}
+import Foundation
 
 /// What a target's client does besides creating items.
 public struct TargetCapabilities: OptionSet, Sendable, Hashable {
@@ -122,6 +90,46 @@ public struct TargetDraft: Sendable {
         self.export = export
         self.compare = compare
         self.compareWithModes = compareWithModes
+    }
+}
+
+extension TargetDraft {
+    /// A YAML scalar, quoted when plain text would read differently (or break a flow mapping).
+    public static func q(_ s: String) -> String {
+        let special: Set<Character> = [
+            "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
+        ]
+        let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]
+        var plain = !s.isEmpty
+        if let first = s.first, special.contains(first) || first == " " { plain = false }
+        if s.last == " " || s.last == ":" { plain = false }
+        if reserved.contains(s.lowercased()) { plain = false }
+        if s.contains(": ") || s.contains(" #") || s.contains(",") || s.contains("[") || s.contains("]")
+            || s.contains("{")
+            || s.contains("}") || s.contains("\"") || s.contains("${")
+        {
+            plain = false
+        }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { plain = false }
+        if Double(s) != nil { plain = false }
+        if plain { return s }
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 || u.value == 0x7F {
+                    out += String(format: "\\x%02X", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
     }
 }
 

@@ -17,7 +17,7 @@ extension TargetDefinition {
                     ("endpoint", "${MIXPEEK_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
                     ("token", "${MIXPEEK_API_KEY:-sk_sandbox}", "secrets only come from the environment"),
                     ("namespace", "${MIXPEEK_NAMESPACE:-\(slug)}", nil),
-                    ("collection", PipelineDraft.q(slug), nil),
+                    ("collection", TargetDraft.q(slug), nil),
                     ("batch_size", String(contract.defaultBatchSize ?? 100), "≤ 100 objects per request (documented)"),
                 ]
             }, compare: [("title", "exact")]),

@@ -24,7 +24,7 @@ extension TargetDefinition {
                     ("endpoint", "${PIXYLE_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
                     ("username", "${PIXYLE_EMAIL:-demo@example.com}", nil),
                     ("password", "${PIXYLE_PASSWORD:-sandbox}", "secrets only come from the environment"),
-                    ("collection", PipelineDraft.q(name), nil),
+                    ("collection", TargetDraft.q(name), nil),
                     ("batch_size", String(contract.defaultBatchSize ?? 100), "products per upload file"),
                 ]
             }, export: "{ format: xlsx, wait: 10m }", compare: [("title", "exact")]),

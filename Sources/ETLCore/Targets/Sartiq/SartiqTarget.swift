@@ -21,7 +21,7 @@ extension TargetDefinition {
                 if let value = collection.value {
                     out.append(
                         (
-                            "collection", PipelineDraft.q(value),
+                            "collection", TargetDraft.q(value),
                             collection.why ?? "brand_collection of products without one"
                         ))
                 }

@@ -17,7 +17,7 @@ extension TargetDefinition {
                     ("endpoint", "${SCENARIO_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
                     ("key", "${SCENARIO_API_KEY:-sandbox}", "secrets only come from the environment"),
                     ("secret", "${SCENARIO_API_SECRET:-sandbox}", nil),
-                    ("collection", PipelineDraft.q(name), nil),
+                    ("collection", TargetDraft.q(name), nil),
                 ]
             }),
         // Against a stand-in, the sample's images (reserved .example hosts that never resolve) come

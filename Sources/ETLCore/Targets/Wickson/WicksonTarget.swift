@@ -18,7 +18,7 @@ extension TargetDefinition {
                 [
                     ("endpoint", "${WICKSON_URL:-sandbox}", "\"sandbox\" = the built-in stand-in"),
                     ("api_key", "${WICKSON_API_KEY:-wk_sandbox}", "secrets only come from the environment"),
-                    ("collection", PipelineDraft.q(slug), nil),
+                    ("collection", TargetDraft.q(slug), nil),
                 ]
             }),
         makeClient: { try WicksonClient(session: $0.session, stage: $0.stage) })

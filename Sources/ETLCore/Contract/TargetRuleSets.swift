@@ -59,22 +59,4 @@ public struct TargetRuleSet: Sendable {
         self.keyField = keyField
         self.summary = summary
     }
-
-    /// Every rule set catalog-etl knows, by qualified name.
-    public static var all: [String: TargetRuleSet] {
-        var d: [String: TargetRuleSet] = [:]
-        for contract in TargetContract.allRuleSets {
-            let r = TargetRuleSet(contract: contract)
-            d[r.name.qualified] = r
-        }
-        return d
-    }
-
-    /// The rule set names, sorted.
-    public static var names: [String] { all.keys.sorted() }
-
-    /// The default rule set of a service (what `against: sartiq` means).
-    public static func defaultSet(for service: TargetService) -> TargetRuleSet {
-        TargetRuleSet(contract: service.definition.contract)
-    }
 }

@@ -143,15 +143,6 @@ public struct TargetContract: Sendable {
     /// The names of the fields every record must fill.
     public var requiredFields: [String] { fields.filter(\.required).map(\.name) }
 
-    /// The default contract of each target, in ``TargetRegistry`` order.
-    public static var all: [TargetContract] { TargetRegistry.all.map(\.contract) }
-
-    /// Every contract: the defaults, then the other rule sets (update variants).
-    public static var allRuleSets: [TargetContract] { all + TargetRegistry.all.flatMap { $0.ruleSets.dropFirst() } }
-
-    /// The default contract of a service (what `against: sartiq` and `init --target sartiq` mean).
-    public static func contract(for service: TargetService) -> TargetContract { service.definition.contract }
-
     /// The rules validation applies: required first, then each field's length, enumeration, pattern
     /// and type, each carrying the field's source.
     public var rules: [FieldRule] {
