@@ -21,12 +21,6 @@ public enum SandboxService: String, CaseIterable, Sendable, Codable, Comparable 
     /// The path under the sandbox's root where this service's own paths start (e.g. `/pixyle`).
     public var prefix: String { "/" + rawValue }
 
-    /// The path, below ``prefix``, of the service's API root as clients configure it.
-    public var apiRoot: String { SandboxStandIns.of(self).apiRoot }
-
-    /// The fixed credentials this stand-in accepts, as one line of text.
-    public var credentialsDescription: String { SandboxStandIns.of(self).credentialsDescription }
-
     /// Parses `all` or a comma-separated list of service names.
     /// - Parameter spec: The `--services` value.
     /// - Returns: The selected services.

@@ -26,21 +26,3 @@ protocol SandboxStandIn {
         on router: Router<SandboxRequestContext>, configuration: SandboxConfiguration, runtime: ServiceRuntime
     ) throws -> any ServiceStore
 }
-
-/// The registry of stand-ins: adding a service is a folder under `Services/` and one line here
-/// (and its case in ``SandboxService``).
-enum SandboxStandIns {
-    /// Every stand-in, in the order the CLI lists services.
-    static let all: [any SandboxStandIn.Type] = [
-        PixyleStandIn.self,
-        SartiqStandIn.self,
-        MixpeekStandIn.self,
-        WicksonStandIn.self,
-        ScenarioStandIn.self,
-    ]
-
-    /// The stand-in of a service.
-    static func of(_ service: SandboxService) -> any SandboxStandIn.Type {
-        all.first { $0.service == service }!
-    }
-}
