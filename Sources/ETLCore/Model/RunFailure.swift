@@ -1,5 +1,4 @@
 import Foundation
-import XLSX
 
 /// A run that stopped on purpose (`on_error: fail`, a crossed threshold) with its exit code.
 public struct RunFailure: Error, Sendable, Equatable, CustomStringConvertible {
