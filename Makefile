@@ -12,8 +12,9 @@ bench:      ## reader, pipeline and upload benchmarks against the named anchors
 	scripts/bench-readers
 	scripts/bench-upload
 
-lint:       ## swift format lint, strict
+lint:       ## swift format lint, strict; no service named outside its folders and the registries
 	swift format lint --strict --recursive Package.swift Sources Tests
+	scripts/check-service-names
 
 build:
 	scripts/build-info
