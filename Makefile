@@ -12,9 +12,10 @@ bench:      ## reader, pipeline and upload benchmarks against the named anchors
 	scripts/bench-readers
 	scripts/bench-upload
 
-lint:       ## swift format lint, strict; no folder cycle in ETLCore or Sandbox
+lint:       ## swift format lint, strict; no folder cycle; no service named outside its folders and the registries
 	swift format lint --strict --recursive Package.swift Sources Tests
 	scripts/check-folder-cycles --quiet
+	scripts/check-service-names
 
 build:
 	scripts/build-info

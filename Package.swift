@@ -98,7 +98,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "ETLEndToEndTests", dependencies: ["ETLTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "UploadTests", dependencies: ["ETLCore", "Sandbox", "ETLTestSupport"], resources: [.copy("Fixtures")],
+            name: "UploadTests",
+            dependencies: [
+                "ETLCore", "Sandbox", "ETLTestSupport",
+                // The test-only stand-in (TestOnlyTargetStandInTests) declares its routes.
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict),
     ]
 )

@@ -17,7 +17,10 @@ struct SandboxCommand: AsyncParsableCommand {
     var port: Int = 8089
 
     @Option(
-        help: "The services to serve: all, or a comma-separated list of pixyle, sartiq, mixpeek, wickson, scenario.")
+        help: """
+            The services to serve: all, or a comma-separated list of \
+            \(SandboxService.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
     var services: String = "all"
 
     @Option(

@@ -1,7 +1,8 @@
 /// The targets catalog-etl knows: the one list of them that everything else asks.
 ///
 /// Adding a target: its folder `Sources/ETLCore/Targets/<Service>/` (a ``TargetDefinition``, its
-/// client and export parser), its stand-in in `Sources/Sandbox/`, and its name in ``builtIn``.
+/// client and export parser) and its name in ``builtIn``; for `endpoint: sandbox`, its stand-in's
+/// folder `Sources/Sandbox/Services/<Service>/` and its line in `SandboxStandIns.builtIn`.
 public enum TargetRegistry {
     /// The built-in targets, in the order `catalog-etl targets` lists them.
     public static let builtIn: [TargetDefinition] = [.pixyle, .sartiq, .mixpeek, .wickson, .scenario]
@@ -22,6 +23,14 @@ public enum TargetRegistry {
             targets.allSatisfy { t in !builtIn.contains { $0.service.name == t.service.name } },
             "a target of that name is built in")
         return try $added.withValue(added + targets, operation: body)
+    }
+
+    /// ``with(_:_:)`` for an async `body` (a test that runs an upload through its own target).
+    public static func with<T>(_ targets: [TargetDefinition], _ body: () async throws -> T) async rethrows -> T {
+        precondition(
+            targets.allSatisfy { t in !builtIn.contains { $0.service.name == t.service.name } },
+            "a target of that name is built in")
+        return try await $added.withValue(added + targets, operation: body)
     }
 
     @TaskLocal private static var added: [TargetDefinition] = []

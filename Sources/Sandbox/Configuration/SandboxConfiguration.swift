@@ -1,22 +1,20 @@
 import Foundation
 
-/// One of the five services the sandbox stands in for.
-public enum SandboxService: String, CaseIterable, Sendable, Codable, Comparable {
-    /// Pixyle.ai Dataset Upload API, under `/pixyle`.
-    case pixyle
-    /// Sartiq Backend Server products API, under `/sartiq`.
-    case sartiq
-    /// Mixpeek buckets, batches and collections, under `/mixpeek`.
-    case mixpeek
-    /// Wickson media API, under `/wickson`.
-    case wickson
-    /// Scenario assets and collections, under `/scenario`.
-    case scenario
+/// A service the sandbox stands in for, by the name pipelines and the CLI write (`sartiq`): one of
+/// the names in ``SandboxStandIns`` (where `init(rawValue:)`, `allCases` and the order are
+/// answered). Each stand-in's folder declares its own constant
+/// (`SandboxService.sartiq`), so adding a stand-in changes nothing here.
+public struct SandboxService: RawRepresentable, Hashable, Sendable, Codable, Comparable, CaseIterable,
+    CustomStringConvertible
+{
+    /// The name (`sartiq`).
+    public let rawValue: String
 
-    /// Orders services as the CLI prints them.
-    public static func < (lhs: SandboxService, rhs: SandboxService) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
+    /// A service name, registered or not (a stand-in names its own service with it).
+    public init(name: String) { rawValue = name }
+
+    /// The name.
+    public var description: String { rawValue }
 
     /// The path under the sandbox's root where this service's own paths start (e.g. `/pixyle`).
     public var prefix: String { "/" + rawValue }
@@ -42,25 +40,14 @@ public enum SandboxService: String, CaseIterable, Sendable, Codable, Comparable 
     }
 }
 
-/// The fixed, documented credentials every sandbox accepts.
+/// The fixed, documented credentials the stand-ins accept. Each stand-in's folder adds its own
+/// (`SandboxCredentials.mixpeekKey`); the login pair here is shared by the stand-ins that log in
+/// with an e-mail and a password.
 public enum SandboxCredentials {
-    /// Pixyle and Sartiq login e-mail.
+    /// The login e-mail of the stand-ins that take one.
     public static let email = "demo@example.com"
-    /// Pixyle and Sartiq login password.
+    /// The login password of the stand-ins that take one.
     public static let password = "sandbox"
-    /// Mixpeek API key (`Authorization: Bearer sk_sandbox`).
-    public static let mixpeekKey = "sk_sandbox"
-    /// Whether a Mixpeek key is accepted: `sk_sandbox` itself or any `sk_sandbox_…` (so a test can run
-    /// with a unique canary key and then look for it in every output).
-    public static func acceptsMixpeekKey(_ key: String) -> Bool {
-        key == mixpeekKey || key.hasPrefix(mixpeekKey + "_")
-    }
-    /// Wickson API key (`X-Api-Key: wk_sandbox`).
-    public static let wicksonKey = "wk_sandbox"
-    /// Scenario Basic-auth key.
-    public static let scenarioKey = "sandbox"
-    /// Scenario Basic-auth secret.
-    public static let scenarioSecret = "sandbox"
 }
 
 /// How to start a sandbox: where it listens, which services it serves, and how it misbehaves.
@@ -86,7 +73,7 @@ public struct SandboxConfiguration: Sendable {
     /// - Parameters:
     ///   - port: The port (default 8089; 0 picks a free one).
     ///   - host: The bind address (default `127.0.0.1`).
-    ///   - services: The services to serve (default all five).
+    ///   - services: The services to serve (default all registered).
     ///   - faults: Injected faults (default none).
     ///   - plant: Planted differences (default none).
     ///   - seed: The random seed (default 1).
@@ -111,118 +98,102 @@ public struct SandboxConfiguration: Sendable {
 /// Limits and delays of the stand-ins. Documented limits keep the services' numbers; where a page
 /// leaves a limit unknown, the value here is our choice, and clients' default pacing stays under it.
 ///
+/// Each stand-in declares its own settings (``SandboxSetting``s, with their defaults and sources,
+/// listed by its `settings`) and their typed accessors, in its folder (`Services/<Service>/`);
+/// ``names`` lists them in registry order, then ``holdSeconds``:
+///
 /// | Setting | Default | Source |
 /// |---|---|---|
-/// | `pixyleUploadsPerSecond` | 1 per token, on `POST /collections` and `POST /collections/{id}/products` | doc |
-/// | `pixyleMaxProcessing` | 10 collections processing at once per token (11th upload → 403) | doc |
-/// | `pixyleProcessingSeconds` | 1 s from upload to 100 % processed | unknown: our choice |
-/// | `pixyleTokenTTL` | 3600 s | unknown: our choice |
-/// | `pixyleMaxRowsPerFile` | 10,000 rows (more → 422) | unknown: our choice |
-/// | `sartiqTokenTTL` | 3600 s | found (docs.sartiq.com authentication) |
-/// | `sartiqRequestsPerSecond` | 20 per token | unknown: our choice |
-/// | `sartiqMaxListLimit` | 1000 (`limit` above → 422) | unknown: our choice |
-/// | `sartiqExportStepSeconds` | 0.2 s per step PENDING → PROCESSING → COMPLETED | unknown: our choice |
-/// | `mixpeekRequestsPerSecond` | 10 per key (Free tier rps) | found, conflicting docs |
-/// | `mixpeekBatchStepSeconds` | 0.2 s per step PENDING → IN_PROGRESS → COMPLETED | unknown: our choice |
-/// | `mixpeekMaxListLimit` | 100 (`POST /collections/list`, buckets list) | unknown: our choice |
-/// | `wicksonRequestsPerHour` | 1000 per key, rolling hour | found (docs.wickson.ai rate limits) |
-/// | `wicksonMaxFileBytes` | 100 MB | unknown: our choice |
-/// | `scenarioRequestsPerSecond` | 10 per key | unknown: our choice |
-/// | `scenarioMaxImageBytes` | 6 MB decoded (`POST /assets`) | found (docs.scenario.com uploading assets) |
 /// | `holdSeconds` | 300 s: how long a `timeout` fault holds a request before closing the connection | ours |
 public struct SandboxSettings: Sendable {
-    /// Pixyle: upload requests per second per token (doc: 1).
-    public var pixyleUploadsPerSecond: Int = 1
-    /// Pixyle: collections processing at once per token (doc: 10).
-    public var pixyleMaxProcessing: Int = 10
-    /// Pixyle: seconds from upload until `processed_products_percentage` reaches 100.
-    public var pixyleProcessingSeconds: Double = 1.0
-    /// Pixyle: access-token lifetime in seconds.
-    public var pixyleTokenTTL: Double = 3600
-    /// Pixyle: most rows accepted in one upload file.
-    public var pixyleMaxRowsPerFile: Int = 10_000
-    /// Sartiq: access-token lifetime in seconds (found: 1 h).
-    public var sartiqTokenTTL: Double = 3600
-    /// Sartiq: requests per second per token before 429.
-    public var sartiqRequestsPerSecond: Int = 20
-    /// Sartiq: largest `limit` accepted by `GET /products/`.
-    public var sartiqMaxListLimit: Int = 1000
-    /// Sartiq: seconds per export-task status step.
-    public var sartiqExportStepSeconds: Double = 0.2
-    /// Mixpeek: requests per second per key before 429.
-    public var mixpeekRequestsPerSecond: Int = 10
-    /// Mixpeek: seconds per batch status step after submit.
-    public var mixpeekBatchStepSeconds: Double = 0.2
-    /// Mixpeek: largest `limit` on list endpoints (documents list: 1000, documented).
-    public var mixpeekMaxListLimit: Int = 100
-    /// Wickson: requests per rolling hour per key (found: 1000).
-    public var wicksonRequestsPerHour: Int = 1000
-    /// Wickson: largest uploaded file in bytes.
-    public var wicksonMaxFileBytes: Int = 100 * 1024 * 1024
-    /// Scenario: requests per second per key before 429.
-    public var scenarioRequestsPerSecond: Int = 10
-    /// Scenario: largest decoded image accepted by `POST /assets` (found: < 6 MB).
-    public var scenarioMaxImageBytes: Int = 6 * 1024 * 1024
+    /// The values set (by ``parse(_:)`` or an accessor); a setting not here has its default.
+    private var values: [String: SandboxSetting.Value] = [:]
+
     /// How long a `timeout` fault holds a request before the connection is closed unanswered.
     public var holdSeconds: Double = 300
 
-    /// The defaults in the table above.
+    /// The defaults.
     public init() {}
+
+    /// A whole-number setting's value (its default unless set).
+    public subscript(setting: SandboxSetting) -> Int {
+        get {
+            if case .int(let v) = values[setting.name] ?? setting.defaultValue { return v }
+            preconditionFailure("\(setting.name) is not a whole-number setting")
+        }
+        set { values[setting.name] = .int(newValue) }
+    }
+
+    /// A number setting's value (its default unless set).
+    public subscript(setting: SandboxSetting) -> Double {
+        get {
+            if case .double(let v) = values[setting.name] ?? setting.defaultValue { return v }
+            preconditionFailure("\(setting.name) is not a number setting")
+        }
+        set { values[setting.name] = .double(newValue) }
+    }
+}
+
+/// One limit or delay of a stand-in that `--setting NAME=VALUE` (and a pipeline's
+/// `upload.sandbox.settings`) can change; declared in the stand-in's folder.
+public struct SandboxSetting: Sendable {
+    /// A setting's value: a whole number or a number.
+    public enum Value: Sendable, Equatable {
+        /// A whole number ≥ 0.
+        case int(Int)
+        /// A number ≥ 0.
+        case double(Double)
+    }
+
+    /// The name `--setting` takes (`sartiqRequestsPerSecond`).
+    public let name: String
+    /// The default, whose case is the setting's kind.
+    public let defaultValue: Value
+
+    /// A whole-number setting.
+    public init(_ name: String, default value: Int) {
+        self.name = name
+        defaultValue = .int(value)
+    }
+
+    /// A number setting.
+    public init(_ name: String, default value: Double) {
+        self.name = name
+        defaultValue = .double(value)
+    }
 }
 
 extension SandboxSettings {
-    private enum Setter {
-        case int(WritableKeyPath<SandboxSettings, Int>)
-        case double(WritableKeyPath<SandboxSettings, Double>)
-    }
-
-    /// Every setting `--setting` accepts, in the order of the table above.
-    private nonisolated(unsafe) static let setters: [(String, Setter)] = [
-        ("pixyleUploadsPerSecond", .int(\.pixyleUploadsPerSecond)),
-        ("pixyleMaxProcessing", .int(\.pixyleMaxProcessing)),
-        ("pixyleProcessingSeconds", .double(\.pixyleProcessingSeconds)),
-        ("pixyleTokenTTL", .double(\.pixyleTokenTTL)),
-        ("pixyleMaxRowsPerFile", .int(\.pixyleMaxRowsPerFile)),
-        ("sartiqTokenTTL", .double(\.sartiqTokenTTL)),
-        ("sartiqRequestsPerSecond", .int(\.sartiqRequestsPerSecond)),
-        ("sartiqMaxListLimit", .int(\.sartiqMaxListLimit)),
-        ("sartiqExportStepSeconds", .double(\.sartiqExportStepSeconds)),
-        ("mixpeekRequestsPerSecond", .int(\.mixpeekRequestsPerSecond)),
-        ("mixpeekBatchStepSeconds", .double(\.mixpeekBatchStepSeconds)),
-        ("mixpeekMaxListLimit", .int(\.mixpeekMaxListLimit)),
-        ("wicksonRequestsPerHour", .int(\.wicksonRequestsPerHour)),
-        ("wicksonMaxFileBytes", .int(\.wicksonMaxFileBytes)),
-        ("scenarioRequestsPerSecond", .int(\.scenarioRequestsPerSecond)),
-        ("scenarioMaxImageBytes", .int(\.scenarioMaxImageBytes)),
-        ("holdSeconds", .double(\.holdSeconds)),
-    ]
+    /// The sandbox's own setting (how long a held request waits), listed after the stand-ins' ones.
+    static let hold = SandboxSetting("holdSeconds", default: 300.0)
 
     /// The names `--setting` accepts.
-    public static var names: [String] { setters.map(\.0) }
+    public static var names: [String] { all.map(\.name) }
 
     /// Applies `NAME=VALUE` assignments (`--setting`) to the defaults.
     /// - Throws: ``SandboxSpecError`` naming an unknown setting (and listing the valid ones) or a bad value.
     public static func parse(_ assignments: [String]) throws -> SandboxSettings {
         var s = SandboxSettings()
+        let settings = all
         for a in assignments {
             let parts = a.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else { throw SandboxSpecError("--setting \"\(a)\": write NAME=VALUE") }
             let (name, text) = (parts[0], parts[1])
-            guard let setter = setters.first(where: { $0.0 == name })?.1 else {
+            guard let setting = settings.first(where: { $0.name == name }) else {
                 throw SandboxSpecError(
                     "--setting: unknown setting \"\(name)\"; expected one of " + names.joined(separator: ", "))
             }
-            switch setter {
-            case .int(let path):
+            switch setting.defaultValue {
+            case .int:
                 guard let v = Int(text), v >= 0 else {
                     throw SandboxSpecError("--setting \(name): \"\(text)\" is not a whole number ≥ 0")
                 }
-                s[keyPath: path] = v
-            case .double(let path):
+                s[setting] = v
+            case .double:
                 guard let v = Double(text), v >= 0 else {
                     throw SandboxSpecError("--setting \(name): \"\(text)\" is not a number ≥ 0")
                 }
-                s[keyPath: path] = v
+                if name == hold.name { s.holdSeconds = v } else { s[setting] = v }
             }
         }
         return s

@@ -6,13 +6,16 @@ import Hummingbird
 /// credentials it accepts and the shape of its error answers.
 ///
 /// ``SandboxServer`` serves every stand-in of ``SandboxStandIns/all`` that the configuration selects.
-protocol SandboxStandIn {
+protocol SandboxStandIn: SendableMetatype {
     /// The service this stands in for.
     static var service: SandboxService { get }
     /// The path, below the service's prefix, of its API root as clients configure it.
     static var apiRoot: String { get }
     /// The fixed credentials it accepts, as one line of text.
     static var credentialsDescription: String { get }
+    /// The limits and delays `--setting` may change, in the order `--setting bad=1` lists them
+    /// (their typed accessors are ``SandboxSettings`` extensions in the stand-in's folder).
+    static var settings: [SandboxSetting] { get }
     /// An error answer in the service's own shape.
     /// - Parameters:
     ///   - status: The status (429 or a 5xx when faults are injected).
@@ -25,4 +28,9 @@ protocol SandboxStandIn {
     static func register(
         on router: Router<SandboxRequestContext>, configuration: SandboxConfiguration, runtime: ServiceRuntime
     ) throws -> any ServiceStore
+}
+
+extension SandboxStandIn {
+    /// None.
+    static var settings: [SandboxSetting] { [] }
 }
