@@ -41,16 +41,8 @@ struct CheckCommand: AsyncParsableCommand {
             do {
                 let p = try PipelineLoader.load(
                     path: file, inputOverride: input, standInSettings: SandboxLauncher.settingNames)
-                let inputPath = input ?? p.read.path
                 do {
-                    var options = p.read.options
-                    if let input, InputFormat.forPath(input) != .xlsx {
-                        // Another kind of file than the pipeline reads: the sheet setting does not apply.
-                        options.sheet = nil
-                        options.format = nil
-                    }
-                    let columns = try ColumnCheck.columns(of: inputPath, options: options)
-                    let problems = ColumnCheck.problems(p, columns: columns, input: inputPath)
+                    let problems = try ColumnCheck.check(p, input: input)
                     if !problems.isEmpty { throw ConfigError(problems) }
                 } catch let e as ReadError {
                     CatalogETL.printError(
@@ -78,7 +70,7 @@ struct CheckCommand: AsyncParsableCommand {
                 loaded.append(p)
             } catch let e as ConfigError {
                 failed += 1
-                CatalogETL.printError(e.description)
+                CatalogETL.printError(ColumnCheck.adding(to: e, input: input).description)
             }
         }
         if failed > 0 {

@@ -67,10 +67,18 @@ final class Console: @unchecked Sendable {
 
     /// Loads a pipeline file and names its pipeline on every later line; its credentials become
     /// secrets of the redactor.
+    /// - Parameters:
+    ///   - file: The pipeline file.
+    ///   - input: The run's `--input`, for the column check added to a file's other problems.
     /// - Throws: ``ConfigError``.
-    func load(_ file: String) throws -> Pipeline {
-        let pipeline = try PipelineLoader.load(
-            path: file, inputOverride: nil, standInSettings: SandboxLauncher.settingNames)
+    func load(_ file: String, input: String? = nil) throws -> Pipeline {
+        let pipeline: Pipeline
+        do {
+            pipeline = try PipelineLoader.load(
+                path: file, inputOverride: nil, standInSettings: SandboxLauncher.settingNames)
+        } catch let e as ConfigError {
+            throw ColumnCheck.adding(to: e, input: input)
+        }
         setPipeline(pipeline.name)
         for (_, v) in pipeline.upload?.credentials ?? [:] { redactor.add(v) }
         return pipeline

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let view = StageView(format: logFormat, quiet: quiet, verbose: verbose)
-        let pipeline = try Console.shared.load(file)
+        let pipeline = try Console.shared.load(file, input: input)
         for w in pipeline.warnings { view.warning(w.description) }
         var options = RunOptions()
         options.dryRun = dryRun || pipeline.upload == nil
@@ -121,7 +121,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let view = StageView(format: logFormat, quiet: quiet, verbose: false)
-        let pipeline = try Console.shared.load(file)
+        let pipeline = try Console.shared.load(file, input: input)
         for w in pipeline.warnings { view.warning(w.description) }
         var options = RunOptions()
         options.inputOverride = input

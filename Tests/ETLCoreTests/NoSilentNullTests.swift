@@ -71,6 +71,22 @@ struct NoSilentNullTests {
         #expect(d.column == 9)
     }
 
+    @Test func aMisspeltColumnIsReportedBesideAnUnknownTargetField() throws {
+        let error = #expect(throws: ConfigError.self) { try load("unknown-field-and-column.yaml") }
+        let loaded = try #require(error)
+        // The loader reports the target field; the column needs the pipeline, which the error carries.
+        #expect(loaded.diagnostics.count == 1)
+        #expect(loaded.partial != nil)
+        let both = ColumnCheck.adding(to: loaded, input: nil)
+        #expect(both.diagnostics.count == 2, "\(both.description)")
+        #expect(both.diagnostics.map(\.line) == [9, 11])
+        #expect(both.diagnostics.first?.message.contains("\"Titel\"") == true)
+        #expect(both.diagnostics.first?.message.contains("did you mean \"Title\"?") == true)
+        #expect(both.diagnostics.last?.message.contains("sartiq has no field \"colour_name\"") == true)
+        // An error without a pipeline is returned as it is.
+        #expect(ColumnCheck.adding(to: ConfigError(loaded.diagnostics), input: nil) == loaded)
+    }
+
     @Test func targetsThatTakeFreeFormFieldsAcceptAnyName() throws {
         let dir = TemporaryFolder.make()
         let path = dir + "/p.yaml"

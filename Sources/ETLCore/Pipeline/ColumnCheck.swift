@@ -14,6 +14,35 @@ public enum ColumnCheck {
         return reader.columns
     }
 
+    /// The diagnostics for every column `pipeline` names that its input (or `input`, read with the
+    /// pipeline's read options; the sheet only applies to another workbook) lacks.
+    /// - Throws: ``ReadError`` when the input cannot be read.
+    public static func check(_ pipeline: Pipeline, input: String?) throws -> [ConfigDiagnostic] {
+        var options = pipeline.read.options
+        if let input, InputFormat.forPath(input) != .xlsx {
+            // Another kind of file than the pipeline reads: the sheet setting does not apply.
+            options.sheet = nil
+            options.format = nil
+        }
+        let path = input ?? pipeline.read.path
+        return problems(pipeline, columns: try columns(of: path, options: options), input: path)
+    }
+
+    /// `error` with the column problems of the pipeline it carries (``ConfigError/partial``) added in
+    /// file order, so one check reports a misspelt column beside the file's other problems instead
+    /// of only after they are fixed. An input that cannot be read adds nothing (the run says so).
+    public static func adding(to error: ConfigError, input: String?) -> ConfigError {
+        guard let pipeline = error.partial, !pipeline.columnReferences.isEmpty,
+            let extra = try? check(pipeline, input: input), !extra.isEmpty
+        else { return error }
+        let merged = (error.diagnostics + extra).enumerated().sorted { a, b in
+            let (l, r) = ((a.element.line ?? 0, a.element.column ?? 0), (b.element.line ?? 0, b.element.column ?? 0))
+            return l != r ? l < r : a.offset < b.offset
+        }
+        var seen = Set<ConfigDiagnostic>()
+        return ConfigError(merged.map(\.element).filter { seen.insert($0).inserted }, partial: pipeline)
+    }
+
     /// The diagnostics for every column the pipeline names that `columns` lacks (a reference with
     /// synonyms is met by any of them), and for lookup tables without their key or value column.
     /// - Parameters:

@@ -74,7 +74,7 @@ public enum PipelineLoader {
             throw ConfigError(
                 ctx.diagnostics.isEmpty
                     ? [ConfigDiagnostic(file: path, line: 1, column: 1, message: "the pipeline could not be built")]
-                    : ctx.diagnostics)
+                    : ctx.diagnostics, partial: pipeline)
         }
         return pipeline!
     }

@@ -37,9 +37,18 @@ public struct ConfigDiagnostic: Sendable, Hashable, CustomStringConvertible {
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Every problem found, in file order.
     public var diagnostics: [ConfigDiagnostic]
+    /// The pipeline as far as the loader could build it despite the problems, so a caller can add
+    /// the checks that need a pipeline (the input's columns) to the same report; nil when it could not.
+    public var partial: Pipeline?
 
     /// Creates an error from diagnostics.
-    public init(_ diagnostics: [ConfigDiagnostic]) { self.diagnostics = diagnostics }
+    public init(_ diagnostics: [ConfigDiagnostic], partial: Pipeline? = nil) {
+        self.diagnostics = diagnostics
+        self.partial = partial
+    }
+
+    /// Errors are equal when they report the same problems.
+    public static func == (lhs: ConfigError, rhs: ConfigError) -> Bool { lhs.diagnostics == rhs.diagnostics }
 
     /// The diagnostics, one after the other.
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
