@@ -1,46 +1,5 @@
 import Foundation
 
-/// A record after normalisation: the target's fields in order, with where each came from.
-public struct NormalisedRecord: Sendable {
-    /// Where the source row came from.
-    public var source: RowSource
-    /// The fields as they will be sent.
-    public var fields: [JSONField]
-    /// The source column of each field (parallel to `fields`; nil for constants, templates and defaults).
-    public var fieldColumns: [Column?]
-    /// The product key (the read stage's `key` column, else the target's key field).
-    public var key: String?
-
-    /// Creates a record; `origins` names the source column of fields that came from one.
-    public init(source: RowSource, fields: [JSONField], origins: [String: Column] = [:], key: String?) {
-        self.source = source
-        self.fields = fields
-        self.fieldColumns = fields.map { origins[$0.key] }
-        self.key = key
-    }
-
-    init(source: RowSource, fields: [JSONField], fieldColumns: [Column?], key: String?) {
-        self.source = source
-        self.fields = fields
-        self.fieldColumns = fieldColumns
-        self.key = key
-    }
-
-    /// The position of a field.
-    @inline(__always) public func index(of field: String) -> Int? {
-        fields.firstIndex { $0.key == field }
-    }
-
-    /// A field's value.
-    public subscript(field: String) -> JSONValue? { index(of: field).map { fields[$0].value } }
-
-    /// The source column a field came from.
-    public func origin(of field: String) -> Column? { index(of: field).flatMap { fieldColumns[$0] } }
-
-    /// The record as one JSON object.
-    public var json: JSONValue { .object(fields) }
-}
-
 /// Applies a normalise stage to records: column mapping, cleaning transforms, value maps, types.
 ///
 /// Transforms run in a fixed order: source (column, template, constant, `coalesce` or `when`) →
@@ -991,54 +950,6 @@ public final class RecordNormaliser {
         }
         return out
     }
-}
-
-/// What a field's values did, for the mapping section of the report.
-public struct FieldCounts: Sendable, Equatable {
-    /// The target field.
-    public var field: String
-    /// Records where it came out empty (null).
-    public var empty = 0
-    /// Records where the default filled it.
-    public var defaulted = 0
-    /// Records where it came from the source.
-    public var mapped = 0
-    /// Records where it was cut to its length.
-    public var truncated = 0
-    /// Records where it fell back (an unmapped value kept or dropped, a lookup miss, an unreadable
-    /// value, a coalesce past the first column).
-    public var fellBack = 0
-
-    /// Creates zero counts for a field.
-    public init(field: String) { self.field = field }
-}
-
-/// The values of a date field whose format has a day/month swap (`MM/dd/yyyy` ↔ `dd/MM/yyyy`).
-struct DateStats {
-    /// Values read through the explicit formats.
-    var total = 0
-    /// Values the first swappable format reads.
-    var readByPrimary = 0
-    /// Values its swap reads.
-    var readBySwap = 0
-    /// The first value the formats did not read.
-    var firstUnread: String?
-}
-
-/// A `date_format` that reads some values of a column while its day/month swap reads all of them.
-public struct DateSwapProblem: Sendable, Equatable {
-    /// The field.
-    public var field: String
-    /// The format the pipeline gives.
-    public var given: String
-    /// The swap, which reads every value.
-    public var likely: String
-    /// Values the given formats read, and all values.
-    public var read: Int
-    /// All values.
-    public var total: Int
-    /// A value the given format does not read.
-    public var example: String?
 }
 
 extension RecordNormaliser {
