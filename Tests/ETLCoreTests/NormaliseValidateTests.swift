@@ -323,9 +323,9 @@ struct NormaliseValidateTests {
     }
 
     @Test func trimsAndCollapsesUnicodeWhiteSpace() {
-        #expect(RecordNormaliser.trim("\u{00A0} a b \t") == "a b")
-        #expect(RecordNormaliser.collapse("a \u{3000} b\n\nc") == "a b c")
-        #expect(RecordNormaliser.collapse("plain text") == "plain text")
+        #expect(TextCleaning.trim("\u{00A0} a b \t") == "a b")
+        #expect(TextCleaning.collapse("a \u{3000} b\n\nc") == "a b c")
+        #expect(TextCleaning.collapse("plain text") == "plain text")
     }
 
     @Test func parsesISODatesStrictly() {
@@ -348,31 +348,31 @@ struct NormaliseValidateTests {
             String(repeating: "word ", count: 40) + "end", String(repeating: "word ", count: 40) + " end",
         ]
         for s in samples {
-            let inner = RecordNormaliser.isCleanASCII(s, inner: true)
-            let outer = RecordNormaliser.isCleanASCII(s, inner: false)
+            let inner = TextCleaning.isCleanASCII(s, inner: true)
+            let outer = TextCleaning.isCleanASCII(s, inner: false)
             if inner {
-                #expect(RecordNormaliser.collapse(RecordNormaliser.trim(s)) == s, "\(s.debugDescription)")
+                #expect(TextCleaning.collapse(TextCleaning.trim(s)) == s, "\(s.debugDescription)")
                 #expect(outer, "\(s.debugDescription)")
             }
             if outer {
-                #expect(RecordNormaliser.trim(s) == s, "\(s.debugDescription)")
+                #expect(TextCleaning.trim(s) == s, "\(s.debugDescription)")
                 #expect(s.utf8.allSatisfy { $0 < 0x80 }, "\(s.debugDescription)")
             }
         }
         // Double spaces and control characters are found wherever they fall in an 8-byte word.
         for k in 1..<20 {
             let prefix = String(repeating: "x", count: k)
-            #expect(!RecordNormaliser.isCleanASCII(prefix + "  y", inner: true))
-            #expect(!RecordNormaliser.isCleanASCII(prefix + "\ty", inner: true))
-            #expect(RecordNormaliser.isCleanASCII(prefix + " y", inner: true))
-            #expect(RecordNormaliser.isCleanASCII(prefix + "\ty", inner: false))
+            #expect(!TextCleaning.isCleanASCII(prefix + "  y", inner: true))
+            #expect(!TextCleaning.isCleanASCII(prefix + "\ty", inner: true))
+            #expect(TextCleaning.isCleanASCII(prefix + " y", inner: true))
+            #expect(TextCleaning.isCleanASCII(prefix + "\ty", inner: false))
         }
     }
 
     @Test func splitPartsAreTrimmedAndEmptyOnesDropped() {
         func parts(_ s: String, _ sep: String) -> [String] {
             var out: [String] = []
-            RecordNormaliser.forEachPart(of: s, on: sep) { out.append($0) }
+            TextCleaning.forEachPart(of: s, on: sep) { out.append($0) }
             return out
         }
         #expect(parts(" a | b||c |", "|") == ["a", "b", "c"])

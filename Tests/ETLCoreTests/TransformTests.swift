@@ -87,7 +87,7 @@ struct TransformTests {
         #expect(issues.map(\.rule) == ["truncate"])
         #expect(issues.first?.severity == .warning)
         #expect(n.fieldCounts[0].truncated == 1)
-        #expect(RecordNormaliser.truncated("abcdefghijklmnop", to: 5) == "abcde")
+        #expect(TextCleaning.truncated("abcdefghijklmnop", to: 5) == "abcde")
     }
 
     @Test(arguments: [

@@ -5,8 +5,8 @@ extension Condition {
     static func test(_ c: Condition, value v: String, regex: (String) -> NSRegularExpression?) -> Bool {
         let result: Bool
         switch c.test {
-        case .equals(let x): result = v.caseInsensitiveCompare(RecordNormaliser.trim(x)) == .orderedSame
-        case .isIn(let xs): result = xs.contains { v.caseInsensitiveCompare(RecordNormaliser.trim($0)) == .orderedSame }
+        case .equals(let x): result = v.caseInsensitiveCompare(TextCleaning.trim(x)) == .orderedSame
+        case .isIn(let xs): result = xs.contains { v.caseInsensitiveCompare(TextCleaning.trim($0)) == .orderedSame }
         case .empty(let e): result = v.isEmpty == e
         case .matches(let p):
             guard let re = regex(p) else { return false }

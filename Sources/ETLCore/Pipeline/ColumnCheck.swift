@@ -54,8 +54,8 @@ public enum ColumnCheck {
         var headers = columns.map(\.header)
         if let v = pipeline.group?.variants { headers.append(v.into) }
         let exact = Set(headers)
-        let folded = Set(headers.map(RecordNormaliser.fold))
-        func present(_ name: String) -> Bool { exact.contains(name) || folded.contains(RecordNormaliser.fold(name)) }
+        let folded = Set(headers.map(TextCleaning.fold))
+        func present(_ name: String) -> Bool { exact.contains(name) || folded.contains(TextCleaning.fold(name)) }
         let lines = (try? String(contentsOfFile: pipeline.file, encoding: .utf8))?.split(
             separator: "\n", omittingEmptySubsequences: false)
         func sourceLine(_ line: Int) -> String? {

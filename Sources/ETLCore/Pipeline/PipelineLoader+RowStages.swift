@@ -170,7 +170,7 @@ extension PipelineLoader {
             listColumns += g.collect
             if let v = g.variants { listColumns.append(v.into) }
         }
-        let folded = Set(listColumns.map(RecordNormaliser.fold))
+        let folded = Set(listColumns.map(TextCleaning.fold))
         var keyNodes: [String: ConfigNode] = [:]
         if case .mapping(let pairs) = fieldsNode.value,
             let fields = pairs.first(where: { $0.key.scalar == "fields" })?.value,
@@ -183,7 +183,7 @@ extension PipelineLoader {
         if case .into(let name) = n.unmapped { unmappedInto = name }
         for i in n.fields.indices {
             let spec = n.fields[i]
-            if let at = spec.itemLine, !spec.from.contains(where: { folded.contains(RecordNormaliser.fold($0)) }) {
+            if let at = spec.itemLine, !spec.from.contains(where: { folded.contains(TextCleaning.fold($0)) }) {
                 ctx.error(
                     "item picks one element of a list; add split: \"|\" (or your separator), or collect the column in the group stage",
                     line: at.line, column: at.column)

@@ -14,11 +14,11 @@ struct ColumnLookup {
             folded = [:]
             for (i, c) in layout.enumerated() {
                 if exact[c.header] == nil { exact[c.header] = i }
-                let f = RecordNormaliser.fold(c.header)
+                let f = TextCleaning.fold(c.header)
                 if folded[f] == nil { folded[f] = i }
             }
         }
-        return exact[name] ?? folded[RecordNormaliser.fold(name)]
+        return exact[name] ?? folded[TextCleaning.fold(name)]
     }
 }
 

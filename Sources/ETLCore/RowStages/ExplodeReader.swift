@@ -43,7 +43,7 @@ final class ExplodeReader: RecordReader {
         if let list = r.group?.lists[i] {
             items = list.map(\.plainText)
         } else if i < r.values.count {
-            RecordNormaliser.forEachPart(of: r.values[i].canonicalText, on: stage.separator) { items.append($0) }
+            TextCleaning.forEachPart(of: r.values[i].canonicalText, on: stage.separator) { items.append($0) }
         }
         guard items.count > 1 else {
             var one = r
@@ -77,7 +77,7 @@ final class ExplodeReader: RecordReader {
             for t in targets {
                 let header = r.columns[t].header
                 let v = row.columns.firstIndex { $0.header == header }.map { row.values[$0] } ?? .empty
-                if !RecordNormaliser.trim(v.canonicalText).isEmpty { any = true }
+                if !TextCleaning.trim(v.canonicalText).isEmpty { any = true }
                 values[t] = v
             }
             guard any else { continue }

@@ -35,7 +35,7 @@ final class FilterReader: RecordReader {
     func holds(_ c: Condition, in record: Record) -> Bool {
         var v = ""
         if let i = lookup.index(of: c.column, in: record.columns), i < record.values.count {
-            v = RecordNormaliser.trim(record.values[i].canonicalText)
+            v = TextCleaning.trim(record.values[i].canonicalText)
         }
         return Condition.test(c, value: v, regex: { regexes[$0] })
     }

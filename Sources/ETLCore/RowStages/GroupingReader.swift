@@ -72,7 +72,7 @@ final class GroupingReader: RecordReader {
         for name in stage.by {
             var v = ""
             if let i = lookup.index(of: name, in: r.columns), i < r.values.count {
-                v = RecordNormaliser.trim(r.values[i].canonicalText)
+                v = TextCleaning.trim(r.values[i].canonicalText)
             }
             if !v.isEmpty { any = true }
             parts.append(v)
@@ -207,7 +207,7 @@ final class GroupingReader: RecordReader {
             for (ci, v) in r.values.enumerated() {
                 guard ci < r.columns.count else { continue }
                 let target = same ? ci : (columns.firstIndex { $0.header == r.columns[ci].header } ?? ci)
-                let text = RecordNormaliser.trim(v.canonicalText)
+                let text = TextCleaning.trim(v.canonicalText)
                 if text.isEmpty { continue }
                 if collected.contains(target) {
                     var list = lists[target] ?? []
@@ -218,7 +218,7 @@ final class GroupingReader: RecordReader {
                     values[target] = v
                     chosenRow[target] = ri
                 } else if !perVariant.contains(target), !conflicted.contains(target),
-                    RecordNormaliser.trim(values[target].canonicalText) != text
+                    TextCleaning.trim(values[target].canonicalText) != text
                 {
                     conflicted.insert(target)
                     let kept = rows[chosenRow[target]]
@@ -227,7 +227,7 @@ final class GroupingReader: RecordReader {
                             source: r.source, column: columns[target], field: columns[target].header,
                             value: String(text.prefix(200)), rule: "group_conflict", severity: .warning,
                             message:
-                                "\(columns[target].header): row \(r.source.row) has \"\(text.prefix(60))\" but row \(kept.source.row) of the same group has \"\(RecordNormaliser.trim(values[target].canonicalText).prefix(60))\"; the record keeps row \(kept.source.row)'s (collect the column to keep both)"
+                                "\(columns[target].header): row \(r.source.row) has \"\(text.prefix(60))\" but row \(kept.source.row) of the same group has \"\(TextCleaning.trim(values[target].canonicalText).prefix(60))\"; the record keeps row \(kept.source.row)'s (collect the column to keep both)"
                         ))
                 }
             }
@@ -243,7 +243,7 @@ final class GroupingReader: RecordReader {
                 var object: [JSONField] = []
                 for (key, idx) in fieldIndex {
                     guard let i = idx[ri], i < r.values.count else { continue }
-                    let text = RecordNormaliser.trim(r.values[i].canonicalText)
+                    let text = TextCleaning.trim(r.values[i].canonicalText)
                     if !text.isEmpty { object.append(JSONField(key, .string(text))) }
                 }
                 if !object.isEmpty { objects.append(.object(object)) }
