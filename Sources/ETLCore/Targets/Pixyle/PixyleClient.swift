@@ -37,7 +37,10 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     private let password: String
     /// The collection's name as we ask for it (the upload file's name without `.csv`).
     private let uploadName: String
-    private let turn = UploadTurn()
+    /// One upload or find at a time, so that two first batches never create two collections and a
+    /// find never races the create it is checking. (The shared pacer bounds requests in flight; an
+    /// upload here is several requests: the collection's create, the file, the status polls.)
+    private let turn = OneAtATime()
     private let lock = NSLock()
     private var collectionID: Int?
     private var collectionName: String?
@@ -154,7 +157,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         guard !rows.isEmpty else { return results }
         remember(rows)
         let file = Self.csv(rows)
-        return try await serially {
+        return try await turn.serially {
             let deadline = ContinuousClock.now.advanced(by: .seconds(processingLimitWaitSeconds))
             while true {
                 let id = lock.withLock { collectionID }
@@ -219,7 +222,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     /// - Throws: ``RemoteError`` (`.failed` when the collection is still processing after the wait).
     public func find(keys: [String]) async throws -> [String: String] {
         guard !keys.isEmpty else { return [:] }
-        return try await serially {
+        return try await turn.serially {
             let known = lock.withLock { collectionID }
             var candidates: [(id: Int, name: String?)] = []
             if let known {
@@ -266,7 +269,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
             id = known
         } else {
             // Found by name (a ledger that lost the id): later uploads add to it instead of making another.
-            let named = try await serially { try await collectionsNamed().first }
+            let named = try await turn.serially { try await collectionsNamed().first }
             if let named {
                 lock.withLock {
                     if collectionID == nil {
@@ -362,19 +365,6 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     }
 
     // MARK: - Collections
-
-    /// Runs `body` when no other upload or find of this client is running.
-    private func serially<T>(_ body: () async throws -> T) async throws -> T {
-        await turn.acquire()
-        do {
-            let value = try await body()
-            await turn.release()
-            return value
-        } catch {
-            await turn.release()
-            throw error
-        }
-    }
 
     private func remember(_ rows: [(sku: String, item: SendItem)]) {
         lock.withLock {
@@ -709,28 +699,5 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-}
-
-/// One upload or find of a ``PixyleClient`` at a time, so that two first batches never create two
-/// collections and a find never races the create it is checking.
-private actor UploadTurn {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func acquire() async {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
-        }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            busy = false
-        } else {
-            waiters.removeFirst().resume()
-        }
     }
 }
