@@ -3,8 +3,8 @@ import Hummingbird
 internal import Logging
 internal import NIOCore
 
-/// The sandbox: local stand-ins of the five services on one loopback port, under `/pixyle`,
-/// `/sartiq`, `/mixpeek`, `/wickson` and `/scenario`, plus `GET /_sandbox/stats`.
+/// The sandbox: the stand-ins `SandboxStandIns` lists, on one loopback port, each under its own
+/// path (`/<service>`), plus `GET /_sandbox/stats`.
 ///
 /// Start it in-process with ``start(_:)`` and stop it with ``stop()``; the CLI uses ``run(_:onStarted:)``,
 /// which also stops on SIGINT and SIGTERM.

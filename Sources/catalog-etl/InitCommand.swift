@@ -19,7 +19,7 @@ struct InitCommand: ParsableCommand {
     @Argument(help: "The catalog file (.csv .tsv .json .jsonl .xlsx).")
     var file: String
 
-    @Option(help: "The target: sartiq, pixyle, mixpeek, wickson or scenario.")
+    @Option(help: "The target: \(TargetService.namesInProse).")
     var target: String
 
     @Option(help: "XLSX: the sheet to read (default: the visible sheet that looks like a product table).")

@@ -1,12 +1,14 @@
 import ArgumentParser
+import ETLCore
 import Foundation
 import Sandbox
 
-/// `catalog-etl sandbox`: serves local stand-ins of the five services on one loopback port.
+/// `catalog-etl sandbox`: serves the registered stand-ins on one loopback port.
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Serve local stand-ins of Pixyle, Sartiq, Mixpeek, Wickson and Scenario on a loopback port.",
+        abstract:
+            "Serve local stand-ins of \(TargetService.prose(SandboxService.allCases.map { TargetService(rawValue: $0.rawValue)?.displayName ?? $0.rawValue }, conjunction: "and")) on a loopback port.",
         discussion: """
             Runs until SIGINT or SIGTERM. Statistics: GET /_sandbox/stats. Faults: \
             --faults 'sartiq:429=0.1,5xx=0.05,reset=0.01,timeout=0.01,latency=50-150ms;pixyle:429=0.2'. \

@@ -3,11 +3,18 @@ import ETLCore
 
 /// `catalog-etl targets [NAME] [--json]`: each target's fields and limits, each with its source.
 struct TargetsCommand: ParsableCommand {
+    /// The `<name>` help: the registered targets and one of their other rule sets as an example.
+    static let nameHelp: String = {
+        let services = TargetService.allCases.map(\.rawValue).joined(separator: ", ")
+        let example = TargetContract.allRuleSets.dropFirst(TargetContract.all.count).first?.qualifiedName
+        return "A service (\(services)) or a rule set (\(example ?? "service.rule_set"))."
+    }()
+
     static let configuration = CommandConfiguration(
         commandName: "targets",
         abstract: "List each target's fields (type, required, max length, values) and limits, with their sources.")
 
-    @Argument(help: "A service (sartiq, pixyle, mixpeek, wickson, scenario) or a rule set (sartiq.product_update).")
+    @Argument(help: ArgumentHelp(nameHelp))
     var name: String?
 
     @Flag(help: "Print JSON instead of tables.")

@@ -410,7 +410,7 @@ public enum PipelineSchema {
         "upload": [
             "target": Key(
                 .oneOf(TargetService.allCases.map(\.rawValue)),
-                "The service: sartiq, pixyle, mixpeek, wickson or scenario."),
+                "The service: \(TargetService.namesInProse)."),
             "endpoint": Key(
                 .text,
                 "sandbox (the built-in stand-in) or the service's origin URL (https; plain http only to loopback)."),

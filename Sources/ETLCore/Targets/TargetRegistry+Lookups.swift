@@ -51,3 +51,19 @@ extension TargetRuleSet {
         TargetRuleSet(contract: service.definition.contract)
     }
 }
+
+extension TargetService {
+    /// Every registered target's name as prose, in ``TargetRegistry`` order ("pixyle, sartiq, … or
+    /// scenario"): help texts and the schema read it instead of listing the services by hand.
+    public static var namesInProse: String { prose(allCases.map(\.rawValue), conjunction: "or") }
+
+    /// Names joined as prose: `a, b and c`.
+    /// - Parameters:
+    ///   - names: The names, in order.
+    ///   - conjunction: The word before the last (`and`, `or`).
+    /// - Returns: The text; empty for no names.
+    public static func prose(_ names: [String], conjunction: String) -> String {
+        guard let last = names.last else { return "" }
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " \(conjunction) " + last
+    }
+}
