@@ -118,21 +118,10 @@ extension RecordNormaliser {
             if let v = mapsExact[index][s] ?? mapsFolded[index][s.lowercased()] {
                 s = v
             } else {
-                switch sp.pointee.onUnmapped {
-                case .keep: note(sp.pointee.name, "unmapped_value", s)
-                case .null:
-                    note(sp.pointee.name, "unmapped_value", s)
-                    s = ""
-                case .error:
-                    issues.append(
-                        RecordIssue(
-                            source: record.source, column: column, field: sp.pointee.name, value: s,
-                            rule: "unmapped_value",
-                            severity: .error,
-                            message:
-                                "\(sp.pointee.name): \"\(s)\" is not in the value map; add it to map: or set on_unmapped: keep"
-                        ))
-                }
+                unknown(
+                    &s, sp.pointee.onUnmapped, rule: "unmapped_value", field: sp.pointee.name, record: record,
+                    column: column, issues: &issues,
+                    advice: "is not in the value map; add it to map: or set on_unmapped: keep")
             }
         }
         if let l = sp.pointee.lookup, !s.isEmpty {
@@ -140,21 +129,10 @@ extension RecordNormaliser {
             if let v = lookups[id]?[s] ?? lookupsFolded[id]?[s.lowercased()] {
                 s = v
             } else {
-                switch l.onMissing {
-                case .keep: note(sp.pointee.name, "lookup_missing", s)
-                case .null:
-                    note(sp.pointee.name, "lookup_missing", s)
-                    s = ""
-                case .error:
-                    issues.append(
-                        RecordIssue(
-                            source: record.source, column: column, field: sp.pointee.name, value: s,
-                            rule: "lookup_missing",
-                            severity: .error,
-                            message:
-                                "\(sp.pointee.name): \"\(s)\" is not in the lookup table \((l.file as NSString).lastPathComponent); add a row for it"
-                        ))
-                }
+                unknown(
+                    &s, l.onMissing, rule: "lookup_missing", field: sp.pointee.name, record: record, column: column,
+                    issues: &issues,
+                    advice: "is not in the lookup table \((l.file as NSString).lastPathComponent); add a row for it")
             }
         }
         if let c = sp.pointee.letterCase, !s.isEmpty {
@@ -341,6 +319,25 @@ extension RecordNormaliser {
             return DateSwapProblem(
                 field: stage.fields[fi].name, given: p.primary.text, likely: p.swapped.text, read: st.readByPrimary,
                 total: st.total, example: st.firstUnread)
+        }
+    }
+
+    /// A value a value map or lookup table does not know, as the field's policy says: kept or
+    /// emptied (either way noted as a fallback), or an error issue.
+    private func unknown(
+        _ s: inout String, _ policy: UnmappedPolicy, rule: String, field: String, record: Record, column: Column?,
+        issues: inout [RecordIssue], advice: @autoclosure () -> String
+    ) {
+        switch policy {
+        case .keep: note(field, rule, s)
+        case .null:
+            note(field, rule, s)
+            s = ""
+        case .error:
+            issues.append(
+                RecordIssue(
+                    source: record.source, column: column, field: field, value: s, rule: rule, severity: .error,
+                    message: "\(field): \"\(s)\" \(advice())"))
         }
     }
 }
