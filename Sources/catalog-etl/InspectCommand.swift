@@ -4,6 +4,7 @@ import ETLCore
 #if canImport(Glibc)
     import Glibc
 #endif
+import OrderedJSON
 
 /// `catalog-etl inspect FILE`: sheets, row count, per column the guessed type, empties, distinct and
 /// top values (from the whole file), and the first rows.

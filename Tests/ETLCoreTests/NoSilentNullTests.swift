@@ -1,6 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Testing
+import OrderedJSON
 
 @testable import ETLCore
 

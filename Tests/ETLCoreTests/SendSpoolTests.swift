@@ -1,6 +1,7 @@
 import ETLCore
 import Foundation
 import Testing
+import OrderedJSON
 
 @Suite("send spool")
 struct SendSpoolTests {
@@ -31,8 +32,8 @@ struct SendSpoolTests {
             // written again, then hashed. Ledgers of earlier versions hold that value.
             var text: [UInt8] = []
             record.append(to: &text)
-            #expect(value["hash"]?.stringValue == ContentHash.sha256Hex(text))
-            #expect(value["hash"]?.stringValue == ContentHash.sha256Hex(Array(written.utf8)))
+            #expect(value["hash"]?.textValue == ContentHash.sha256Hex(text))
+            #expect(value["hash"]?.textValue == ContentHash.sha256Hex(Array(written.utf8)))
         }
     }
 }

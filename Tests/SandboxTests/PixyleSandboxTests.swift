@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import XLSX
+import OrderedJSON
 
 @testable import Sandbox
 

@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import Sandbox
 import Testing
+import OrderedJSON
 
 /// Reads `reconciliation.csv` of a run into dictionaries by header.
 func reconciliationRows(_ runDirectory: String) throws -> [[String: String]] {
@@ -62,7 +63,7 @@ struct ReconcileRunTests {
 
         let stats = try await sandboxStats(server, .sartiq)
         let planted = try #require(stats["planted"])
-        func keys(_ kind: String) -> [String] { planted[kind]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        func keys(_ kind: String) -> [String] { planted[kind]?.arrayValue?.compactMap(\.textValue) ?? [] }
         let rows = try reconciliationRows(RunReport.runDirectory(r))
         func line(_ kind: String, _ key: String) -> [String: String]? {
             rows.first { $0["class"] == kind && $0["key"] == key }

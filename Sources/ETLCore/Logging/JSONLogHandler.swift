@@ -4,6 +4,7 @@ public import Logging
 #if canImport(Glibc)
     import Glibc
 #endif
+import OrderedJSON
 
 /// A swift-log handler that writes every message as one JSON object on one line, for schedulers
 /// (`--log-format json`).

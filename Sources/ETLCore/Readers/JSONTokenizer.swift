@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import OrderedJSON
 
 /// The byte-level JSON scanner behind ``JSONRecordReader``.
 ///
@@ -148,7 +149,7 @@ struct JSONTokenizer {
         swap(&o.hintEnds, &o.keyEnds)
         o.hintUsable = o.hintBytes.withUnsafeBufferPointer { h in
             guard let base = h.baseAddress else { return false }
-            return ByteScan.firstJSONSpecial(base, from: 0, to: h.count) == h.count
+            return JSONString.firstSpecial(base, from: 0, to: h.count) == h.count
         }
         o.keyBytes.removeAll(keepingCapacity: true)
         o.keyEnds.removeAll(keepingCapacity: true)
@@ -393,7 +394,7 @@ struct JSONTokenizer {
     /// The end of the plain run at `from`: the first `"`, `\` or control byte, or `end`.
     @inline(__always)
     private func scanString(from: Int) -> Int {
-        ByteScan.firstJSONSpecial(p, from: from, to: end)
+        JSONString.firstSpecial(p, from: from, to: end)
     }
 
     /// Finds the string at `i` (an opening quote); returns its content range and whether it has escapes,

@@ -5,6 +5,7 @@ import Foundation
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import OrderedJSON
 
 /// The dry run's checks beyond the rule sets: the key itself (rule `key`), bytes that are not in
 /// the file's encoding (rule `encoding`), and every row of a repeated key (rule `unique`, worked out
@@ -163,7 +164,7 @@ extension PipelineRunner {
                 }
                 let earlier = try JSONValue.parse(k)
                 key = earlier["key"] ?? .null
-                if let e = earlier["errors"]?.stringValue, !e.isEmpty { errors = e + "; " + errors }
+                if let e = earlier["errors"]?.textValue, !e.isEmpty { errors = e + "; " + errors }
             } else {
                 guard try oldNormalised.next() != nil else { throw changed() }
                 if let oldSend {

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
+import OrderedJSON
 
 extension PipelineRunner {
     /// Runs the whole pipeline: read, normalise and validate the entire file first (nothing leaves
@@ -202,8 +203,8 @@ extension PipelineRunner {
                     var fields: [String: JSONValue] = [:]
                     for f in v["fields"]?.objectValue ?? [] { fields[f.key] = f.value }
                     return RemoteItem(
-                        key: v["key"]?.stringValue, remoteID: v["remote_id"]?.stringValue ?? "", fields: fields,
-                        errors: v["errors"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                        key: v["key"]?.textValue, remoteID: v["remote_id"]?.textValue ?? "", fields: fields,
+                        errors: v["errors"]?.arrayValue?.compactMap(\.textValue) ?? [])
                 }
             }, reportedCounts: [:], ledger: ledger, upload: upload)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XLSX
+import OrderedJSON
 
 /// How to run a pipeline.
 public struct RunOptions: Sendable {
