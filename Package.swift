@@ -89,7 +89,8 @@ let package = Package(
         .testTarget(
             name: "ETLCoreTests",
             dependencies: [
-                "ETLCore", "OrderedJSON", "XLSX", "ETLTestSupport", .product(name: "Logging", package: "swift-log")],
+                "ETLCore", "OrderedJSON", "XLSX", "ETLTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(

@@ -2,8 +2,6 @@
 /// a JSON string must escape: the one escaping shared by ``JSONValue``'s writer, ETLCore's JSON Lines
 /// writer and its JSON reader.
 public enum JSONString {
-    @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
-    @usableFromInline static let highs: UInt64 = 0x8080_8080_8080_8080
     @usableFromInline static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `s` as a JSON string literal.
@@ -64,6 +62,10 @@ public enum JSONString {
     /// `n` in `x` sets the high bit of `(x - n·ones) & ~x`).
     @inlinable @inline(__always)
     public static func firstSpecial(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
+        // Literals, not static lets: a caller in another module would reach a static through its
+        // accessor on every call.
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
         var i = from
         let raw = UnsafeRawPointer(p)
         let sq = ones &* 0x22

@@ -1,10 +1,10 @@
 import ArgumentParser
 import ETLCore
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// `catalog-etl inspect FILE`: sheets, row count, per column the guessed type, empties, distinct and
 /// top values (from the whole file), and the first rows.

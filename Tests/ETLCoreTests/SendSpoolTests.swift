@@ -1,7 +1,7 @@
 import ETLCore
 import Foundation
-import Testing
 import OrderedJSON
+import Testing
 
 @Suite("send spool")
 struct SendSpoolTests {

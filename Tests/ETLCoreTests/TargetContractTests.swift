@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import OrderedJSON
+import Testing
 
 @testable import ETLCore
 

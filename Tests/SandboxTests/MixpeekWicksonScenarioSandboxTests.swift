@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import OrderedJSON
+import Testing
 
 @testable import Sandbox
 

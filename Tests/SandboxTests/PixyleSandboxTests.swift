@@ -2,9 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OrderedJSON
 import Testing
 import XLSX
-import OrderedJSON
 
 @testable import Sandbox
 

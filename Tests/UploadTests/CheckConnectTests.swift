@@ -1,9 +1,9 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
-import OrderedJSON
 
 /// `catalog-etl check FILE --connect` against the stand-ins: it logs in and reads, and says whether
 /// the credentials, the endpoint and the collection are right, without writing anything.

@@ -1,8 +1,8 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
-import Testing
 import OrderedJSON
+import Testing
 
 /// The binary against a misbehaving loopback server: one that echoes secrets back in its error
 /// bodies, one that asks for waits of days, one that drips its answers.

@@ -1,13 +1,13 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// SIGINT/SIGTERM mid-upload, a process that died, and adaptive pacing, against `catalog-etl sandbox`.
 @Suite("stopping runs and adaptive pacing")

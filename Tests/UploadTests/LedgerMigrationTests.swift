@@ -1,7 +1,7 @@
 import ETLTestSupport
 import Foundation
-import Testing
 import OrderedJSON
+import Testing
 
 @testable import ETLCore
 

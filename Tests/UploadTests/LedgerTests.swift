@@ -1,12 +1,12 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// A fresh folder under the system's temporary folder.
 

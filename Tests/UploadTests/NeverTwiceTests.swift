@@ -1,13 +1,13 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// The first `rows` records of the sample catalog as a JSON Lines file in `directory`.
 private func sampleSubset(rows: Int, in directory: String) throws -> String {

@@ -1,9 +1,9 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
-import OrderedJSON
 
 /// Reads `reconciliation.csv` of a run into dictionaries by header.
 func reconciliationRows(_ runDirectory: String) throws -> [[String: String]] {

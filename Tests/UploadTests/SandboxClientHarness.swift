@@ -1,7 +1,7 @@
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
-import OrderedJSON
 
 @testable import ETLCore
 

@@ -1,8 +1,8 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
-import OrderedJSON
 
 @testable import ETLCore
 

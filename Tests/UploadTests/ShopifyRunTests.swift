@@ -1,9 +1,9 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
-import OrderedJSON
 
 /// The Shopify sample (several rows per product) through both directions against the sandbox.
 @Suite("Shopify catalogs against the sandbox")

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Testing
 import OrderedJSON
+import Testing
 
 @testable import ETLCore
 @testable import Sandbox

@@ -1,13 +1,13 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// Reads what a run of the binary reported (its run folder and `summary.json`).
 enum RunReport {

@@ -1,9 +1,9 @@
 import Foundation
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// One run per ledger at a time: an exclusive `flock` on `ledger.lock` beside `ledger.sqlite`, held
 /// for as long as a `run`, `plan` or `reconcile` of that pipeline and output folder goes on.

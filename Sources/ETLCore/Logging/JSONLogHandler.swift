@@ -1,10 +1,10 @@
 public import Foundation
 public import Logging
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 /// A swift-log handler that writes every message as one JSON object on one line, for schedulers
 /// (`--log-format json`).

@@ -1,9 +1,10 @@
+import OrderedJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import OrderedJSON
 
 /// The byte-level JSON scanner behind ``JSONRecordReader``.
 ///

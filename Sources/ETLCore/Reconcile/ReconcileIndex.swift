@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import OrderedJSON
 
 /// A run's source rows and the service's items, indexed on disk for the reconciliation: a temporary
 /// SQLite file in the run folder (deleted by ``close()``) holds, per source row, its provenance, key

@@ -1,6 +1,6 @@
 import Foundation
-import XLSX
 import OrderedJSON
+import XLSX
 
 /// Writes `report.xlsx` with sheets Summary, Reconciliation, Issues and Quarantine, using our own
 /// XLSX writer. Issues and quarantined rows are streamed back from the run's CSV files, so memory

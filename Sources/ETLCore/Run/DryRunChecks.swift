@@ -1,11 +1,11 @@
 import Foundation
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import OrderedJSON
 
 /// The dry run's checks beyond the rule sets: the key itself (rule `key`), bytes that are not in
 /// the file's encoding (rule `encoding`), and every row of a repeated key (rule `unique`, worked out

@@ -1,9 +1,9 @@
 import Foundation
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import OrderedJSON
 
 extension PipelineRunner {
     /// Runs the whole pipeline: read, normalise and validate the entire file first (nothing leaves

@@ -1,6 +1,6 @@
 import Foundation
-import XLSX
 import OrderedJSON
+import XLSX
 
 /// How to run a pipeline.
 public struct RunOptions: Sendable {

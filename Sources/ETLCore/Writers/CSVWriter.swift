@@ -1,9 +1,10 @@
+public import OrderedJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-public import OrderedJSON
 
 /// Writes RFC 4180 CSV: UTF-8, no BOM, CRLF-free (`\n` line ends), fields quoted only when needed.
 public final class CSVWriter {

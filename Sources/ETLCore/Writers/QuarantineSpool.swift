@@ -1,6 +1,6 @@
 import Foundation
-import XLSX
 import OrderedJSON
+import XLSX
 
 /// Spools quarantined rows to disk, then writes `quarantine.csv` and `quarantine.xlsx` with the
 /// input's own headers (in the input's order, then any others seen), then `_errors` (every error of the

@@ -1,9 +1,10 @@
+public import OrderedJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-public import OrderedJSON
 
 /// A growable byte buffer with nothing between an append and `memcpy`.
 ///

@@ -5,9 +5,11 @@ import OrderedJSON
 extension JSONValue {
     /// Parses JSON bytes, or returns nil if they are not JSON (or nest deeper than 512).
     ///
-    /// Keys keep their order. A number with a whole value that fits an `Int` (`3`, `3.0`, `3e2`)
-    /// becomes its integer text (`3`, `300`), any other one the text ``JSONValue/double(_:)``
-    /// writes (`2.50` → `2.5`); a number too large for a `Double` makes the document invalid.
+    /// Every object's keys come back sorted, as the sandbox's old `JSONDecoder` path stored them, so
+    /// stored records, listings, echoes and `--state` lines are the same text as before. A number
+    /// with a whole value that fits an `Int` (`3`, `3.0`, `3e2`) becomes its integer text (`3`,
+    /// `300`), any other one the text ``JSONValue/double(_:)`` writes (`2.50` → `2.5`); a number too
+    /// large for a `Double` makes the document invalid.
     /// - Parameter bytes: UTF-8 JSON text.
     /// - Returns: The value, or nil.
     static func decoded(_ bytes: some Collection<UInt8>) -> JSONValue? {
@@ -15,8 +17,8 @@ extension JSONValue {
         return value.canonicalNumbers()
     }
 
-    /// The value with every number as an integer text or ``JSONValue/double(_:)``'s text; nil if a
-    /// number is out of a `Double`'s range.
+    /// The value with every number as an integer text or ``JSONValue/double(_:)``'s text and every
+    /// object's keys sorted; nil if a number is out of a `Double`'s range.
     private func canonicalNumbers() -> JSONValue? {
         switch self {
         case .number(let n):
@@ -35,7 +37,7 @@ extension JSONValue {
         case .object(let fields):
             var out: [JSONField] = []
             out.reserveCapacity(fields.count)
-            for f in fields {
+            for f in fields.sorted(by: { $0.key < $1.key }) {
                 guard let v = f.value.canonicalNumbers() else { return nil }
                 out.append(JSONField(f.key, v))
             }

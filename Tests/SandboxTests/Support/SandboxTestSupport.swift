@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import OrderedJSON
+import Testing
 
 @testable import Sandbox
 
@@ -35,24 +35,13 @@ func config(
 }
 
 extension TestResponse {
-    /// The body parsed as JSON (`null` when it is not JSON), every object's keys sorted: these tests
-    /// compare whole answers with literals written in key order (the sandbox's old parser sorted keys).
-    var json: JSONValue { JSONValue.decoded(Array(body.readableBytesView))?.sortingKeys() ?? .null }
+    /// The body parsed as JSON (`null` when it is not JSON).
+    var json: JSONValue { JSONValue.decoded(Array(body.readableBytesView)) ?? .null }
     /// The body as text.
     var text: String { String(buffer: body) }
 }
 
 extension JSONValue {
-    /// The value with every object's keys sorted.
-    func sortingKeys() -> JSONValue {
-        switch self {
-        case .array(let items): return .array(items.map { $0.sortingKeys() })
-        case .object(let fields):
-            return .object(fields.sorted { $0.key < $1.key }.map { JSONField($0.key, $0.value.sortingKeys()) })
-        default: return self
-        }
-    }
-
     /// The number as a Double (integers too).
     var number: Double? {
         doubleValue

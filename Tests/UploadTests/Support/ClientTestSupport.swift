@@ -1,10 +1,9 @@
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
-import OrderedJSON
 
 @testable import ETLCore
-
 
 /// A running sandbox and the sessions a test opened on it (each is shut down when the test ends:
 /// AsyncHTTPClient traps when a client is dropped without `shutdown()`).

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import XLSX
 import OrderedJSON
+import XLSX
 
 /// The Pixyle.ai stand-in: token endpoint and the Dataset Upload API (`/main/v1/collections`).
 ///

@@ -289,7 +289,10 @@ enum WicksonRoutes {
                         "collections": .array(list.map { .string($0.0) }),
                         "collection_details": .obj(
                             list.map {
-                                ($0.0, ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))] as JSONValue)
+                                (
+                                    $0.0,
+                                    ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))] as JSONValue
+                                )
                             }),
                         "total_collections": .int(list.count),
                     ],
