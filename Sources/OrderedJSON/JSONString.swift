@@ -50,6 +50,21 @@ public enum JSONString {
         }
     }
 
+    /// The byte a one-character escape stands for (`n` → 0x0A; `"`, `\\` and `/` for themselves), or
+    /// nil when `\` followed by `e` is not one (`u`, which takes four hex digits, or an unknown escape).
+    @inlinable
+    public static func unescapedByte(_ e: UInt8) -> UInt8? {
+        switch e {
+        case 0x22, 0x5C, 0x2F: return e
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        default: return nil
+        }
+    }
+
     /// `s` as a JSON string literal.
     public static func quoted(_ s: String) -> String {
         var out: [UInt8] = []

@@ -176,14 +176,6 @@ extension JSONValue {
                     let e = b[i]
                     i += 1
                     switch e {
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
                         var scalar = try hex4()
                         if (0xD800..<0xDC00).contains(scalar), i + 6 <= b.count, b[i] == 0x5C, b[i + 1] == 0x75 {
@@ -196,7 +188,9 @@ extension JSONValue {
                             }
                         }
                         out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-                    default: throw fail("bad escape")
+                    default:
+                        guard let byte = JSONString.unescapedByte(e) else { throw fail("bad escape") }
+                        out.append(byte)
                     }
                     start = i
                     continue
