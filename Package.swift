@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// The readers' and the dry run's hot loops (XLSX, ETLCore) in release builds: without run-time
+/// The readers' and the dry run's hot loops (XLSX, OrderedJSON's writer, ETLCore) in release builds: without run-time
 /// exclusivity checks (a `swift_beginAccess` for every access to a parser's buffer). Debug builds,
 /// and so every test run, keep the checks.
 let hot: [SwiftSetting] = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
@@ -42,11 +42,15 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         .target(name: "XLSX", dependencies: ["CZlib", "CLibXML2"], swiftSettings: hot),
         .target(name: "CPrefetch"),
+        // The one JSON value (numbers as written, objects in order), its bounded parser and its writer,
+        // shared by ETLCore and the sandbox; standard library only.
+        .target(name: "OrderedJSON", swiftSettings: hot),
         .target(name: "CBuildInfo"),
         .target(
             name: "ETLCore",
             dependencies: [
                 "XLSX",
+                "OrderedJSON",
                 "CPrefetch",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -61,6 +65,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 "XLSX",
+                "OrderedJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict),
@@ -69,6 +74,7 @@ let package = Package(
             dependencies: [
                 "ETLCore",
                 "Sandbox",
+                "OrderedJSON",
                 "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,13 +88,16 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ETLCoreTests",
-            dependencies: ["ETLCore", "XLSX", "ETLTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ETLCore", "OrderedJSON", "XLSX", "ETLTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
             name: "SandboxTests",
             dependencies: [
                 "Sandbox",
+                "OrderedJSON",
                 "XLSX",
                 "ETLTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -100,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "UploadTests",
             dependencies: [
-                "ETLCore", "Sandbox", "ETLTestSupport",
+                "ETLCore", "Sandbox", "OrderedJSON", "ETLTestSupport",
                 // The test-only stand-in (TestOnlyTargetStandInTests) declares its routes.
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

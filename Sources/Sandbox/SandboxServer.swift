@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 internal import Logging
 internal import NIOCore
+import OrderedJSON
 
 /// The sandbox: the stand-ins `SandboxStandIns` lists, on one loopback port, each under its own
 /// path (`/<service>`), plus `GET /_sandbox/stats`.
@@ -108,9 +109,9 @@ public final class SandboxServer: Sendable {
                 ]
                 entry += runtime.statsMembers()
                 entry.append(("planted", await store.plantedReport()))
-                members.append((service.rawValue, .object(entry)))
+                members.append((service.rawValue, .obj(entry)))
             }
-            return Reply.json(.ok, .object(members))
+            return Reply.json(.ok, .obj(members))
         }
         // A stand-in for the catalog's image CDN: any path answers a small PNG, except under /missing/ (404).
         router.get("_sandbox/images/**") { request, _ -> Response in

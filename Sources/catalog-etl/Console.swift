@@ -1,6 +1,7 @@
 import ETLCore
 import Foundation
 import Logging
+import OrderedJSON
 
 /// Where the commands' messages go: plain text on standard error, or, with `--log-format json`, one
 /// JSON object per line through swift-log and ``JSONLogHandler`` (standard error; the final summary on

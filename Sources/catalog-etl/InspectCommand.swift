@@ -1,5 +1,6 @@
 import ArgumentParser
 import ETLCore
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc

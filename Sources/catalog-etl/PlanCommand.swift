@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLCore
 import Foundation
+import OrderedJSON
 
 /// `catalog-etl plan FILE`: what a run would do, without sending anything.
 struct PlanCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLCore
 import Foundation
+import OrderedJSON
 
 /// `catalog-etl runs FILE`: the run history the ledger keeps, newest first.
 struct RunsCommand: ParsableCommand {

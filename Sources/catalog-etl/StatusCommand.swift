@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLCore
 import Foundation
+import OrderedJSON
 
 /// `catalog-etl status FILE`: what the run ledger knows about a pipeline's uploads.
 struct StatusCommand: ParsableCommand {

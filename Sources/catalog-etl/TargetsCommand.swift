@@ -1,5 +1,6 @@
 import ArgumentParser
 import ETLCore
+import OrderedJSON
 
 /// `catalog-etl targets [NAME] [--json]`: each target's fields and limits, each with its source.
 struct TargetsCommand: ParsableCommand {

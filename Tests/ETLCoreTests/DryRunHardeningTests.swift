@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Testing
 
 @testable import ETLCore
@@ -269,7 +270,7 @@ struct QuarantineEscapeTests {
         let fixed = try run.run(try run.input(text), override: fixedPath)
         #expect(fixed.summary.rowsValid == names.count)
         let sent = try SmallRun.lines(fixed.runDirectory + "/normalised.jsonl").map {
-            try JSONValue.parse($0)["name"]?.stringValue ?? ""
+            try JSONValue.parse($0)["name"]?.textValue ?? ""
         }
         #expect(sent == names)
     }

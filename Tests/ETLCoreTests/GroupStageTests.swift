@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Testing
 
 @testable import ETLCore
@@ -51,7 +52,7 @@ struct GroupStageTests {
         #expect(tee["description"] == .string("Soft & light\nlinen"))
         let variants = tee["brand_metadata"]?["variants"]
         #expect(
-            variants?.arrayValue?.map { $0["size"]?.stringValue ?? "" } == ["S", "M", "L"],
+            variants?.arrayValue?.map { $0["size"]?.textValue ?? "" } == ["S", "M", "L"],
             "one variant object per row: \(String(describing: variants))")
         #expect(variants?.arrayValue?.last?["price"] == .string("€52.00"))
     }
@@ -132,8 +133,8 @@ struct GroupStageTests {
         #expect(s.records == 5)
         #expect(s.recordsValid == 5)
         let out = try lines(result.runDirectory + "/normalised.jsonl")
-        #expect(out.map { $0["sku"]?.stringValue ?? "-" } == ["A-1-S", "A-1-M", "A-1-L", "A-2-M", "-"])
-        #expect(out.map { $0["size"]?.stringValue ?? "-" } == ["S", "M", "L", "M", "-"])
+        #expect(out.map { $0["sku"]?.textValue ?? "-" } == ["A-1-S", "A-1-M", "A-1-L", "A-2-M", "-"])
+        #expect(out.map { $0["size"]?.textValue ?? "-" } == ["S", "M", "L", "M", "-"])
         let json = try JSONValue.parse(String(contentsOfFile: result.runDirectory + "/summary.json", encoding: .utf8))
         #expect(json["rows_filtered"] == .int(1))
     }
@@ -154,8 +155,8 @@ struct GroupStageTests {
         o.outputRoot = TemporaryFolder.make()
         let result = try PipelineRunner.dryRun(p, options: o)
         let out = try lines(result.runDirectory + "/normalised.jsonl")
-        #expect(out.map { $0["size"]?.stringValue ?? "-" } == ["S", "M", "L", "M", "S", "M", "-"])
-        #expect(out.map { $0["sku"]?.stringValue ?? "-" } == ["A-1", "A-1", "A-1", "A-2", "A-3", "A-3", "A-4"])
+        #expect(out.map { $0["size"]?.textValue ?? "-" } == ["S", "M", "L", "M", "S", "M", "-"])
+        #expect(out.map { $0["sku"]?.textValue ?? "-" } == ["A-1", "A-1", "A-1", "A-2", "A-3", "A-3", "A-4"])
         #expect(result.summary.rowsRead == 4)
         #expect(result.summary.records == 7)
     }
@@ -185,8 +186,8 @@ struct GroupStageTests {
         let result = try PipelineRunner.dryRun(p, options: o)
         let out = try lines(result.runDirectory + "/normalised.jsonl")
         // The row without a Handle is a record of its own, quarantined; bag's image-only row has no variant.
-        #expect(out.map { $0["sku"]?.stringValue ?? "-" } == ["T-S", "T-M", "T-L", "B-1"])
-        #expect(out.map { $0["root_sku"]?.stringValue ?? "-" } == ["tee", "tee", "tee", "bag"])
+        #expect(out.map { $0["sku"]?.textValue ?? "-" } == ["T-S", "T-M", "T-L", "B-1"])
+        #expect(out.map { $0["root_sku"]?.textValue ?? "-" } == ["tee", "tee", "tee", "bag"])
         #expect(out[1]["title"] == .string("Linen Tee"))
         #expect(out[1]["image"] == .string("https://cdn.example.com/tee-1.jpg"))
         #expect(out[2]["price"] == .number("52.00"))

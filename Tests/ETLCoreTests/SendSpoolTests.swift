@@ -1,5 +1,6 @@
 import ETLCore
 import Foundation
+import OrderedJSON
 import Testing
 
 @Suite("send spool")
@@ -31,8 +32,8 @@ struct SendSpoolTests {
             // written again, then hashed. Ledgers of earlier versions hold that value.
             var text: [UInt8] = []
             record.append(to: &text)
-            #expect(value["hash"]?.stringValue == ContentHash.sha256Hex(text))
-            #expect(value["hash"]?.stringValue == ContentHash.sha256Hex(Array(written.utf8)))
+            #expect(value["hash"]?.textValue == ContentHash.sha256Hex(text))
+            #expect(value["hash"]?.textValue == ContentHash.sha256Hex(Array(written.utf8)))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import Testing
 
 @testable import ETLCore
@@ -55,11 +56,11 @@ struct StreamingReconcilerTests {
         let q = try SendSpoolLines(path: dir + "/" + PipelineRunner.quarantinedKeysName)
         while let v = try q.next() {
             var source = RowSource(
-                file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0)
-            source.groupRows = v["rows"]?.arrayValue?.compactMap(\.intValue) ?? []
+                file: v["file"]?.textValue ?? "", sheet: v["sheet"]?.textValue, row: v["row"]?.integerValue ?? 0)
+            source.groupRows = v["rows"]?.arrayValue?.compactMap(\.integerValue) ?? []
             items.append(
                 SourceItem(
-                    key: v["key"]?.stringValue, source: source, state: .quarantined(v["errors"]?.stringValue ?? "")))
+                    key: v["key"]?.textValue, source: source, state: .quarantined(v["errors"]?.textValue ?? "")))
         }
         items.sort {
             ($0.source.file, $0.source.sheet ?? "", $0.source.row) < (

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import Testing
 
 @testable import ETLCore
@@ -75,7 +76,7 @@ struct TransformTests {
                 [("Tags", "boys"), ("Type", "Kids")], [("Tags", ""), ("Type", "Bag")],
                 [("Tags", "y"), ("Type", "Bag")],
             ])
-        #expect(out.map { $0["gender"]?.stringValue ?? "-" } == ["FEMALE", "MALE", "Kids boys", "UNISEX", "UNKNOWN"])
+        #expect(out.map { $0["gender"]?.textValue ?? "-" } == ["FEMALE", "MALE", "Kids boys", "UNISEX", "UNKNOWN"])
     }
 
     @Test func truncateCutsOnAWordBoundaryAndWarns() throws {
@@ -125,7 +126,7 @@ struct TransformTests {
                 [("Date", "1 Sept 2026")], [("Date", "15.03.2026")], [("Date", "2026/03/15")], [("Date", "Smarch 1")],
             ])
         #expect(
-            out.map { $0["in_store_date"]?.stringValue ?? "-" } == [
+            out.map { $0["in_store_date"]?.textValue ?? "-" } == [
                 "2026-03-15", "2026-03-15", "2026-03-15", "2026-09-01", "2026-03-15", "2026-03-15", "Smarch 1",
             ])
         #expect(issues.map(\.rule) == ["type"])

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OrderedJSON
 import Testing
 
 @testable import Sandbox
@@ -201,10 +202,10 @@ struct SandboxInspectionTests {
             }
             let response = try await client.execute(uri: "/_sandbox/stats", method: .get)
             let all = try #require(response.json.objectValue)
-            #expect(Set(all.map(\.0)) == ["pixyle", "sartiq", "mixpeek", "wickson", "scenario"])
+            #expect(Set(all.map(\.key)) == ["pixyle", "sartiq", "mixpeek", "wickson", "scenario"])
             let pixyle = try #require(response.json["pixyle"])
             #expect(
-                Set(pixyle.objectValue?.map(\.0) ?? []) == [
+                Set(pixyle.objectValue?.map(\.key) ?? []) == [
                     "items", "duplicate_keys", "requests", "rate_limited_own", "rate_limited_injected",
                     "max_requests_in_1s",
                     "planted",
@@ -219,7 +220,7 @@ struct SandboxInspectionTests {
             let r = try await client.execute(uri: "/sartiq/api/v1/years/", method: .get)
             #expect(r.status == .notFound)
             let s = try await client.execute(uri: "/_sandbox/stats", method: .get)
-            #expect(s.json.objectValue?.map(\.0) == ["wickson"])
+            #expect(s.json.objectValue?.map(\.key) == ["wickson"])
         }
     }
 

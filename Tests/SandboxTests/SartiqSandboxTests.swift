@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OrderedJSON
 import Testing
 
 @testable import Sandbox
@@ -140,9 +141,9 @@ struct SartiqSandboxTests {
             for (field, value, type) in cases {
                 var payload: [(String, JSONValue)] = [("cover_image", "https://x/a.jpg"), (field, value)]
                 if field != "name" { payload.append(("name", "n")) }
-                let found = try await errors(.object(payload))
+                let found = try await errors(.obj(payload))
                 #expect(found.count == 1, "\(field)")
-                #expect(found.first?["type"] == .string(type), "\(field) = \(value.serialized)")
+                #expect(found.first?["type"] == .string(type), "\(field) = \(value.jsonText)")
                 #expect(found.first?["loc"] == ["body", .string(field)], "\(field)")
                 if type == "string_too_long" { #expect(found.first?["ctx"]?["max_length"]?.intValue != nil) }
             }

@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Testing
 
 /// The binary against a misbehaving loopback server: one that echoes secrets back in its error
@@ -172,7 +173,7 @@ struct HostileServiceTests {
         let failures = try JSONValue.parse(status.stdout)["failures"]?.arrayValue ?? []
         #expect(failures.count >= 3, "\(status.stdout)")
         #expect(
-            failures.filter { $0["last_error"]?.stringValue?.contains("***") == true }.count >= 3,
+            failures.filter { $0["last_error"]?.textValue?.contains("***") == true }.count >= 3,
             "the refusals are stored with the echo, redacted: \(status.stdout)")
 
         let secrets = Self.forms(of: secret, user: user) + Self.forms(of: token, user: user)
@@ -282,8 +283,8 @@ struct HostileServiceTests {
         #expect(Date().timeIntervalSince(started) < 60)
         #expect(r.stderr.contains("timeout"), "\(r.stderr)")
         let summary = try #require(Self.lastSummary(out))
-        #expect(summary["status"]?.stringValue == "failed", "summary.json says how the run ended")
-        #expect(summary["failure"]?["reason"]?.stringValue?.contains("timeout") == true)
+        #expect(summary["status"]?.textValue == "failed", "summary.json says how the run ended")
+        #expect(summary["failure"]?["reason"]?.textValue?.contains("timeout") == true)
     }
 
     @Test func aServiceAnsweringOnly500EndsTheUploadWithExit4WithinAMinute() async throws {
@@ -307,8 +308,8 @@ struct HostileServiceTests {
         let posts = server.requests.filter { $0.method == "POST" && $0.path.hasPrefix("/api/v1/products") }.count
         #expect(posts < 60, "given up before every row was tried: \(posts) creates")
         let summary = try #require(Self.lastSummary(out))
-        #expect(summary["status"]?.stringValue == "failed")
-        #expect(summary["failure"]?["exit_code"]?.intValue == 4)
+        #expect(summary["status"]?.textValue == "failed")
+        #expect(summary["failure"]?["exit_code"]?.integerValue == 4)
     }
 
     /// `summary.json` of the newest run of ss26-sartiq under `out`.

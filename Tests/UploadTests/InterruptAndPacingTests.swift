@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -27,9 +28,9 @@ struct InterruptAndPacingTests {
         Issue.record("the ledger never reached \(done) done / \(sending) sending")
     }
 
-    static func lastRunStatus(_ out: String) async throws -> ETLCore.JSONValue? {
+    static func lastRunStatus(_ out: String) async throws -> JSONValue? {
         let r = try await BinaryRunner.runAsync(["status", "pipelines/ss26-sartiq.yaml", "--output", out, "--json"])
-        return try ETLCore.JSONValue.parse(r.stdout)["last_run"]
+        return try JSONValue.parse(r.stdout)["last_run"]
     }
 
     @Test func sigtermMidUploadStopsCleanlyAndTheSameCommandFinishesWithEachProductOnce() async throws {
@@ -64,7 +65,7 @@ struct InterruptAndPacingTests {
         #expect(counts[.sending] == 0, "the requests in flight finished and were recorded: \(counts)")
         #expect(try ledger.counts()[.done] == created)
         let last = try #require(try await Self.lastRunStatus(out))
-        #expect(last["status"]?.stringValue == "interrupted")
+        #expect(last["status"]?.textValue == "interrupted")
 
         let again = try await BinaryRunner.runAsync(args, environment: env)
         let s = RunReport.summary(again)
@@ -76,7 +77,7 @@ struct InterruptAndPacingTests {
         let stats = try await sandboxStats(server, .sartiq)
         #expect(statsCount(stats, "items") == valid)
         #expect(statsCount(stats, "duplicate_keys") == 0)
-        #expect(try await Self.lastRunStatus(out)?["status"]?.stringValue == "ok")
+        #expect(try await Self.lastRunStatus(out)?["status"]?.textValue == "ok")
     }
 
     @Test func aSecondSignalStopsAtOnceAndStatusSaysInterrupted() async throws {
@@ -97,7 +98,7 @@ struct InterruptAndPacingTests {
         #expect(p.process.terminationStatus == 130)
         // The run's row still says running, but its process is gone.
         let last = try #require(try await Self.lastRunStatus(out))
-        #expect(last["status"]?.stringValue == "interrupted", "\(last)")
+        #expect(last["status"]?.textValue == "interrupted", "\(last)")
     }
 
     @Test func aKilledRunShowsInterruptedNotRunning() async throws {
@@ -107,12 +108,12 @@ struct InterruptAndPacingTests {
         let p = try BinaryRunner.start(
             Self.args + ["--output", out], environment: sandboxEnvironment(server, .sartiq), capture: out + "/run")
         try await Self.waitForLedger(out, done: 5)
-        #expect(try await Self.lastRunStatus(out)?["status"]?.stringValue == "running")
+        #expect(try await Self.lastRunStatus(out)?["status"]?.textValue == "running")
         kill(p.process.processIdentifier, SIGKILL)
         await p.wait()
         let last = try #require(try await Self.lastRunStatus(out))
-        #expect(last["status"]?.stringValue == "interrupted")
-        #expect(last["detail"]?.stringValue?.contains("process") == true)
+        #expect(last["status"]?.textValue == "interrupted")
+        #expect(last["detail"]?.textValue?.contains("process") == true)
         let text = try await BinaryRunner.runAsync(["status", "pipelines/ss26-sartiq.yaml", "--output", out])
         #expect(text.stdout.contains("sartiq, interrupted"), "\(text.stdout)")
     }

@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Testing
 
 @testable import ETLCore

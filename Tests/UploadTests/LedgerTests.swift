@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Testing
 
 #if canImport(Glibc)
@@ -436,24 +437,24 @@ extension LedgerTests {
             #expect(r.status == 0, "\(r.stderr)")
             let json = try JSONValue.parse(r.stdout)
             #expect(json.objectValue?.map(\.key) == ["ledger", "counts", "last_run", "failures"])
-            #expect(json["ledger"]?.stringValue == path)
-            #expect(json["counts"]?["done"]?.intValue == 3)
-            #expect(json["counts"]?["sending"]?.intValue == 1)
-            #expect(json["counts"]?["pending"]?.intValue == 1)
-            #expect(json["counts"]?["failed"]?.intValue == 22)
+            #expect(json["ledger"]?.textValue == path)
+            #expect(json["counts"]?["done"]?.integerValue == 3)
+            #expect(json["counts"]?["sending"]?.integerValue == 1)
+            #expect(json["counts"]?["pending"]?.integerValue == 1)
+            #expect(json["counts"]?["failed"]?.integerValue == 22)
             let run = try #require(json["last_run"])
-            #expect(run["run_id"]?.stringValue == "20260302-0900")
-            #expect(run["target"]?.stringValue == "sartiq")
-            #expect(run["status"]?.stringValue == "failed")
-            #expect(run["finished_at"]?.stringValue == "2026-03-02T09:01:30Z")
-            #expect(run["counts"]?["quarantined"]?.intValue == 10)
+            #expect(run["run_id"]?.textValue == "20260302-0900")
+            #expect(run["target"]?.textValue == "sartiq")
+            #expect(run["status"]?.textValue == "failed")
+            #expect(run["finished_at"]?.textValue == "2026-03-02T09:01:30Z")
+            #expect(run["counts"]?["quarantined"]?.integerValue == 10)
             let failures = try #require(json["failures"]?.arrayValue)
             #expect(failures.count == 22)
-            #expect(failures.first?["key"]?.stringValue == "MA26-005")
-            #expect(failures.first?["sheet"]?.stringValue == "Products")
-            #expect(failures.first?["row"]?.intValue == 7)
-            #expect(failures.first?["attempts"]?.intValue == 1)
-            #expect(failures.first?["last_error"]?.stringValue == "422 name: at most 255 characters")
+            #expect(failures.first?["key"]?.textValue == "MA26-005")
+            #expect(failures.first?["sheet"]?.textValue == "Products")
+            #expect(failures.first?["row"]?.integerValue == 7)
+            #expect(failures.first?["attempts"]?.integerValue == 1)
+            #expect(failures.first?["last_error"]?.textValue == "422 name: at most 255 characters")
         }
 
         @Test func saysSoWhenThereIsNoLedgerAndCreatesNone() async throws {

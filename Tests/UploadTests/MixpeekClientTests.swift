@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -31,7 +32,7 @@ struct MixpeekClientTests {
     }
 
     /// A raw, namespaced request to the sandbox (for what the client does not expose).
-    static func raw(_ session: ServiceSession, _ path: String, _ body: RecordValue) async throws -> RecordValue {
+    static func raw(_ session: ServiceSession, _ path: String, _ body: JSONValue) async throws -> JSONValue {
         var request = HTTPRequestSpec.json("POST", session.url(path), body)
         request.headers.append(("X-Namespace", "ss26"))
         return try #require(try await session.send(request, idempotent: true).json)
@@ -164,8 +165,8 @@ struct MixpeekClientTests {
             #expect(Set(keys) == Set(items.map(\.key)))
             for item in snapshot.items { #expect(done[item.key ?? ""] == item.remoteID) }
             let stats = try await H.stats(server, session, .mixpeek)
-            #expect(stats["items"]?.intValue == 30)
-            #expect(stats["duplicate_keys"]?.intValue == 0)
+            #expect(stats["items"]?.integerValue == 30)
+            #expect(stats["duplicate_keys"]?.integerValue == 0)
             #expect(session.counters.retries > 0)
         }
     }
@@ -194,8 +195,8 @@ struct MixpeekClientTests {
             #expect(third.state["collection_id"] == saved["collection_id"])
             let buckets = try await Self.raw(session, "/v1/buckets/list", .obj([]))
             let collections = try await Self.raw(session, "/v1/collections/list", .obj([]))
-            #expect(buckets["total_count"]?.intValue == 1)
-            #expect(collections["total_count"]?.intValue == 1)
+            #expect(buckets["total_count"]?.integerValue == 1)
+            #expect(collections["total_count"]?.integerValue == 1)
             _ = server
         }
     }
@@ -230,7 +231,7 @@ struct MixpeekClientTests {
             }
             #expect(why.contains("no object"))
             let stats = try await H.stats(server, session, .mixpeek)
-            #expect(stats["items"]?.intValue == 1)
+            #expect(stats["items"]?.integerValue == 1)
         }
     }
 
@@ -258,7 +259,7 @@ struct MixpeekClientTests {
             }
             #expect(why.contains("unique_key"))
             let stats = try await H.stats(server, session, .mixpeek)
-            #expect(stats["items"]?.intValue == 1)
+            #expect(stats["items"]?.integerValue == 1)
         }
     }
 
@@ -277,7 +278,7 @@ struct MixpeekClientTests {
             #expect(keys.count == 7)  // 6 - 1 dropped + 1 extra + 1 duplicate
             #expect(keys.contains("PLANTED-EXTRA-1"))
             #expect(Set(keys).count == 6)
-            let mutated = snapshot.items.filter { $0.fields["title"]?.stringValue?.hasSuffix(" [planted]") == true }
+            let mutated = snapshot.items.filter { $0.fields["title"]?.textValue?.hasSuffix(" [planted]") == true }
             #expect(mutated.count >= 1)
             #expect(snapshot.reportedCount == 7)
         }
@@ -295,7 +296,7 @@ struct MixpeekClientTests {
                         .obj([("properties", .obj([("image_url", .obj([("type", .string("image"))]))]))])
                     ),
                 ]))
-            let otherID = try #require(other["bucket_id"]?.stringValue)
+            let otherID = try #require(other["bucket_id"]?.textValue)
             _ = try await Self.raw(
                 session, "/v1/collections",
                 .obj([

@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -46,13 +47,13 @@ func csvRows(_ path: String) throws -> [[String: String]] {
 
 /// Write requests (POST, PUT, PATCH, DELETE) the sandbox counted, other than logins and listings
 /// made with POST (Mixpeek's `…/list`).
-private func writeRequests(_ stats: JSON) -> Int {
+private func writeRequests(_ stats: JSONValue) -> Int {
     var n = 0
     for field in stats["requests"]?.objectValue ?? [] {
         let route = field.key.uppercased()
         guard !route.hasPrefix("GET"), !route.contains("LOGIN"), !route.contains("TOKEN"), !route.contains("/LIST")
         else { continue }
-        n += field.value.intValue ?? 0
+        n += field.value.integerValue ?? 0
     }
     return n
 }

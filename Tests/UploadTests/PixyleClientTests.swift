@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -35,10 +36,10 @@ struct PixyleClientTests {
     }
 
     /// The account's collections, read with a login of their own (retried: faults may be injected).
-    static func collections(_ server: SandboxServer) async throws -> [JSON] {
+    static func collections(_ server: SandboxServer) async throws -> [JSONValue] {
         let transport = HTTPTransport(timeoutSeconds: 5)
         let base = server.baseURL(for: .pixyle)
-        var found: [JSON]?
+        var found: [JSONValue]?
         for _ in 0..<20 where found == nil {
             guard
                 let login = try? await transport.execute(
@@ -48,7 +49,7 @@ struct PixyleClientTests {
                             ("email", .string(SandboxCredentials.email)),
                             ("password", .string(SandboxCredentials.password)),
                         ]))),
-                let token = login.json?["access_token"]?.stringValue,
+                let token = login.json?["access_token"]?.textValue,
                 let list = try? await transport.execute(
                     HTTPRequestSpec(
                         method: "GET", url: base + "/main/v1/collections?size=20",

@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -62,7 +63,7 @@ struct ReconcileRunTests {
 
         let stats = try await sandboxStats(server, .sartiq)
         let planted = try #require(stats["planted"])
-        func keys(_ kind: String) -> [String] { planted[kind]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        func keys(_ kind: String) -> [String] { planted[kind]?.arrayValue?.compactMap(\.textValue) ?? [] }
         let rows = try reconciliationRows(RunReport.runDirectory(r))
         func line(_ kind: String, _ key: String) -> [String: String]? {
             rows.first { $0["class"] == kind && $0["key"] == key }

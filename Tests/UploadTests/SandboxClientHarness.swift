@@ -1,11 +1,11 @@
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
 @testable import ETLCore
 
 /// The record value type (the sandbox has a `JSONValue` of its own).
-typealias RecordValue = ETLCore.JSONValue
 
 /// Runs clients against an in-process sandbox over loopback HTTP.
 enum SandboxClientHarness {
@@ -62,8 +62,8 @@ enum SandboxClientHarness {
     }
 
     /// A send item for a record given as ordered fields.
-    static func item(_ key: String, row: Int, _ fields: [(String, RecordValue)]) -> SendItem {
-        let record = RecordValue.obj(fields)
+    static func item(_ key: String, row: Int, _ fields: [(String, JSONValue)]) -> SendItem {
+        let record = JSONValue.obj(fields)
         return SendItem(
             key: key, file: "ss26-womenswear.xlsx", sheet: "Products", row: row, record: record,
             hash: fnv(record.jsonText))
@@ -146,7 +146,7 @@ enum SandboxClientHarness {
 
     /// The sandbox's `/_sandbox/stats` member of `service`.
     static func stats(_ server: SandboxServer, _ session: ServiceSession, _ service: SandboxService) async throws
-        -> RecordValue
+        -> JSONValue
     {
         let response = try await session.send(
             HTTPRequestSpec(method: "GET", url: server.rootURL + "/_sandbox/stats"), idempotent: true,
@@ -155,15 +155,15 @@ enum SandboxClientHarness {
     }
 
     /// The number of requests the sandbox saw whose `METHOD path` starts with `method ` and ends with `suffix`.
-    static func requests(_ stats: RecordValue, _ method: String, endingWith suffix: String) -> Int {
+    static func requests(_ stats: JSONValue, _ method: String, endingWith suffix: String) -> Int {
         (stats["requests"]?.objectValue ?? []).filter { $0.key.hasPrefix(method + " ") && $0.key.hasSuffix(suffix) }
-            .reduce(0) { $0 + ($1.value.intValue ?? 0) }
+            .reduce(0) { $0 + ($1.value.integerValue ?? 0) }
     }
 
     /// The saved export file as JSON.
-    static func savedExport(_ snapshot: RemoteSnapshot) throws -> [RecordValue] {
+    static func savedExport(_ snapshot: RemoteSnapshot) throws -> [JSONValue] {
         let path = try #require(snapshot.savedFiles.first)
         let data = try #require(FileManager.default.contents(atPath: path))
-        return try #require(try RecordValue.parse(Array(data)).arrayValue)
+        return try #require(try JSONValue.parse(Array(data)).arrayValue)
     }
 }

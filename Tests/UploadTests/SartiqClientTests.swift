@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -13,7 +14,7 @@ struct SartiqClientTests {
         row: Int = 2
     ) -> SendItem {
         let base = "https://cdn.maison-aurel.example/ss26/\(style)"
-        var fields: [(String, JSON)] = [
+        var fields: [(String, JSONValue)] = [
             ("sku", .string(sku)), ("name", .string(name)), ("brand", .string("Maison Aurel")),
             ("style_code", .string(style)), ("gender", .string("FEMALE")), ("category", .string("Dresses")),
             ("colour", .string(colour)), ("pattern", .string("Broderie")),
@@ -89,7 +90,7 @@ struct SartiqClientTests {
             #expect(snapshot.reportedCount == 2)
             #expect(snapshot.reportedCountName == "count")
             #expect(snapshot.savedFiles == [folder + "/export-sartiq.json"])
-            let saved = try JSON.parse(
+            let saved = try JSONValue.parse(
                 Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/export-sartiq.json"))))
             #expect(saved.arrayValue?.count == 2)
             #expect(saved.arrayValue?.first?["cover_image_url"] != nil)
@@ -160,7 +161,7 @@ struct SartiqClientTests {
             #expect(try await client.find(keys: [items[0].key, items[1].key]).count == 2)
             let stats = try await sandboxStats(server, .sartiq)
             #expect(stats["items"] == .number("2"))
-            let logins = stats["requests"]?["POST /sartiq/api/v1/login/access-token"]?.intValue ?? 0
+            let logins = stats["requests"]?["POST /sartiq/api/v1/login/access-token"]?.integerValue ?? 0
             #expect(logins >= 3)
         }
     }
@@ -197,7 +198,7 @@ struct SartiqClientTests {
             #expect(stats["duplicate_keys"] == .number("0"))
             // The seed is fixed, so the same faults come every time: lost answers and a 429 among them.
             #expect(ambiguous >= 1)
-            #expect((stats["rate_limited_injected"]?.intValue ?? 0) >= 1)
+            #expect((stats["rate_limited_injected"]?.integerValue ?? 0) >= 1)
             let folder = TemporaryFolder.make("catalog-etl")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let snapshot = try await client.export(into: folder)

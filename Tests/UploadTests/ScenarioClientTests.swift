@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -40,8 +41,8 @@ struct ScenarioClientTests {
     }
 
     /// A request to the sandbox with the client's credentials (for what the client does not expose).
-    static func raw(_ session: ServiceSession, _ method: String, _ path: String, _ body: RecordValue? = nil)
-        async throws -> RecordValue
+    static func raw(_ session: ServiceSession, _ method: String, _ path: String, _ body: JSONValue? = nil)
+        async throws -> JSONValue
     {
         let request =
             body.map { HTTPRequestSpec.json(method, session.url(path), $0) }
@@ -181,8 +182,8 @@ struct ScenarioClientTests {
             #expect(snapshot.reportedCount == 25)
             for item in snapshot.items { #expect(done[item.key ?? ""] == item.remoteID) }
             let stats = try await H.stats(server, session, .scenario)
-            #expect(stats["items"]?.intValue == 25)
-            #expect(stats["duplicate_keys"]?.intValue == 0)
+            #expect(stats["items"]?.integerValue == 25)
+            #expect(stats["duplicate_keys"]?.integerValue == 0)
             #expect(session.counters.retries > 0)
             let collections = try await Self.raw(session, "GET", "/v1/collections?pageSize=100")
             #expect(collections["collections"]?.arrayValue?.count == 1)
@@ -194,7 +195,7 @@ struct ScenarioClientTests {
             let client = try Self.client(session)  // sets the session's auth
             // 60 assets made earlier outside any collection (e.g. by a run that stopped before attaching).
             let items = (1...60).map { Self.item($0) }
-            let image = RecordValue.string(Data(Self.png).base64EncodedString())
+            let image = JSONValue.string(Data(Self.png).base64EncodedString())
             for item in items {
                 _ = try await Self.raw(
                     session, "POST", "/v1/assets", .obj([("name", .string(item.key)), ("image", image)]))

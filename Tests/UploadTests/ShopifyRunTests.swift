@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -34,14 +35,14 @@ struct ShopifyRunTests {
         #expect(dress["reference_images"]?.arrayValue?.count == 4)
         #expect(dress["cover_image"] == .string("https://cdn.example.com/shop/files/cote-dazur-midi-dress-1.jpg"))
         for line in lines {
-            let d = line["description"]?.stringValue ?? ""
+            let d = line["description"]?.textValue ?? ""
             #expect(!d.isEmpty)
             #expect(!d.contains("<"), "tags are gone: \(d)")
             #expect(
                 d.range(of: "&[A-Za-z#][A-Za-z0-9]*;", options: .regularExpression) == nil, "entities are decoded: \(d)"
             )
         }
-        #expect(dress["description"]?.stringValue?.hasPrefix("Café terrace ready\n") == true)
+        #expect(dress["description"]?.textValue?.hasPrefix("Café terrace ready\n") == true)
         #expect(dress["brand_metadata"]?["variants"]?.arrayValue?.count == 3)
         // Reconciliation names every source row of a product.
         let recon = try String(contentsOfFile: RunReport.runDirectory(r) + "reconciliation.csv", encoding: .utf8)
@@ -69,9 +70,9 @@ struct ShopifyRunTests {
         #expect(RunReport.count(s, "upload", "created") == Self.variants)
         let lines = try String(contentsOfFile: RunReport.runDirectory(r) + "normalised.jsonl", encoding: .utf8)
             .split(separator: "\n").map { try JSONValue.parse(String($0)) }
-        #expect(Set(lines.compactMap { $0["root_sku"]?.stringValue }).count == Self.products)
+        #expect(Set(lines.compactMap { $0["root_sku"]?.textValue }).count == Self.products)
         let shirt = lines.filter { $0["root_sku"] == .string("riviera-linen-shirt") }
-        #expect(shirt.map { $0["sku"]?.stringValue ?? "" } == ["RLS-SAN-S", "RLS-SAN-M", "RLS-SAN-L"])
+        #expect(shirt.map { $0["sku"]?.textValue ?? "" } == ["RLS-SAN-S", "RLS-SAN-M", "RLS-SAN-L"])
         #expect(shirt.allSatisfy { $0["title"] == .string("Riviera Linen Shirt") })
         let again = try await BinaryRunner.runAsync(
             ["run", "pipelines/shopify-pixyle.yaml", "--output", out], environment: env)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 import Testing
 
 @testable import ETLCore
@@ -195,7 +196,7 @@ enum AcmeStandIn: SandboxStandIn {
                     return .accepted(key: key)
                 })
         api.post("items") { request, context -> Response in
-            guard let item = Sandbox.JSONValue.parse(try await readBody(request, context: context)),
+            guard let item = JSONValue.decoded(try await readBody(request, context: context)),
                 case .string(let sku)? = item["sku"], case .string(let title)? = item["title"]
             else { return Reply.json(.badRequest, ["error": "sku and title required"]) }
             guard let id = await store.create(sku: sku, title: title) else {
@@ -205,7 +206,7 @@ enum AcmeStandIn: SandboxStandIn {
         }
         api.get("items") { request, _ -> Response in
             guard let sku = Query(request)["sku"] else {
-                let listed = await store.listing().map { id, item -> Sandbox.JSONValue in
+                let listed = await store.listing().map { id, item -> JSONValue in
                     ["id": .string(id), "sku": .string(item.sku), "title": .string(item.title)]
                 }
                 return Reply.json(.ok, ["items": .array(listed)])
@@ -250,7 +251,7 @@ actor AcmeStore: ServiceStore {
     func creates() -> Int { counters["creates"] ?? 0 }
     func itemCount() -> Int { items.count }
     func duplicateKeyCount() -> Int { duplicateCount(items.values.lazy.map(\.sku)) }
-    func plantedReport() -> Sandbox.JSONValue { PlantRecord().json }
+    func plantedReport() -> JSONValue { PlantRecord().json }
 }
 
 /// Starts the sandbox for `endpoint: sandbox` as the executable's launcher does, recording each

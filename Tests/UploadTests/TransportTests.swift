@@ -1,5 +1,6 @@
 import ETLCore
 import Foundation
+import OrderedJSON
 import Testing
 
 @Suite("transport pieces")
@@ -48,8 +49,8 @@ struct TransportTests {
     @Test func jsonParserKeepsOrderAndExactNumbers() throws {
         let v = try JSONValue.parse(#"{"b": 0.1000000000000000055, "a": [1, "x\u00e9\n", null, true], "c": {}}"#)
         #expect(v.objectValue?.map(\.key) == ["b", "a", "c"])
-        #expect(v["b"]?.stringValue == "0.1000000000000000055")
-        #expect(v["a"]?.arrayValue?[1].stringValue == "xé\n")
+        #expect(v["b"]?.textValue == "0.1000000000000000055")
+        #expect(v["a"]?.arrayValue?[1].textValue == "xé\n")
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse("{\"a\": }") }
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(String(repeating: "[", count: 100)) }
     }

@@ -1,6 +1,7 @@
 import ETLCore
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -36,7 +37,7 @@ enum RunReport {
 }
 
 /// A count from the sandbox's stats (`items`, `duplicate_keys`, …), or -1.
-func statsCount(_ stats: JSON, _ key: String) -> Int { stats[key]?.intValue ?? -1 }
+func statsCount(_ stats: JSONValue, _ key: String) -> Int { stats[key]?.integerValue ?? -1 }
 
 /// Rates that stay under the sandbox's own limits while keeping the tests short.
 let fastRates = [
@@ -100,7 +101,7 @@ final class SandboxProcess: @unchecked Sendable {
 }
 
 /// `GET /_sandbox/stats` of one service of a sandbox process.
-func sandboxStats(_ server: SandboxProcess, _ service: SandboxService) async throws -> JSON {
+func sandboxStats(_ server: SandboxProcess, _ service: SandboxService) async throws -> JSONValue {
     try await sandboxStats(root: server.rootURL, service)
 }
 

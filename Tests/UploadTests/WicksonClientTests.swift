@@ -1,5 +1,6 @@
 import ETLTestSupport
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
@@ -69,7 +70,7 @@ struct WicksonClientTests {
             let again = try await client.create([item])
             #expect(first == again)
             let stats = try await H.stats(server, session, .wickson)
-            #expect(stats["items"]?.intValue == 1)
+            #expect(stats["items"]?.integerValue == 1)
         }
     }
 
@@ -149,8 +150,8 @@ struct WicksonClientTests {
             #expect(snapshot.reportedCount == 25)
             for item in snapshot.items { #expect(done[item.key ?? ""] == item.remoteID) }
             let stats = try await H.stats(server, session, .wickson)
-            #expect(stats["items"]?.intValue == 25)
-            #expect(stats["duplicate_keys"]?.intValue == 0)
+            #expect(stats["items"]?.integerValue == 25)
+            #expect(stats["duplicate_keys"]?.integerValue == 0)
             #expect(session.counters.retries > 0)
         }
     }

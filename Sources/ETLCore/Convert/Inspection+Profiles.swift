@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// `inspect`'s look at the whole file: per column the guessed type, empties, distinct and top values.
 extension Inspection {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OrderedJSON
 
 /// Where one item stands with the target service.
 public enum LedgerState: String, Sendable, CaseIterable {
@@ -743,7 +744,7 @@ public final class Ledger: Sendable {
         guard let fields = (try? JSONValue.parse(text))?.objectValue else { return nil }
         var out: [String: Int] = [:]
         for field in fields {
-            guard let n = field.value.intValue else { return nil }
+            guard let n = field.value.integerValue else { return nil }
             out[field.key] = n
         }
         return out

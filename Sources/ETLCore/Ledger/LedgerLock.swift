@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
@@ -116,11 +117,11 @@ public final class LedgerLock: @unchecked Sendable {
             var buffer = [UInt8](repeating: 0, count: 4096)
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
             guard n > 0, let v = try? JSONValue.parse(Array(buffer[0..<n])),
-                let runID = v["run_id"]?.stringValue, let pid = v["pid"]?.intValue
+                let runID = v["run_id"]?.textValue, let pid = v["pid"]?.integerValue
             else { continue }
             return Holder(
-                runID: runID, pid: pid, startedAt: v["started_at"]?.stringValue ?? "?",
-                command: v["command"]?.stringValue ?? "run")
+                runID: runID, pid: pid, startedAt: v["started_at"]?.textValue ?? "?",
+                command: v["command"]?.textValue ?? "run")
         }
         return nil
     }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc

@@ -48,33 +48,6 @@ enum ByteScan {
         return end
     }
 
-    /// The first index in `from..<end` whose byte needs escaping in a JSON string (`"`, `\` or
-    /// below 0x20), or `end`.
-    @inline(__always)
-    static func firstJSONSpecial(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
-        var i = from
-        let raw = UnsafeRawPointer(p)
-        let sq = splat(0x22)
-        let sb = splat(0x5C)
-        @inline(__always) func special(_ x: UInt64) -> UInt64 {
-            ((x &- ones &* 0x20) | ((x ^ sq) &- ones) | ((x ^ sb) &- ones)) & ~x & highs
-        }
-        while i + 16 <= end {
-            if special(load(raw, i)) | special(load(raw, i + 8)) != 0 { break }
-            i += 16
-        }
-        while i + 8 <= end {
-            if special(load(raw, i)) != 0 { break }
-            i += 8
-        }
-        while i < end {
-            let v = p[i]
-            if v < 0x20 || v == 0x22 || v == 0x5C { return i }
-            i += 1
-        }
-        return end
-    }
-
     /// The first index in `from..<end` whose byte is 0x80 or above, or `end`.
     @inline(__always)
     static func firstNonASCII(_ p: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {

@@ -1,3 +1,5 @@
+public import OrderedJSON
+
 /// A column of a source file: its header as the user wrote it and, for spreadsheets and CSV, its letter.
 public struct Column: Sendable, Hashable {
     /// The header text (after any deterministic rename of duplicates); the letter when there is no header row.

@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// A record after normalisation: the target's fields in order, with where each came from.
 public struct NormalisedRecord: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Applies a normalise stage to records: column mapping, cleaning transforms, value maps, types.
 ///

@@ -1,3 +1,5 @@
+public import OrderedJSON
+
 /// The JSON Schema (draft 2020-12) of a pipeline file, for editors (`# yaml-language-server: $schema=…`)
 /// and validators.
 ///

@@ -1,3 +1,5 @@
+import OrderedJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -148,7 +150,7 @@ struct JSONTokenizer {
         swap(&o.hintEnds, &o.keyEnds)
         o.hintUsable = o.hintBytes.withUnsafeBufferPointer { h in
             guard let base = h.baseAddress else { return false }
-            return ByteScan.firstJSONSpecial(base, from: 0, to: h.count) == h.count
+            return JSONString.firstSpecial(base, from: 0, to: h.count) == h.count
         }
         o.keyBytes.removeAll(keepingCapacity: true)
         o.keyEnds.removeAll(keepingCapacity: true)
@@ -393,7 +395,7 @@ struct JSONTokenizer {
     /// The end of the plain run at `from`: the first `"`, `\` or control byte, or `end`.
     @inline(__always)
     private func scanString(from: Int) -> Int {
-        ByteScan.firstJSONSpecial(p, from: from, to: end)
+        JSONString.firstSpecial(p, from: from, to: end)
     }
 
     /// Finds the string at `i` (an opening quote); returns its content range and whether it has escapes,
@@ -423,8 +425,7 @@ struct JSONTokenizer {
                 }
                 let e = p[j + 1]
                 switch e {
-                case 0x22, 0x5C, 0x2F, UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
-                    UInt8(ascii: "t"):
+                case _ where JSONString.unescapedByte(e) != nil:
                     j += 2
                 case UInt8(ascii: "u"):
                     if j + 6 > end {
@@ -490,11 +491,6 @@ struct JSONTokenizer {
             if k >= to { break }
             let e = p[k + 1]
             switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = hex4(at: k + 2)
                 var consumed = 6
@@ -514,7 +510,7 @@ struct JSONTokenizer {
                 TextDecoding.appendUTF8(scalar, to: &out)
                 j = k + consumed
                 continue
-            default: out.append(e)  // " \ /
+            default: out.append(JSONString.unescapedByte(e) ?? e)
             }
             j = k + 2
         }

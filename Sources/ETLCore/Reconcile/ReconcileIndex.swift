@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
@@ -82,11 +83,11 @@ final class ReconcileIndex {
                 do { v = try JSONValue.parse(bytes) } catch {
                     throw ReadError(.malformed, file: spoolPath, message: "damaged line: \(error)")
                 }
-                let key = v["key"]?.stringValue
+                let key = v["key"]?.textValue
                 // The upload never sends a valid record without a key, and reconcile never saw one.
                 if spool == .send && (key == nil || v["record"] == nil) { continue }
                 try statement.execute(arguments: [
-                    v["file"]?.stringValue ?? "", v["sheet"]?.stringValue ?? "", v["row"]?.intValue ?? 0, key,
+                    v["file"]?.textValue ?? "", v["sheet"]?.textValue ?? "", v["row"]?.integerValue ?? 0, key,
                     spool.rawValue, offset,
                 ])
                 sourceCount += 1
@@ -192,7 +193,7 @@ final class ReconcileIndex {
         let errorsText: String = row["errors"]
         var fields: [String: JSONValue] = [:]
         for f in (try? JSONValue.parse(fieldsText))?.objectValue ?? [] { fields[f.key] = f.value }
-        let errors = (try? JSONValue.parse(errorsText))?.arrayValue?.compactMap(\.stringValue) ?? []
+        let errors = (try? JSONValue.parse(errorsText))?.arrayValue?.compactMap(\.textValue) ?? []
         return Remote(index: row["idx"], key: row["key"], remoteID: row["remote_id"], fields: fields, errors: errors)
     }
 

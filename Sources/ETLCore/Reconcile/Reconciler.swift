@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// One source row as the run knew it: sent (with its record), failed on upload, or quarantined.
 public struct SourceItem: Sendable {

@@ -1,3 +1,5 @@
+import OrderedJSON
+
 /// Writes `reconciliation.csv` and `reconciliation.json`.
 public enum ReconciliationReport {
     /// The CSV header.
@@ -92,22 +94,22 @@ public enum ReconciliationReport {
                 throw ReadError(.malformed, file: path, message: "damaged line: \(error)")
             }
             var source: RowSource? = nil
-            if let file = v["file"]?.stringValue {
-                var s = RowSource(file: file, sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0)
-                let rows = v["rows"]?.arrayValue?.compactMap(\.intValue) ?? []
+            if let file = v["file"]?.textValue {
+                var s = RowSource(file: file, sheet: v["sheet"]?.textValue, row: v["row"]?.integerValue ?? 0)
+                let rows = v["rows"]?.arrayValue?.compactMap(\.integerValue) ?? []
                 s.groupRows = rows.count > 1 ? rows : []
                 source = s
             }
             let differences = (v["differences"]?.arrayValue ?? []).map {
                 FieldDifference(
-                    field: $0["field"]?.stringValue ?? "", sent: $0["sent"]?.stringValue ?? "",
-                    remote: $0["remote"]?.stringValue ?? "")
+                    field: $0["field"]?.textValue ?? "", sent: $0["sent"]?.textValue ?? "",
+                    remote: $0["remote"]?.textValue ?? "")
             }
             try body(
                 ReconLine(
-                    kind: ReconClass(rawValue: v["class"]?.stringValue ?? "") ?? .unexpected,
-                    key: v["key"]?.stringValue, source: source, remoteID: v["remote_id"]?.stringValue,
-                    differences: differences, detail: v["detail"]?.stringValue ?? ""))
+                    kind: ReconClass(rawValue: v["class"]?.textValue ?? "") ?? .unexpected,
+                    key: v["key"]?.textValue, source: source, remoteID: v["remote_id"]?.textValue,
+                    differences: differences, detail: v["detail"]?.textValue ?? ""))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Writes `reconciliation.csv` and `reconciliation.json` a line at a time, as a streamed
 /// reconciliation decides them, and keeps only the counts and the first lines that are not matched

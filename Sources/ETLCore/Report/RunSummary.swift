@@ -1,3 +1,5 @@
+public import OrderedJSON
+
 /// The counts a run reports in `summary.json`.
 public struct RunSummary: Sendable {
     /// The pipeline's name.

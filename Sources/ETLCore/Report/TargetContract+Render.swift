@@ -1,3 +1,5 @@
+public import OrderedJSON
+
 /// How `catalog-etl targets` and `report.html` show a contract: the same rows in text, JSON and HTML.
 extension TargetContract {
     /// One row per field: name, type, required, max length, values, list or object, source.

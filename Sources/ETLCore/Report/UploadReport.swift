@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// What the upload did, for `summary.json`'s `upload` object.
 public struct UploadReport: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import XLSX
 
 /// Writes `report.xlsx` with sheets Summary, Reconciliation, Issues and Quarantine, using our own

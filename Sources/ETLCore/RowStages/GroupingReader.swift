@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The `group` stage: rows with equal `by` values become one record, in the order the groups are
 /// first seen; the rows need not be adjacent.

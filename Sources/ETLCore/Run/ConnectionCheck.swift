@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// What `catalog-etl check FILE --connect` found: the service took the credentials and answered a read
 /// of the target collection.

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
@@ -163,7 +164,7 @@ extension PipelineRunner {
                 }
                 let earlier = try JSONValue.parse(k)
                 key = earlier["key"] ?? .null
-                if let e = earlier["errors"]?.stringValue, !e.isEmpty { errors = e + "; " + errors }
+                if let e = earlier["errors"]?.textValue, !e.isEmpty { errors = e + "; " + errors }
             } else {
                 guard try oldNormalised.next() != nil else { throw changed() }
                 if let oldSend {

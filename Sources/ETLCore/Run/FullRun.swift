@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 #if canImport(Glibc)
     import Glibc
@@ -202,8 +203,8 @@ extension PipelineRunner {
                     var fields: [String: JSONValue] = [:]
                     for f in v["fields"]?.objectValue ?? [] { fields[f.key] = f.value }
                     return RemoteItem(
-                        key: v["key"]?.stringValue, remoteID: v["remote_id"]?.stringValue ?? "", fields: fields,
-                        errors: v["errors"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                        key: v["key"]?.textValue, remoteID: v["remote_id"]?.textValue ?? "", fields: fields,
+                        errors: v["errors"]?.arrayValue?.compactMap(\.textValue) ?? [])
                 }
             }, reportedCounts: [:], ledger: ledger, upload: upload)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import XLSX
 
 /// How to run a pipeline.

@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// What `catalog-etl plan` found: what a run would do with each row.
 public struct PlanResult: Sendable {
@@ -188,7 +189,7 @@ final class PlanWriter {
 
     /// Writes the quarantined rows before `item`'s row, then `item`'s line.
     func write(_ item: SendItem, _ line: PipelineRunner.PlanLine) throws {
-        while let q = next, (q["row"]?.intValue ?? 0) < item.row { try writeQuarantined(q) }
+        while let q = next, (q["row"]?.integerValue ?? 0) < item.row { try writeQuarantined(q) }
         try csv.writeRow([
             item.key, line.action, item.file, item.sheet ?? "", String(item.row), line.remoteID, line.changes,
             line.detail,
@@ -205,8 +206,8 @@ final class PlanWriter {
 
     private func writeQuarantined(_ q: JSONValue) throws {
         try csv.writeRow([
-            q["key"]?.stringValue ?? "", "quarantined", q["file"]?.stringValue ?? "", q["sheet"]?.stringValue ?? "",
-            q["row"]?.intValue.map(String.init) ?? "", "", "", q["errors"]?.stringValue ?? "",
+            q["key"]?.textValue ?? "", "quarantined", q["file"]?.textValue ?? "", q["sheet"]?.textValue ?? "",
+            q["row"]?.integerValue.map(String.init) ?? "", "", "", q["errors"]?.textValue ?? "",
         ])
         count += 1
         next = try quarantined?.next()

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 extension RunSummary {
     /// `status` of a run that finished (quarantined rows do not change it).

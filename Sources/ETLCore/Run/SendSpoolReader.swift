@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Reads the send spool (`send.jsonl`) line by line into ``SendItem``s, each with the content hash the
 /// validate pass wrote beside its record.
@@ -15,8 +16,8 @@ final class SendSpoolReader {
 
     func next() throws -> SendItem? {
         while let v = try lines.next() {
-            guard let record = v["record"], let key = v["key"]?.stringValue else { continue }
-            var hash = v["hash"]?.stringValue ?? ""
+            guard let record = v["record"], let key = v["key"]?.textValue else { continue }
+            var hash = v["hash"]?.textValue ?? ""
             if hashing && hash.isEmpty {
                 // A spool written before the hash was part of it: the same value, from the record's text.
                 var text: [UInt8] = []
@@ -24,9 +25,9 @@ final class SendSpoolReader {
                 hash = ContentHash.sha256Hex(text)
             }
             var item = SendItem(
-                key: key, file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue,
-                row: v["row"]?.intValue ?? 0, record: record, hash: hash)
-            if let rows = v["rows"]?.arrayValue { item.rows = rows.compactMap(\.intValue) }
+                key: key, file: v["file"]?.textValue ?? "", sheet: v["sheet"]?.textValue,
+                row: v["row"]?.integerValue ?? 0, record: record, hash: hash)
+            if let rows = v["rows"]?.arrayValue { item.rows = rows.compactMap(\.integerValue) }
             return item
         }
         return nil

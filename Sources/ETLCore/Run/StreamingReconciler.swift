@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Reconciles a run from its spools on disk: the run's source rows (`send.jsonl` and the quarantined
 /// keys) and the service's items are indexed in a temporary SQLite file (``ReconcileIndex``), then
@@ -58,7 +59,7 @@ enum StreamingReconciler {
         try index.reading { session in
             var batch: [(ReconcileIndex.Spool, JSONValue)] = []
             func flush() throws {
-                let keys = batch.compactMap { $0.0 == .send ? $0.1["key"]?.stringValue : nil }
+                let keys = batch.compactMap { $0.0 == .send ? $0.1["key"]?.textValue : nil }
                 let known = try ledger(keys)
                 for (spool, v) in batch {
                     let item = sourceItem(spool, v, known: known)
@@ -123,17 +124,17 @@ enum StreamingReconciler {
     /// The row of a spool line: file, sheet, row and, for a record of several rows, every row.
     static func rowSource(_ v: JSONValue) -> RowSource {
         var source = RowSource(
-            file: v["file"]?.stringValue ?? "", sheet: v["sheet"]?.stringValue, row: v["row"]?.intValue ?? 0)
-        source.groupRows = v["rows"]?.arrayValue?.compactMap(\.intValue) ?? []
+            file: v["file"]?.textValue ?? "", sheet: v["sheet"]?.textValue, row: v["row"]?.integerValue ?? 0)
+        source.groupRows = v["rows"]?.arrayValue?.compactMap(\.integerValue) ?? []
         return source
     }
 
     /// A spool line as the reconciliation sees it: quarantined, or sent with the ledger's word on it.
     static func sourceItem(_ spool: ReconcileIndex.Spool, _ v: JSONValue, known: [String: LedgerItem]) -> SourceItem {
         let source = rowSource(v)
-        let key = v["key"]?.stringValue
+        let key = v["key"]?.textValue
         guard spool == .send, let key else {
-            return SourceItem(key: key, source: source, state: .quarantined(v["errors"]?.stringValue ?? ""))
+            return SourceItem(key: key, source: source, state: .quarantined(v["errors"]?.textValue ?? ""))
         }
         let entry = known[key]
         let state: SourceItem.State

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Small helpers shared by the clients: credentials, error texts,
 /// chunking, id lists kept in ``ServiceClient/state`` and the raw export file.
@@ -43,14 +44,14 @@ enum ClientKit {
     static func message(_ response: HTTPResult, _ session: ServiceSession) -> String {
         var text: String? = nil
         if let json = response.json {
-            if let m = json["error"]?["message"]?.stringValue {
+            if let m = json["error"]?["message"]?.textValue {
                 text = m
-            } else if let m = json["message"]?.stringValue {
-                let code = json["error"]?["code"]?.stringValue ?? json["code"]?.stringValue
+            } else if let m = json["message"]?.textValue {
+                let code = json["error"]?["code"]?.textValue ?? json["code"]?.textValue
                 text = code.map { "\(m) (\($0))" } ?? m
-            } else if let m = json["error"]?.stringValue {
+            } else if let m = json["error"]?.textValue {
                 text = m
-            } else if let m = json["detail"]?.stringValue {
+            } else if let m = json["detail"]?.textValue {
                 text = m
             }
         }

@@ -1,4 +1,5 @@
 public import Foundation
+public import OrderedJSON
 
 /// One HTTP request as a client builds it (the session adds auth and sends it).
 public struct HTTPRequestSpec: Sendable {

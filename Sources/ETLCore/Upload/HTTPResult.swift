@@ -1,4 +1,5 @@
 public import Foundation
+public import OrderedJSON
 
 /// An HTTP response: status, headers and a bounded body.
 public struct HTTPResult: Sendable {

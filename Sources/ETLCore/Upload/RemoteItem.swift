@@ -1,4 +1,5 @@
 import Foundation
+public import OrderedJSON
 
 /// What a service holds for one item, as its export or listing says.
 public struct RemoteItem: Sendable {

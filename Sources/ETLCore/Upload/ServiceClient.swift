@@ -1,3 +1,5 @@
+public import OrderedJSON
+
 /// One valid record on its way to the service, as spooled by the validation stage.
 public struct SendItem: Sendable {
     /// The record's key (the pipeline's `read.key`, e.g. the SKU).

@@ -1,5 +1,6 @@
 import CPrefetch
 import Foundation
+public import OrderedJSON
 
 /// Checks normalised records against a target's documented limits and the user's rules.
 ///

@@ -1,3 +1,5 @@
+public import OrderedJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -1,7 +1,8 @@
+public import OrderedJSON
+
 /// Writes JSON Lines: one object per line, keys in the order given.
 public final class JSONLinesWriter {
     private let sink: OutputSink
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Creates a writer on a sink.
     public init(sink: OutputSink) { self.sink = sink }
@@ -44,47 +45,17 @@ public final class JSONLinesWriter {
     }
 
     /// Appends `s` as a JSON string literal (RFC 8259 escaping; non-ASCII kept as UTF-8).
+    @inlinable
     public static func appendString<Out: ByteAppender>(_ s: String, to out: inout Out) {
-        var s = s
-        s.withUTF8 { appendString(bytes: $0, to: &out) }
+        JSONString.append(s, to: &out)
     }
 
     /// Appends valid UTF-8 bytes as a JSON string literal (RFC 8259 escaping; non-ASCII kept as is).
-    ///
-    /// Runs of bytes that need no escaping are found 8 at a time and copied in bulk.
+    @inlinable
     public static func appendString<Out: ByteAppender>(bytes buf: UnsafeBufferPointer<UInt8>, to out: inout Out) {
-        out.append(0x22)
-        guard let base = buf.baseAddress else {
-            out.append(0x22)
-            return
-        }
-        let n = buf.count
-        var runStart = 0
-        var i = 0
-        while i < n {
-            i = ByteScan.firstJSONSpecial(base, from: i, to: n)
-            if i > runStart { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-            guard i < n else { break }
-            let u = base[i]
-            switch u {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            default:
-                for b in [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(u >> 4)], hex[Int(u & 15)]] { out.append(b) }
-            }
-            i += 1
-            runStart = i
-        }
-        out.append(0x22)
+        JSONString.append(bytes: buf, to: &out)
     }
 
     /// `s` as a JSON string literal.
-    public static func quoted(_ s: String) -> String {
-        var out: [UInt8] = []
-        appendString(s, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 }

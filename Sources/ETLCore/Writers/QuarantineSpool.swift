@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import XLSX
 
 /// Spools quarantined rows to disk, then writes `quarantine.csv` and `quarantine.xlsx` with the
@@ -53,7 +54,7 @@ final class QuarantineSpool {
     static func notes(ofLine line: UnsafeBufferPointer<UInt8>) -> [String: String] {
         guard let v = try? JSONValue.parse(line), case .object(let fields)? = v["notes"] else { return [:] }
         var out: [String: String] = [:]
-        for f in fields { out[f.key] = f.value.stringValue }
+        for f in fields { out[f.key] = f.value.textValue }
         return out
     }
 
@@ -174,18 +175,18 @@ final class QuarantineSpool {
                 var texts = [String](repeating: "", count: headers.count)
                 var cells = [XLSXWriter.Cell](repeating: .empty, count: headers.count)
                 for cell in line["cells"]?.arrayValue ?? [] {
-                    guard let parts = cell.arrayValue, parts.count >= 3, let h = parts[0].stringValue,
+                    guard let parts = cell.arrayValue, parts.count >= 3, let h = parts[0].textValue,
                         let i = column[h], i < dataColumns
                     else { continue }
-                    let text = parts[1].stringValue ?? ""
+                    let text = parts[1].textValue ?? ""
                     texts[i] = text
                     cells[i] = Self.cell(
-                        text, kind: parts[2].stringValue ?? "t",
+                        text, kind: parts[2].textValue ?? "t",
                         serial: parts.count > 3 ? Double(parts[3].plainText) : nil)
                 }
                 let added = [
-                    line["errors"]?.stringValue ?? "", line["file"]?.stringValue ?? "",
-                    line["sheet"]?.stringValue ?? "", line["row"].map { $0.plainText } ?? "",
+                    line["errors"]?.textValue ?? "", line["file"]?.textValue ?? "",
+                    line["sheet"]?.textValue ?? "", line["row"].map { $0.plainText } ?? "",
                 ]
                 for (k, text) in added.enumerated() {
                     texts[dataColumns + k] = text
@@ -199,7 +200,7 @@ final class QuarantineSpool {
                 var notes: [Int: String] = [:]
                 if case .object(let fields)? = line["notes"] {
                     for f in fields {
-                        if let i = column[f.key], i < dataColumns, let text = f.value.stringValue { notes[i] = text }
+                        if let i = column[f.key], i < dataColumns, let text = f.value.textValue { notes[i] = text }
                     }
                 }
                 try csv.writeRow(texts.map(FormulaGuard.reversiblyEscaped))

@@ -1,18 +1,10 @@
+public import OrderedJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-/// Something bytes can be appended to: `[UInt8]`, or a ``WriteBuffer`` for hot loops.
-public protocol ByteAppender {
-    /// Appends one byte.
-    mutating func append(_ byte: UInt8)
-    /// Appends a run of bytes.
-    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
-}
-
-extension Array: ByteAppender where Element == UInt8 {}
 
 /// A growable byte buffer with nothing between an append and `memcpy`.
 ///

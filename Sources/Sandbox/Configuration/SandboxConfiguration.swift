@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// A service the sandbox stands in for, by the name pipelines and the CLI write (`sartiq`): one of
 /// the names in ``SandboxStandIns`` (where `init(rawValue:)`, `allCases` and the order are

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OrderedJSON
 
 /// Per-service request statistics and fault injection, shared by the service's middleware and store.
 final class ServiceRuntime: Sendable {
@@ -58,7 +59,7 @@ final class ServiceRuntime: Sendable {
         stats.withLock { s in
             let requests = s.requests.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int($0.value)) }
             return [
-                ("requests", .object(requests)), ("rate_limited_own", .int(s.rateLimitedOwn)),
+                ("requests", .obj(requests)), ("rate_limited_own", .int(s.rateLimitedOwn)),
                 ("rate_limited_injected", .int(s.rateLimitedInjected)), ("max_requests_in_1s", .int(s.maxIn1s)),
             ]
         }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// What every service store offers to `/_sandbox/stats`.
 protocol ServiceStore: Actor {

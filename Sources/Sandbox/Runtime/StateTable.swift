@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Where a service keeps its state with `--state DIR`: one JSON Lines log per table,
 /// `DIR/<service>.<table>.jsonl`, and `DIR/<service>.json`, a small manifest naming the layout.
@@ -21,7 +22,7 @@ struct StateFolder: Sendable {
         self.service = service
         let url = self.directory.appendingPathComponent(service.rawValue + ".json")
         if let data = FileManager.default.contents(atPath: url.path),
-            JSONValue.parse(Array(data))?["version"] == Self.manifest["version"]
+            JSONValue.decoded(Array(data))?["version"] == Self.manifest["version"]
         {
             return
         }
@@ -29,7 +30,7 @@ struct StateFolder: Sendable {
             _ = rename(url.path, url.path + ".old")
         }
         do {
-            try Data(Self.manifest.serialized.utf8).write(to: url)
+            try Data(Self.manifest.jsonText.utf8).write(to: url)
         } catch {
             throw SandboxSpecError(
                 "\(url.path): the sandbox state cannot be written (\(error.localizedDescription)); choose a writable --state folder"

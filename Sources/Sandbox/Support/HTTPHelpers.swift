@@ -2,6 +2,7 @@ import Foundation
 internal import HTTPTypes
 public import Hummingbird
 internal import NIOCore
+import OrderedJSON
 
 /// The request context of the sandbox: Hummingbird's core storage plus the connection, so that
 /// faults can close it.
@@ -67,7 +68,7 @@ enum Reply {
 
     /// A JSON response.
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
-        bytes(status, contentType: jsonType, Array(value.serialized.utf8), headers: headers)
+        bytes(status, contentType: jsonType, Array(value.jsonText.utf8), headers: headers)
     }
 
     /// A response with the given body.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import OrderedJSON
 import Testing
 
 @testable import Sandbox
@@ -35,7 +36,7 @@ func config(
 
 extension TestResponse {
     /// The body parsed as JSON (`null` when it is not JSON).
-    var json: JSONValue { JSONValue.parse(Array(body.readableBytesView)) ?? .null }
+    var json: JSONValue { JSONValue.decoded(Array(body.readableBytesView)) ?? .null }
     /// The body as text.
     var text: String { String(buffer: body) }
 }
@@ -43,16 +44,12 @@ extension TestResponse {
 extension JSONValue {
     /// The number as a Double (integers too).
     var number: Double? {
-        switch self {
-        case .int(let i): return Double(i)
-        case .double(let d): return d
-        default: return nil
-        }
+        doubleValue
     }
 }
 
 /// A JSON request body.
-func body(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: value.serialized) }
+func body(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: value.jsonText) }
 
 /// A `multipart/form-data` body and its content type.
 func multipart(_ parts: [(name: String, filename: String?, content: String)]) -> (ByteBuffer, String) {

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 @testable import Sandbox
 
@@ -11,12 +12,12 @@ struct SchemaChecker {
     /// Loads `components.schemas` of a fixture file.
     init(fixture name: String) throws {
         let data = try fixture(name, "json")
-        guard let root = JSONValue.parse(Array(data)), let components = root["components"]?["schemas"]?.objectValue
+        guard let root = JSONValue.decoded(Array(data)), let components = root["components"]?["schemas"]?.objectValue
         else {
             throw CheckerError(message: "\(name).json has no components.schemas")
         }
         var map: [String: JSONValue] = [:]
-        for (k, v) in components { map[k] = v }
+        for f in components { map[f.key] = f.value }
         schemas = map
     }
 
@@ -49,14 +50,14 @@ struct SchemaChecker {
                 check(value, s, path: path, into: &scratch)
                 return scratch.isEmpty
             }
-            if !matched { out.append("\(path): matches none of anyOf (\(value.serialized.prefix(80)))") }
+            if !matched { out.append("\(path): matches none of anyOf (\(value.jsonText.prefix(80)))") }
         }
         if let type = schema["type"]?.stringValue, !matches(value, type: type) {
             out.append("\(path): expected \(type), found \(value.typeName)")
             return
         }
         if let options = schema["enum"]?.arrayValue, !options.contains(value) {
-            out.append("\(path): \(value.serialized) is not one of \(JSONValue.array(options).serialized)")
+            out.append("\(path): \(value.jsonText) is not one of \(JSONValue.array(options).jsonText)")
         }
         if case .string(let s) = value {
             if let max = schema["maxLength"]?.intValue, s.unicodeScalars.count > max {
@@ -80,11 +81,11 @@ struct SchemaChecker {
         }
         if case .object(let pairs) = value {
             for required in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            where !pairs.contains(where: { $0.0 == required }) {
+            where !pairs.contains(where: { $0.key == required }) {
                 out.append("\(path): missing required \(required)")
             }
-            for (key, sub) in schema["properties"]?.objectValue ?? [] {
-                if let member = pairs.first(where: { $0.0 == key })?.1 {
+            for (key, sub) in (schema["properties"]?.objectValue ?? []).map({ ($0.key, $0.value) }) {
+                if let member = pairs.first(where: { $0.key == key })?.value {
                     check(member, sub, path: "\(path).\(key)", into: &out)
                 }
             }
@@ -97,9 +98,9 @@ struct SchemaChecker {
     private func matches(_ value: JSONValue, type: String) -> Bool {
         switch (type, value) {
         case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("null", .null),
-            ("integer", .int), ("number", .int), ("number", .double):
+            ("number", .number):
             return true
-        case ("integer", .double(let d)): return d == d.rounded()
+        case ("integer", .number(let n)): return Double(n).map { $0 == $0.rounded() } ?? false
         default: return false
         }
     }

@@ -1,11 +1,9 @@
 import Foundation
+import OrderedJSON
 import Sandbox
 import Testing
 
 @testable import ETLCore
-
-/// ETLCore's JSON value (the Sandbox module has its own `JSONValue`).
-typealias JSON = ETLCore.JSONValue
 
 /// A running sandbox and the sessions a test opened on it (each is shut down when the test ends:
 /// AsyncHTTPClient traps when a client is dropped without `shutdown()`).
@@ -76,8 +74,8 @@ func uploadStage(
 }
 
 /// A send item for `record` (an object), keyed by its `sku`.
-func sendItem(_ fields: [(String, JSON)], row: Int = 2) -> SendItem {
-    let record = JSON.obj(fields)
+func sendItem(_ fields: [(String, JSONValue)], row: Int = 2) -> SendItem {
+    let record = JSONValue.obj(fields)
     return SendItem(
         key: record["sku"]?.plainText ?? "", file: "ss26-womenswear.xlsx", sheet: "Products", row: row,
         record: record, hash: "hash-\(row)")
@@ -121,12 +119,12 @@ func uploadLikeRunner(_ client: any ServiceClient, _ items: [SendItem], rounds: 
 }
 
 /// `GET /_sandbox/stats` of one service.
-func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> JSON {
+func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> JSONValue {
     try await sandboxStats(root: server.rootURL, service)
 }
 
 /// `GET /_sandbox/stats` of one service of the sandbox at `root` (in-process or its own process).
-func sandboxStats(root: String, _ service: SandboxService) async throws -> JSON {
+func sandboxStats(root: String, _ service: SandboxService) async throws -> JSONValue {
     let transport = HTTPTransport(timeoutSeconds: 5)
     let response: HTTPResult
     do {
@@ -136,7 +134,7 @@ func sandboxStats(root: String, _ service: SandboxService) async throws -> JSON 
         throw error
     }
     await transport.shutdown()
-    return try #require(try JSON.parse(response.body)[service.rawValue])
+    return try #require(try JSONValue.parse(response.body)[service.rawValue])
 }
 
 /// A seed whose fault draws for `service` hit exactly the `position`-th request (1-based) and none of

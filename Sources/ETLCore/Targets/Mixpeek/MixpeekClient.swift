@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// A client of Mixpeek (API-CONTRACTS §3): products become objects in a bucket, up to 100 per
 /// `POST /v1/buckets/{bucket}/objects/batch`; ``finish()`` puts the objects created in a processing
@@ -88,7 +89,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         let carried = ClientKit.splitIDs(state["pending_object_ids"])
         lock.withLock { addPending(carried) }
         guard let bucket = try await lookUpBucket(id: state["bucket_id"]),
-            let bucketID = bucket["bucket_id"]?.stringValue
+            let bucketID = bucket["bucket_id"]?.textValue
         else { return }
         let fields = (bucket["bucket_schema"]?["properties"]?.objectValue ?? []).map(\.key)
         let keyed = isKeyedOnKeyField(bucket)
@@ -99,7 +100,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         }
         let collectionID: String
         if let found = try await lookUpCollection(id: state["collection_id"], bucketID: bucketID)?["collection_id"]?
-            .stringValue
+            .textValue
         {
             collectionID = found
         } else {
@@ -112,11 +113,11 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     /// - Throws: ``RemoteError``: `.fatal` for refused credentials.
     public func prepareReadOnly(state: [String: String]) async throws {
         guard let bucket = try await lookUpBucket(id: state["bucket_id"]),
-            let bucketID = bucket["bucket_id"]?.stringValue
+            let bucketID = bucket["bucket_id"]?.textValue
         else { return }
         let keyed = isKeyedOnKeyField(bucket)
         let collection = try await lookUpCollection(id: state["collection_id"], bucketID: bucketID)?["collection_id"]?
-            .stringValue
+            .textValue
         lock.withLock {
             self.bucketID = bucketID
             schemaFields = (bucket["bucket_schema"]?["properties"]?.objectValue ?? []).map(\.key)
@@ -186,7 +187,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         let response = try await send("POST", path, body, idempotent: true, upload: true)
         switch response.status {
         case 200, 201:
-            let id = response.json?["object_id"]?.stringValue ?? remoteID
+            let id = response.json?["object_id"]?.textValue ?? remoteID
             lock.withLock { addPending([id]) }
             return .done(remoteID: id)
         case 404:
@@ -253,7 +254,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     public func export(into directory: String) async throws -> RemoteSnapshot {
         var collection = lock.withLock { collectionID }
         if collection == nil, let bucket = lock.withLock({ bucketID }) {
-            collection = try await lookUpCollection(id: nil, bucketID: bucket)?["collection_id"]?.stringValue
+            collection = try await lookUpCollection(id: nil, bucketID: bucket)?["collection_id"]?.textValue
         }
         guard let collection else {
             let path = try ClientKit.saveExport([], directory: directory, name: "export-mixpeek.json")
@@ -265,7 +266,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             RemoteItem(
                 key: key(of: document), remoteID: Self.remoteID(of: document) ?? "", fields: Self.fields(of: document))
         }
-        let reported = try await lookUpCollection(id: collection, bucketID: nil)?["document_count"]?.intValue
+        let reported = try await lookUpCollection(id: collection, bucketID: nil)?["document_count"]?.integerValue
         return RemoteSnapshot(
             items: items, reportedCount: reported, reportedCountName: "document_count", savedFiles: [path])
     }
@@ -298,7 +299,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             guard response.status == 200, let json = response.json else { throw failure("POST \(path)", response) }
             let page = json["results"]?.arrayValue ?? []
             results += page
-            let total = json["total_count"]?.intValue ?? json["pagination"]?["total"]?.intValue
+            let total = json["total_count"]?.integerValue ?? json["pagination"]?["total"]?.integerValue
             if page.count < limit || total.map({ results.count >= $0 }) == true || results.count >= 1_000_000 {
                 return results
             }
@@ -308,21 +309,21 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
     /// The bucket with the saved id, else the one named like the collection.
     private func lookUpBucket(id: String?) async throws -> JSONValue? {
         let all = try await listAll("/v1/buckets/list", body: .obj([("search", .string(name))]))
-        if let id, let bucket = all.first(where: { $0["bucket_id"]?.stringValue == id }) { return bucket }
-        return all.first { $0["bucket_name"]?.stringValue == name }
+        if let id, let bucket = all.first(where: { $0["bucket_id"]?.textValue == id }) { return bucket }
+        return all.first { $0["bucket_name"]?.textValue == name }
     }
 
     /// The collection with the saved id, else the one with our name; it must read `bucketID`.
     private func lookUpCollection(id: String?, bucketID: String?) async throws -> JSONValue? {
         let all = try await listAll("/v1/collections/list", body: .obj([("search", .string(name))]))
         let match =
-            id.flatMap { id in all.first { $0["collection_id"]?.stringValue == id } }
-            ?? all.first { $0["collection_name"]?.stringValue == name }
+            id.flatMap { id in all.first { $0["collection_id"]?.textValue == id } }
+            ?? all.first { $0["collection_name"]?.textValue == name }
         guard let match, let bucketID else { return match }
-        let sources = (match["source"]?["bucket_ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let sources = (match["source"]?["bucket_ids"]?.arrayValue ?? []).compactMap(\.textValue)
         guard sources.isEmpty || sources.contains(bucketID) || sources.contains(name) else {
             throw RemoteError.fatal(
-                "Mixpeek: the collection \"\(match["collection_name"]?.stringValue ?? name)\" reads bucket(s) "
+                "Mixpeek: the collection \"\(match["collection_name"]?.textValue ?? name)\" reads bucket(s) "
                     + "\(sources.joined(separator: ", ")), not \(bucketID); rename the pipeline's collection or delete that collection"
             )
         }
@@ -335,7 +336,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         if let known, collection != nil { return known }
         var bucket = known
         if bucket == nil {
-            if let existing = try await lookUpBucket(id: nil), let id = existing["bucket_id"]?.stringValue {
+            if let existing = try await lookUpBucket(id: nil), let id = existing["bucket_id"]?.textValue {
                 let fields = (existing["bucket_schema"]?["properties"]?.objectValue ?? []).map(\.key)
                 let keyed = isKeyedOnKeyField(existing)
                 lock.withLock {
@@ -355,7 +356,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         guard let bucket else { throw RemoteError.failed("Mixpeek: no bucket id for \"\(name)\"") }
         var found = collection
         if found == nil {
-            found = try await lookUpCollection(id: nil, bucketID: bucket)?["collection_id"]?.stringValue
+            found = try await lookUpCollection(id: nil, bucketID: bucket)?["collection_id"]?.textValue
         }
         if found == nil {
             let fields = lock.withLock { schemaFields }
@@ -380,9 +381,9 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         let response = try await send("POST", "/v1/buckets", body, idempotent: true, upload: true)
         switch response.status {
         case 200, 201:
-            if let id = response.json?["bucket_id"]?.stringValue { return id }
+            if let id = response.json?["bucket_id"]?.textValue { return id }
         case 409:
-            if let id = try await lookUpBucket(id: nil)?["bucket_id"]?.stringValue { return id }
+            if let id = try await lookUpBucket(id: nil)?["bucket_id"]?.textValue { return id }
         case 400, 422:
             throw RemoteError.fatal(
                 session.redactor.redact(
@@ -415,9 +416,9 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         let response = try await send("POST", "/v1/collections", body, idempotent: true, upload: true)
         switch response.status {
         case 200, 201:
-            if let id = response.json?["collection_id"]?.stringValue { return id }
+            if let id = response.json?["collection_id"]?.textValue { return id }
         case 409:
-            if let id = try await lookUpCollection(id: nil, bucketID: bucketID)?["collection_id"]?.stringValue {
+            if let id = try await lookUpCollection(id: nil, bucketID: bucketID)?["collection_id"]?.textValue {
                 return id
             }
         case 400, 422:
@@ -439,11 +440,11 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             // Sending it twice leaves at most an unsubmitted draft, so a retry is harmless.
             let body = JSONValue.obj([("object_ids", .array(ids.map { .string($0) }))])
             let response = try await send("POST", path, body, idempotent: true, upload: true)
-            if response.status == 200 || response.status == 201, let id = response.json?["batch_id"]?.stringValue {
+            if response.status == 200 || response.status == 201, let id = response.json?["batch_id"]?.textValue {
                 return id
             }
             let unknown = Set(
-                (response.json?["error"]?["details"]?["object_ids"]?.arrayValue ?? []).compactMap(\.stringValue))
+                (response.json?["error"]?["details"]?["object_ids"]?.arrayValue ?? []).compactMap(\.textValue))
             guard response.status == 404, !unknown.isEmpty else { throw failure("POST \(path)", response) }
             ids.removeAll { unknown.contains($0) }
             lock.withLock { pending.removeAll { unknown.contains($0) } }
@@ -472,7 +473,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
                 let path = "/v1/buckets/\(FormEncoding.escape(bucket))/batches/\(FormEncoding.escape(id))"
                 let response = try await send("GET", path, nil, idempotent: true)
                 guard response.status == 200, let json = response.json else { throw failure("GET \(path)", response) }
-                let status = (json["status"]?.stringValue ?? "UNKNOWN").uppercased()
+                let status = (json["status"]?.textValue ?? "UNKNOWN").uppercased()
                 if !Self.terminalStates.contains(status) {
                     still.append(id)
                 } else if status == "FAILED" || status == "CANCELED" || status == "CANCELLED" {
@@ -511,7 +512,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
             guard response.status == 200, let json = response.json else { throw failure("POST \(path)", response) }
             let page = json["results"]?.arrayValue ?? []
             documents += page
-            cursor = page.isEmpty ? nil : json["pagination"]?["next_cursor"]?.stringValue
+            cursor = page.isEmpty ? nil : json["pagination"]?["next_cursor"]?.textValue
             if let c = cursor, !seen.insert(c).inserted { cursor = nil }
         } while cursor != nil
         return documents
@@ -529,7 +530,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         var blobs: [JSONValue] = []
         var metadata = item.record.objectValue ?? []
         for field in metadata where Self.isImageField(field.key) {
-            guard let url = field.value.stringValue, !url.isEmpty else { continue }
+            guard let url = field.value.textValue, !url.isEmpty else { continue }
             blobs.append(.obj([("property", .string(field.key)), ("type", .string("image")), ("data", .string(url))]))
         }
         if !metadata.contains(where: { $0.key == keyField }) {
@@ -545,16 +546,16 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         var results: [String: ItemResult] = [:]
         var failedIndexes = Set<Int>()
         for failure in json["failed"]?.arrayValue ?? [] {
-            guard let index = failure["object_index"]?.intValue, items.indices.contains(index) else { continue }
+            guard let index = failure["object_index"]?.integerValue, items.indices.contains(index) else { continue }
             failedIndexes.insert(index)
-            let error = failure["error"]?.stringValue ?? "refused without a reason"
-            let type = failure["error_type"]?.stringValue
+            let error = failure["error"]?.textValue ?? "refused without a reason"
+            let type = failure["error_type"]?.textValue
             results[items[index].key] = .rejected(type.map { "Mixpeek \($0) error: \(error)" } ?? "Mixpeek: \(error)")
         }
         let succeeded = json["succeeded"]?.arrayValue ?? []
         var byKey: [String: String] = [:]
         for object in succeeded {
-            guard let id = object["object_id"]?.stringValue, let key = object["metadata"]?[keyField]?.stringValue
+            guard let id = object["object_id"]?.textValue, let key = object["metadata"]?[keyField]?.textValue
             else { continue }
             if byKey[key] == nil { byKey[key] = id }
         }
@@ -562,7 +563,7 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
         var created: [String] = []
         for (n, index) in accepted.enumerated() {
             let item = items[index]
-            let byOrder = succeeded.count == accepted.count ? succeeded[n]["object_id"]?.stringValue : nil
+            let byOrder = succeeded.count == accepted.count ? succeeded[n]["object_id"]?.textValue : nil
             guard let id = byKey[item.key] ?? byOrder else { continue }
             results[item.key] = .done(remoteID: id)
             created.append(id)
@@ -573,15 +574,15 @@ public final class MixpeekClient: ServiceClient, @unchecked Sendable {
 
     /// Whether a bucket's `unique_key` is exactly our key field.
     private func isKeyedOnKeyField(_ bucket: JSONValue) -> Bool {
-        (bucket["unique_key"]?["fields"]?.arrayValue ?? []).compactMap(\.stringValue) == [keyField]
+        (bucket["unique_key"]?["fields"]?.arrayValue ?? []).compactMap(\.textValue) == [keyField]
     }
 
     private func key(of document: JSONValue) -> String? {
-        document["metadata"]?[keyField]?.stringValue ?? document[keyField]?.stringValue
+        document["metadata"]?[keyField]?.textValue ?? document[keyField]?.textValue
     }
 
     static func remoteID(of document: JSONValue) -> String? {
-        document["source_object_id"]?.stringValue ?? document["document_id"]?.stringValue
+        document["source_object_id"]?.textValue ?? document["document_id"]?.textValue
     }
 
     /// A document's fields in our names: its `metadata`, then passed-through top-level fields.

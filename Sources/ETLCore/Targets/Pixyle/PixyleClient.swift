@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The client of Pixyle.ai's Dataset Upload API (API-CONTRACTS.md §1; pixyle-collections.md).
 ///
@@ -118,7 +119,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
             let detail = try await collectionDetail(id)
             lock.withLock {
                 collectionID = detail == nil ? nil : id
-                collectionName = detail?["name"]?.stringValue
+                collectionName = detail?["name"]?.textValue
             }
         }
     }
@@ -130,7 +131,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         let named = try await collectionsNamed()
         var count: Int?
         if let newest = named.first, let detail = try await collectionDetail(newest.id) {
-            count = detail["product_count"]?.intValue
+            count = detail["product_count"]?.integerValue
         }
         return CollectionProbe(
             collection: "collection \"\(uploadName)\"", exists: !named.isEmpty, reportedCount: count)
@@ -176,14 +177,14 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
                     if let id {
                         target = id
                     } else {
-                        guard let created = response.json?["id"]?.intValue else {
+                        guard let created = response.json?["id"]?.integerValue else {
                             throw RemoteError.ambiguous(
                                 "Pixyle POST /main/v1/collections answered \(response.status) without a collection id",
                                 retryAfter: nil)
                         }
                         lock.withLock {
                             collectionID = created
-                            collectionName = response.json?["name"]?.stringValue
+                            collectionName = response.json?["name"]?.textValue
                         }
                         target = created
                     }
@@ -315,7 +316,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
                 RemoteItem(key: owners[pid], remoteID: String(pid), fields: [:], errors: extra[pid] ?? []))
         }
         return RemoteSnapshot(
-            items: items, reportedCount: detail["product_count"]?.intValue, reportedCountName: "product_count",
+            items: items, reportedCount: detail["product_count"]?.integerValue, reportedCountName: "product_count",
             savedFiles: [path])
     }
 
@@ -336,7 +337,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
         switch response.status {
         case 200..<300:
             let json = response.json
-            guard let token = json?["access_token"]?.stringValue ?? json?["token"]?.stringValue, !token.isEmpty
+            guard let token = json?["access_token"]?.textValue ?? json?["token"]?.textValue, !token.isEmpty
             else {
                 throw RemoteError.fatal(
                     session.redactor.redact(
@@ -405,7 +406,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
                 )
             }
             all += result
-            let pages = list["meta"]?["total_pages"]?.intValue ?? page
+            let pages = list["meta"]?["total_pages"]?.integerValue ?? page
             if result.isEmpty || page >= pages || page >= 10_000 { return all }
             page += 1
         }
@@ -416,7 +417,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
     private func collectionsNamed() async throws -> [(id: Int, name: String?)] {
         let names = lock.withLock { [uploadName, collectionName].compactMap { $0 } }
         return try await allCollections().compactMap { c -> (id: Int, name: String?)? in
-            guard let id = c["id"]?.intValue, let name = c["name"]?.stringValue else { return nil }
+            guard let id = c["id"]?.integerValue, let name = c["name"]?.textValue else { return nil }
             return names.contains(where: { Self.isNamed(name, $0) }) ? (id, name) : nil
         }.sorted { $0.id > $1.id }
     }
@@ -604,10 +605,10 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
 
     static func productErrors(_ detail: JSONValue) -> [ProductError] {
         (detail["errors"]?.arrayValue ?? []).compactMap { e in
-            guard let pid = e["product_id"]?.intValue else { return nil }
-            let image = e["image_name"]?.stringValue ?? ""
-            let code = e["error_code"]?.stringValue.map { " (error \($0))" } ?? ""
-            let text = e["error_message"]?.stringValue ?? "error"
+            guard let pid = e["product_id"]?.integerValue else { return nil }
+            let image = e["image_name"]?.textValue ?? ""
+            let code = e["error_code"]?.textValue.map { " (error \($0))" } ?? ""
+            let text = e["error_message"]?.textValue ?? "error"
             return ProductError(productID: pid, imageName: image, message: "image \"\(image)\": \(text)\(code)")
         }
     }
@@ -693,7 +694,7 @@ public final class PixyleClient: ServiceClient, @unchecked Sendable {
 
     /// The `error` of Pixyle's `ErrorResponse`, or an excerpt.
     static func errorText(_ response: HTTPResult) -> String {
-        if let e = response.json?["error"]?.stringValue { return e }
+        if let e = response.json?["error"]?.textValue { return e }
         return response.excerpt
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The client of Sartiq's products API (API-CONTRACTS.md §2; sartiq-products.md).
 ///
@@ -146,7 +147,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             .json("PUT", session.url(path), body), idempotent: true, upload: true)
         switch response.status {
         case 200..<300:
-            return .done(remoteID: response.json?["id"]?.stringValue ?? remoteID)
+            return .done(remoteID: response.json?["id"]?.textValue ?? remoteID)
         case 404:
             return try await createOne(item)
         case 400, 422:
@@ -176,7 +177,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
                     var query: [(String, String)] = [("search", key)]
                     if let c { query.append(("brand_collection", c)) }
                     try await eachProduct(query) { product in
-                        guard product["sku"]?.stringValue == key, let id = product["id"]?.stringValue else {
+                        guard product["sku"]?.textValue == key, let id = product["id"]?.textValue else {
                             return true
                         }
                         found[key] = id
@@ -186,8 +187,8 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             } else {
                 let wanted = Set(group)
                 try await eachProduct(c.map { [("brand_collection", $0)] } ?? []) { product in
-                    if let sku = product["sku"]?.stringValue, wanted.contains(sku), found[sku] == nil,
-                        let id = product["id"]?.stringValue
+                    if let sku = product["sku"]?.textValue, wanted.contains(sku), found[sku] == nil,
+                        let id = product["id"]?.textValue
                     {
                         found[sku] = id
                     }
@@ -232,7 +233,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
                 fields[Self.publicToOurs[field.key] ?? field.key] = field.value
             }
             return RemoteItem(
-                key: product["sku"]?.stringValue, remoteID: product["id"]?.stringValue ?? "", fields: fields)
+                key: product["sku"]?.textValue, remoteID: product["id"]?.textValue ?? "", fields: fields)
         }
         return RemoteSnapshot(items: items, reportedCount: reported, reportedCountName: "count", savedFiles: [path])
     }
@@ -254,7 +255,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
         }
         switch response.status {
         case 200..<300:
-            guard let token = response.json?["access_token"]?.stringValue, !token.isEmpty else {
+            guard let token = response.json?["access_token"]?.textValue, !token.isEmpty else {
                 throw RemoteError.fatal(
                     session.redactor.redact(
                         "Sartiq login answered \(response.status) without an access_token (\(response.excerpt)); check the endpoint"
@@ -296,7 +297,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
         let response = try await session.send(.json("POST", url, body), idempotent: false, upload: true)
         switch response.status {
         case 200..<300:
-            guard let id = response.json?["id"]?.stringValue, !id.isEmpty else {
+            guard let id = response.json?["id"]?.textValue, !id.isEmpty else {
                 throw RemoteError.ambiguous(
                     "Sartiq POST /api/v1/products/ answered \(response.status) without a product id for SKU \"\(item.key)\"",
                     retryAfter: nil)
@@ -340,7 +341,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
                         "Sartiq GET /api/v1/products/ (skip \(skip)): \(response.status) \(Self.detailText(response)); expected {data, count}"
                     ))
             }
-            count = page["count"]?.intValue ?? count
+            count = page["count"]?.integerValue ?? count
             for product in data {
                 if try !body(product) { return count }
             }
@@ -399,8 +400,8 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             }
             fields.append(JSONField(name, Self.shape(value, kind)))
         }
-        let collection = fields.first(where: { $0.key == "brand_collection" })?.value.stringValue
-        let organization = fields.first(where: { $0.key == "organization_id" })?.value.stringValue
+        let collection = fields.first(where: { $0.key == "brand_collection" })?.value.textValue
+        let organization = fields.first(where: { $0.key == "organization_id" })?.value.textValue
         lock.withLock {
             if let c = collection {
                 collectionByKey[item.key] = c
@@ -467,7 +468,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
         guard let detail = response.json?["detail"] else {
             return "Sartiq answered \(response.status): \(response.excerpt)"
         }
-        if let text = detail.stringValue { return "Sartiq answered \(response.status): \(text)" }
+        if let text = detail.textValue { return "Sartiq answered \(response.status): \(text)" }
         guard let errors = detail.arrayValue, !errors.isEmpty else {
             return "Sartiq answered \(response.status): \(detail.jsonText)"
         }
@@ -475,7 +476,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
             var loc = (e["loc"]?.arrayValue ?? []).map(\.plainText)
             if loc.first == "body" || loc.first == "query" { loc.removeFirst() }
             let field = loc.isEmpty ? "body" : loc.joined(separator: ".")
-            var text = "\(field): \(e["msg"]?.stringValue ?? "invalid")"
+            var text = "\(field): \(e["msg"]?.textValue ?? "invalid")"
             if let input = e["input"], case .string(let s) = input {
                 text += " (got \"\(s.count > 60 ? String(s.prefix(60)) + "…" : s)\")"
             } else if let input = e["input"], case .number(let n) = input {
@@ -488,7 +489,7 @@ public final class SartiqClient: ServiceClient, @unchecked Sendable {
 
     /// The `detail` of an error body, or an excerpt.
     static func detailText(_ response: HTTPResult) -> String {
-        if let d = response.json?["detail"] { return d.stringValue ?? d.jsonText }
+        if let d = response.json?["detail"] { return d.textValue ?? d.jsonText }
         return response.excerpt
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// A client of Scenario (API-CONTRACTS §5): each product becomes one image asset named by its key,
 /// `POST /v1/assets` with the image as base64, in the pipeline's collection.
@@ -90,7 +91,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     /// - Throws: ``RemoteError``: `.fatal` when the credentials are refused.
     public func prepareReadOnly(state: [String: String]) async throws {
         var id = try await savedCollection(state["collection_id"])
-        if id == nil { id = try await findCollection()?["id"]?.stringValue }
+        if id == nil { id = try await findCollection()?["id"]?.textValue }
         lock.withLock { collectionID = id }
     }
 
@@ -99,7 +100,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         let found = try await findCollection()
         return CollectionProbe(
             collection: "collection \"\(name)\"", exists: found != nil,
-            reportedCount: found?["assetCount"]?.intValue ?? found?["asset_count"]?.intValue)
+            reportedCount: found?["assetCount"]?.integerValue ?? found?["asset_count"]?.integerValue)
     }
 
     /// The saved collection id when the service still holds that collection; nil when none was saved
@@ -108,7 +109,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         guard let saved, !saved.isEmpty else { return nil }
         let path = "/v1/collections/\(FormEncoding.escape(saved))"
         let response = try await send("GET", path, nil, idempotent: true)
-        if response.status == 200, response.json?["collection"]?["id"]?.stringValue == saved { return saved }
+        if response.status == 200, response.json?["collection"]?["id"]?.textValue == saved { return saved }
         guard response.status == 404 else { throw failure("GET \(path)", response) }
         return nil
     }
@@ -138,7 +139,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         let wanted = Set(keys)
         var found: [String: (id: String, attached: Bool)] = [:]
         for asset in try await listAssets() {
-            guard let key = asset["name"]?.stringValue, wanted.contains(key), let id = asset["id"]?.stringValue
+            guard let key = asset["name"]?.textValue, wanted.contains(key), let id = asset["id"]?.textValue
             else { continue }
             let attached = collection.map { Self.collectionIDs(of: asset).contains($0) } ?? false
             if let earlier = found[key], earlier.attached || !attached { continue }
@@ -156,7 +157,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         let wantedSet = Set(wanted)
         var lacking: [String] = []
         for asset in try await listAssets() {
-            guard let id = asset["id"]?.stringValue, wantedSet.contains(id) else { continue }
+            guard let id = asset["id"]?.textValue, wantedSet.contains(id) else { continue }
             if !Self.collectionIDs(of: asset).contains(collection) { lacking.append(id) }
         }
         let path = "/v1/collections/\(FormEncoding.escape(collection))/assets"
@@ -178,7 +179,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     /// reported count is the collection's `assetCount`.
     public func export(into directory: String) async throws -> RemoteSnapshot {
         var collection = lock.withLock { collectionID }
-        if collection == nil { collection = try await findCollection()?["id"]?.stringValue }
+        if collection == nil { collection = try await findCollection()?["id"]?.textValue }
         guard let collection else {
             let path = try ClientKit.saveExport([], directory: directory, name: "export-scenario.json")
             return RemoteSnapshot(items: [], reportedCountName: "assetCount", savedFiles: [path])
@@ -186,15 +187,15 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         let assets = try await listAssets().filter { Self.collectionIDs(of: $0).contains(collection) }
         let path = try ClientKit.saveExport(assets, directory: directory, name: "export-scenario.json")
         let items = assets.map { asset -> RemoteItem in
-            let key = asset["name"]?.stringValue
+            let key = asset["name"]?.textValue
             return RemoteItem(
-                key: key, remoteID: asset["id"]?.stringValue ?? "",
+                key: key, remoteID: asset["id"]?.textValue ?? "",
                 fields: key.map { [keyField: JSONValue.string($0)] } ?? [:])
         }
         let response = try await send(
             "GET", "/v1/collections/\(FormEncoding.escape(collection))", nil, idempotent: true)
         guard response.status == 200 else { throw failure("GET /v1/collections/\(collection)", response) }
-        let reported = response.json?["collection"]?["assetCount"]?.intValue
+        let reported = response.json?["collection"]?["assetCount"]?.integerValue
         return RemoteSnapshot(
             items: items, reportedCount: reported, reportedCountName: "assetCount", savedFiles: [path])
     }
@@ -223,7 +224,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
     }
 
     static func collectionIDs(of asset: JSONValue) -> [String] {
-        (asset["collectionIds"]?.arrayValue ?? []).compactMap(\.stringValue)
+        (asset["collectionIds"]?.arrayValue ?? []).compactMap(\.textValue)
     }
 
     /// Every item of a `paginationToken`-paged listing.
@@ -238,7 +239,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
             guard response.status == 200, let json = response.json else { throw failure("GET \(path)", response) }
             let page = json[member]?.arrayValue ?? []
             items += page
-            token = page.isEmpty ? nil : json["nextPaginationToken"]?.stringValue
+            token = page.isEmpty ? nil : json["nextPaginationToken"]?.textValue
             if let t = token, !seen.insert(t).inserted { token = nil }
         } while token != nil
         return items
@@ -248,26 +249,26 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
 
     /// The oldest collection with our name.
     private func findCollection() async throws -> JSONValue? {
-        try await listAll("/v1/collections", member: "collections").filter { $0["name"]?.stringValue == name }
-            .min { ($0["createdAt"]?.stringValue ?? "") < ($1["createdAt"]?.stringValue ?? "") }
+        try await listAll("/v1/collections", member: "collections").filter { $0["name"]?.textValue == name }
+            .min { ($0["createdAt"]?.textValue ?? "") < ($1["createdAt"]?.textValue ?? "") }
     }
 
     /// Finds the collection by name, else creates it; a lost create answer is settled by listing again.
     private func findOrCreateCollection() async throws -> String {
         for _ in 0..<3 {
-            if let id = try await findCollection()?["id"]?.stringValue { return id }
+            if let id = try await findCollection()?["id"]?.textValue { return id }
             let body = JSONValue.obj([("name", .string(name))])
             do {
                 let response = try await send("POST", "/v1/collections", body, idempotent: false, upload: true)
                 guard (200...201).contains(response.status),
-                    let id = response.json?["collection"]?["id"]?.stringValue ?? response.json?["id"]?.stringValue
+                    let id = response.json?["collection"]?["id"]?.textValue ?? response.json?["id"]?.textValue
                 else { throw failure("POST /v1/collections", response) }
                 return id
             } catch RemoteError.ambiguous {
                 continue
             }
         }
-        if let id = try await findCollection()?["id"]?.stringValue { return id }
+        if let id = try await findCollection()?["id"]?.textValue { return id }
         throw RemoteError.failed(
             "Scenario POST /v1/collections: no answer after 3 tries; the collection \"\(name)\" is not there")
     }
@@ -295,7 +296,7 @@ public final class ScenarioClient: ServiceClient, @unchecked Sendable {
         switch response.status {
         case 200, 201:
             let asset = response.json?["asset"]
-            guard let id = asset?["id"]?.stringValue ?? response.json?["assetId"]?.stringValue else {
+            guard let id = asset?["id"]?.textValue ?? response.json?["assetId"]?.textValue else {
                 throw RemoteError.ambiguous(
                     "Scenario POST /v1/assets: 200 without an asset id for \(item.key)", retryAfter: nil)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// A client of Wickson (API-CONTRACTS §4): each product is uploaded as one JSON document,
 /// `POST /v1/media` multipart with the file `<key>.json` (the normalised record's JSON text) and the
@@ -67,7 +68,7 @@ public final class WicksonClient: ServiceClient {
             throw failure("GET /v1/media", response)
         }
         let items = data["items"]?.arrayValue ?? []
-        let total = data["pagination"]?["total_items"]?.intValue
+        let total = data["pagination"]?["total_items"]?.integerValue
         return CollectionProbe(
             collection: "collection \"\(collection)\"", exists: !items.isEmpty, itemsOnFirstPage: items.count,
             reportedCount: total)
@@ -95,7 +96,7 @@ public final class WicksonClient: ServiceClient {
         var found: [String: String] = [:]
         for item in try await listMedia() {
             guard let key = Self.key(of: item), wanted.contains(key), found[key] == nil,
-                let id = item["id"]?.stringValue
+                let id = item["id"]?.textValue
             else { continue }
             found[key] = id
         }
@@ -113,14 +114,14 @@ public final class WicksonClient: ServiceClient {
         let items = media.map { item -> RemoteItem in
             let key = Self.key(of: item)
             return RemoteItem(
-                key: key, remoteID: item["id"]?.stringValue ?? "",
+                key: key, remoteID: item["id"]?.textValue ?? "",
                 fields: key.map { [keyField: JSONValue.string($0)] } ?? [:])
         }
         let listing = try await collectionsListing()
         let details = listing["collection_details"]?[collection]
         // Empty collections may not be listed (doc), so an unlisted collection counts 0.
         let reported =
-            details?["item_count"]?.intValue
+            details?["item_count"]?.integerValue
             ?? ((listing["collections"]?.arrayValue ?? []).contains(.string(collection)) ? nil : 0)
         return RemoteSnapshot(
             items: items, reportedCount: reported, reportedCountName: "item_count", savedFiles: [path])
@@ -139,7 +140,7 @@ public final class WicksonClient: ServiceClient {
 
     /// The key a listed file stands for: its name without the last extension.
     static func key(of item: JSONValue) -> String? {
-        guard let name = item["file_info"]?["filename"]?.stringValue ?? item["filename"]?.stringValue, !name.isEmpty
+        guard let name = item["file_info"]?["filename"]?.textValue ?? item["filename"]?.textValue, !name.isEmpty
         else { return nil }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
         return String(name[..<dot])
@@ -157,7 +158,7 @@ public final class WicksonClient: ServiceClient {
         let response = try await session.send(request, idempotent: false, upload: true)
         switch response.status {
         case 200, 201:
-            guard let id = response.json?["data"]?["media_id"]?.stringValue else {
+            guard let id = response.json?["data"]?["media_id"]?.textValue else {
                 throw RemoteError.ambiguous(
                     "Wickson POST /v1/media: 200 without data.media_id for \(item.key)", retryAfter: nil)
             }
@@ -188,7 +189,7 @@ public final class WicksonClient: ServiceClient {
             }
             let items = data["items"]?.arrayValue ?? []
             media += items
-            let pages = data["pagination"]?["total_pages"]?.intValue ?? page
+            let pages = data["pagination"]?["total_pages"]?.integerValue ?? page
             if items.isEmpty || page >= pages || page >= 100_000 { return media }
             page += 1
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 extension MixpeekRoutes {
     /// Registers the collections routes.
@@ -68,14 +69,14 @@ extension MixpeekRoutes {
             items = items.enumerated().sorted { a, b in
                 let (x, y) = (a.element[field] ?? .null, b.element[field] ?? .null)
                 let less: Bool
-                switch (x, y) {
-                case (.int(let i), .int(let j)): less = i < j
-                default: less = (x.stringValue ?? x.serialized) < (y.stringValue ?? y.serialized)
+                switch (x.intText, y.intText) {
+                case (let i?, let j?): less = i < j
+                default: less = (x.stringValue ?? x.jsonText) < (y.stringValue ?? y.jsonText)
                 }
                 let greater: Bool
-                switch (x, y) {
-                case (.int(let i), .int(let j)): greater = i > j
-                default: greater = (x.stringValue ?? x.serialized) > (y.stringValue ?? y.serialized)
+                switch (x.intText, y.intText) {
+                case (let i?, let j?): greater = i > j
+                default: greater = (x.stringValue ?? x.jsonText) > (y.stringValue ?? y.jsonText)
                 }
                 if !less && !greater { return descending ? a.offset > b.offset : a.offset < b.offset }
                 return descending ? greater : less
@@ -143,11 +144,11 @@ extension MixpeekRoutes {
             }
             documents = documents.filter { Self.matches($0, filters: body["filters"], caseSensitive: false) }
             if let search = body["search"]?.stringValue?.lowercased(), !search.isEmpty {
-                documents = documents.filter { $0.serialized.lowercased().contains(search) }
+                documents = documents.filter { $0.jsonText.lowercased().contains(search) }
             }
             if let select = body["select"]?.arrayValue?.compactMap(\.stringValue), !select.isEmpty {
                 documents = documents.map { d in
-                    .object((d.objectValue ?? []).filter { select.contains($0.0) || $0.0 == "document_id" })
+                    .object((d.objectValue ?? []).filter { select.contains($0.key) || $0.key == "document_id" })
                 }
             }
             let page = Array(documents.dropFirst(offset).prefix(limit))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 extension MixpeekRoutes {
     /// Registers the objects routes.
@@ -17,7 +18,7 @@ extension MixpeekRoutes {
                     .unprocessableContent, "objects: between 1 and 100 objects per request, got \(objects.count)",
                     type: "ValidationError", details: ["max_items": 100, "received": .int(objects.count)])
             }
-            let properties = Set((bucket.schema["properties"]?.objectValue ?? []).map(\.0))
+            let properties = Set((bucket.schema["properties"]?.objectValue ?? []).map(\.key))
             var succeeded: [JSONValue] = []
             var failed: [JSONValue] = []
             var created: [MixpeekStore.Object] = []
@@ -65,7 +66,7 @@ extension MixpeekRoutes {
             case .failure(let f): return f.response
             case .success(let r): (namespace, bucket, object) = r
             }
-            let properties = Set((bucket.schema["properties"]?.objectValue ?? []).map(\.0))
+            let properties = Set((bucket.schema["properties"]?.objectValue ?? []).map(\.key))
             if let (message, type) = Self.blobProblem(object, properties: properties) {
                 return Reply.mixpeekError(
                     .unprocessableContent, message, type: "ValidationError", details: ["error_type": .string(type)])

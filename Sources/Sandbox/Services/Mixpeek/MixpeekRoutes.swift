@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 /// The Mixpeek stand-in's routes: the preamble every route shares (key, namespace, rate, body) and
 /// the JSON shapes; the routes themselves are in `MixpeekRoutes+<Resource>.swift`.
@@ -59,7 +60,7 @@ struct MixpeekRoutes: Sendable {
     {
         let bytes = try await readBody(request, context: context)
         if bytes.isEmpty && allowEmpty { return .success([:]) }
-        guard let json = JSONValue.parse(bytes), case .object = json else {
+        guard let json = JSONValue.decoded(bytes), case .object = json else {
             return .failure(
                 GateFailure(
                     response: Reply.mixpeekError(
@@ -152,7 +153,7 @@ struct MixpeekRoutes: Sendable {
             if source == "key_prefix" { value = o.keyPrefix }
             if !pairs.contains(where: { $0.0 == target }) { pairs.append((target, value)) }
         }
-        return .object(pairs)
+        return .obj(pairs)
     }
 
     /// What is wrong with an object's blobs (message, `error_type`), or nil when they are fine.
@@ -219,7 +220,7 @@ struct MixpeekRoutes: Sendable {
             default: return false
             }
         }
-        for (key, conditions) in groups {
+        for (key, conditions) in groups.map({ ($0.key, $0.value) }) {
             let list = conditions.arrayValue ?? [conditions]
             switch key {
             case "AND": if !list.allSatisfy(test) { return false }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 /// The Mixpeek stand-in: buckets, objects in batches of at most 100, processing batches and tasks,
 /// collections and their documents, all scoped by `X-Namespace`.
@@ -113,7 +114,7 @@ actor MixpeekStore: ServiceStore {
         static func uniqueKey(_ o: Object, fields: [String]) -> String? {
             guard !fields.isEmpty else { return nil }
             let values = fields.map { MixpeekRoutes.uniqueValue(of: o, field: $0) }
-            return scoped(o.bucketID, JSONValue.array(values).serialized)
+            return scoped(o.bucketID, JSONValue.array(values).jsonText)
         }
 
         mutating func add(_ o: Object, uniqueFields: [String]) {
@@ -232,7 +233,7 @@ actor MixpeekStore: ServiceStore {
     /// The object of the bucket whose unique-key `fields` hold `values`.
     func object(bucketID: String, fields: [String], values: [JSONValue]) -> Object? {
         if buckets[bucketID]?.uniqueFields == fields {
-            return oldest(indexes.objectsByUniqueKey[scoped(bucketID, JSONValue.array(values).serialized)])
+            return oldest(indexes.objectsByUniqueKey[scoped(bucketID, JSONValue.array(values).jsonText)])
         }
         return objects.values.first { o in
             o.bucketID == bucketID && fields.map { MixpeekRoutes.uniqueValue(of: o, field: $0) } == values

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 extension Reply {
     /// Mixpeek's envelope `{success:false, status, error:{message, type, details?}}`.
@@ -11,6 +12,6 @@ extension Reply {
         var error: [(String, JSONValue)] = [("message", .string(message)), ("type", .string(type))]
         if let details { error.append(("details", details)) }
         return json(
-            status, ["success": false, "status": .int(status.code), "error": .object(error)], headers: headers)
+            status, ["success": false, "status": .int(status.code), "error": .obj(error)], headers: headers)
     }
 }

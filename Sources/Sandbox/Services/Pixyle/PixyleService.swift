@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 import XLSX
 
 /// The Pixyle.ai stand-in: token endpoint and the Dataset Upload API (`/main/v1/collections`).
@@ -318,7 +319,7 @@ enum PixyleRoutes {
 
         group.post("auth/v1/token") { request, context -> Response in
             let body = try await readBody(request, context: context)
-            guard !body.isEmpty, let json = JSONValue.parse(body), case .object = json else {
+            guard !body.isEmpty, let json = JSONValue.decoded(body), case .object = json else {
                 return Reply.pixyleError(.badRequest, "Missing JSON body")
             }
             guard let email = json["email"]?.stringValue, email.contains("@") else {
@@ -516,8 +517,8 @@ enum PixyleRoutes {
                 return Reply.bytes(.ok, contentType: "text/csv; charset=utf-8", Array(text.utf8), headers: headers)
             case "json":
                 let value = JSONValue.array(
-                    rows.map { row in .object(columns.map { ($0, JSONValue.string(row[$0] ?? "")) }) })
-                return Reply.bytes(.ok, contentType: Reply.jsonType, Array(value.serialized.utf8), headers: headers)
+                    rows.map { row in .obj(columns.map { ($0, JSONValue.string(row[$0] ?? "")) }) })
+                return Reply.bytes(.ok, contentType: Reply.jsonType, Array(value.jsonText.utf8), headers: headers)
             default:
                 do {
                     let bytes = try PixyleRoutes.workbook(columns: columns, rows: rows)
@@ -589,7 +590,7 @@ enum PixyleUploadFile {
         let firstByte = part.data.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 && $0 != 0xEF })
         let isJSON = name.hasSuffix(".json") || (!name.hasSuffix(".csv") && firstByte == UInt8(ascii: "["))
         if isJSON {
-            guard let value = JSONValue.parse(part.data), let array = value.arrayValue else {
+            guard let value = JSONValue.decoded(part.data), let array = value.arrayValue else {
                 return .failure(ParseFailure("file: a JSON upload must be an array of objects"))
             }
             var columns: [String] = []
@@ -599,14 +600,14 @@ enum PixyleUploadFile {
                     return .failure(ParseFailure("file: a JSON upload must be an array of objects"))
                 }
                 var row: [String: String] = [:]
-                for (k, v) in pairs {
+                for field in pairs {
+                    let (k, v) = (field.key, field.value)
                     switch v {
                     case .null: continue
                     case .string(let s): row[k] = s
-                    case .int(let i): row[k] = String(i)
-                    case .double(let d): row[k] = String(d)
+                    case .number(let n): row[k] = n
                     case .bool(let b): row[k] = String(b)
-                    default: row[k] = v.serialized
+                    default: row[k] = v.jsonText
                     }
                     if !columns.contains(k) { columns.append(k) }
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 extension Reply {
     /// Pixyle's error body `{error, code}`.

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The field limits of Sartiq's `ProductCreate` and `ProductUpdate` (sartiq-products.md), and a
 /// validator that answers as FastAPI with Pydantic v2 does: `{"detail": [{type, loc, msg, input, ctx?}]}`.
@@ -84,7 +85,7 @@ enum SartiqSchema {
                 ]))
         }
         var values: [String: JSONValue] = [:]
-        for (k, v) in pairs { values[k] = v }
+        for f in pairs { values[f.key] = f.value }
         var errors: [JSONValue] = []
         var result: [String: JSONValue] = [:]
         for field in fields {
@@ -118,7 +119,7 @@ enum SartiqSchema {
             ("type", .string(type)), ("loc", .array(loc)), ("msg", .string(msg)), ("input", input),
         ]
         if let ctx { pairs.append(("ctx", ctx)) }
-        return .object(pairs)
+        return .obj(pairs)
     }
 
     private static func check(_ value: JSONValue, field: Field) -> Result<JSONValue, ValidationFailure> {
@@ -146,7 +147,7 @@ enum SartiqSchema {
             return .success(.string(s.lowercased()))
         case .dateTime:
             switch value {
-            case .int, .double: return .success(value)
+            case .number: return .success(value)
             case .string(let s):
                 switch dateTimeProblem(s) {
                 case nil:
@@ -161,9 +162,9 @@ enum SartiqSchema {
             }
         case .integer:
             switch value {
-            case .int: return .success(value)
-            case .double(let d):
-                if d == d.rounded(), abs(d) < 1e15 { return .success(.int(Int(d))) }
+            case .number(let n) where Int(n) != nil: return .success(value)
+            case .number(let n):
+                if let d = Double(n), d == d.rounded(), abs(d) < 1e15 { return .success(.int(Int(d))) }
                 return fail("int_from_float", "Input should be a valid integer, got a number with a fractional part")
             case .string(let s):
                 if let i = Int(s.trimmingCharacters(in: .whitespaces)) { return .success(.int(i)) }
@@ -173,7 +174,7 @@ enum SartiqSchema {
         case .boolean:
             switch value {
             case .bool: return .success(value)
-            case .int(let i) where i == 0 || i == 1: return .success(.bool(i == 1))
+            case .number(let n) where n == "0" || n == "1": return .success(.bool(n == "1"))
             case .string(let s):
                 let t = s.lowercased()
                 if ["true", "yes", "on", "1", "t", "y"].contains(t) { return .success(.bool(true)) }

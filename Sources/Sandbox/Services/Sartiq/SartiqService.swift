@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 /// The Sartiq stand-in: OAuth2 password login, products CRUD with FastAPI validation, the distinct
 /// value lists and approved-shot export tasks.
@@ -230,7 +231,7 @@ enum SartiqRoutes {
             }
             pairs.append((key, value))
         }
-        return .object(pairs)
+        return .obj(pairs)
     }
 
     static func taskJSON(_ t: SartiqStore.ExportTask, settings: SandboxSettings, downloadBase: String) -> JSONValue {
@@ -380,7 +381,7 @@ enum SartiqRoutes {
                 return .failure(
                     .init(items: [SartiqSchema.error("missing", loc: ["body"], msg: "Field required", input: .null)]))
             }
-            guard let json = JSONValue.parse(bytes) else {
+            guard let json = JSONValue.decoded(bytes) else {
                 return .failure(
                     .init(items: [
                         SartiqSchema.error(
@@ -562,7 +563,7 @@ enum SartiqRoutes {
 
         authed.post("products/export-approved-shots/async") { request, context -> Response in
             let bytes = try await readBody(request, context: context)
-            let body = bytes.isEmpty ? JSONValue.object([]) : (JSONValue.parse(bytes) ?? .null)
+            let body = bytes.isEmpty ? JSONValue.object([]) : (JSONValue.decoded(bytes) ?? .null)
             guard case .object = body else {
                 return validationError([
                     SartiqSchema.error(
@@ -665,10 +666,10 @@ enum SartiqRoutes {
                 return Reply.detail(.badRequest, "Export is not ready for download")
             }
             _ = await store.removeTask(id)
-            let manifest = JSONValue.object([
+            let manifest = JSONValue.obj([
                 ("task_id", .string(task.id)), ("product_ids", .array(task.productIDs.map { .string($0) })),
             ])
-            let zip = StoredZip.archive(name: "manifest.json", contents: Array(manifest.serialized.utf8))
+            let zip = StoredZip.archive(name: "manifest.json", contents: Array(manifest.jsonText.utf8))
             return Reply.bytes(
                 .ok, contentType: "application/zip", zip,
                 headers: [.contentDisposition: "attachment; filename=\"approved_shots_\(task.id).zip\""])

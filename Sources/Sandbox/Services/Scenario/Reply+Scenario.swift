@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 extension Reply {
     /// Scenario's error body (its envelope is unknown; we send `{"error": "..."}` plus the status).

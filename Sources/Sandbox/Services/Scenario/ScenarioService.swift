@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 /// The Scenario stand-in: Basic auth, `POST /v1/assets` (base64 image), `GET /v1/assets`, collections
 /// CRUD, and adding or removing at most 49 asset ids per call; camelCase JSON, `paginationToken` paging.
@@ -228,7 +229,7 @@ enum ScenarioRoutes {
             pairs.append(
                 ("thumbnail", ["assetId": .string(first), "url": .string("https://sandbox.invalid/scenario/\(first)")]))
         }
-        return .object(pairs)
+        return .obj(pairs)
     }
 
     static func mimeType(_ bytes: [UInt8]) -> String? {
@@ -304,7 +305,7 @@ enum ScenarioRoutes {
 
         @Sendable func json(_ request: Request, _ context: SandboxRequestContext) async throws -> JSONValue? {
             let bytes = try await readBody(request, context: context)
-            guard let value = JSONValue.parse(bytes), case .object = value else { return nil }
+            guard let value = JSONValue.decoded(bytes), case .object = value else { return nil }
             return value
         }
 
@@ -350,7 +351,7 @@ enum ScenarioRoutes {
             case .success(let (items, next)):
                 var pairs: [(String, JSONValue)] = [("assets", .array(items.map(assetJSON)))]
                 if let next { pairs.append(("nextPaginationToken", .string(next))) }
-                return Reply.json(.ok, .object(pairs))
+                return Reply.json(.ok, .obj(pairs))
             }
         }
 
@@ -367,7 +368,7 @@ enum ScenarioRoutes {
             case .success(let (items, next)):
                 var pairs: [(String, JSONValue)] = [("collections", .array(items.map(collectionJSON)))]
                 if let next { pairs.append(("nextPaginationToken", .string(next))) }
-                return Reply.json(.ok, .object(pairs))
+                return Reply.json(.ok, .obj(pairs))
             }
         }
 

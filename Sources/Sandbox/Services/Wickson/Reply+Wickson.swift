@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 extension Reply {
     /// Wickson's envelope `{success:false, message, error:{code, details:{request_id}}}`.

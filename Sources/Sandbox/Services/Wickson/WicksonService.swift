@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OrderedJSON
 
 /// The Wickson stand-in: `POST /v1/media` (one file, optional `collection_id`), `GET /v1/media`,
 /// `GET /v1/media/collections`, with 1,000 requests per rolling hour per key and `X-RateLimit-*` headers.
@@ -286,9 +287,12 @@ enum WicksonRoutes {
                     "success": true, "message": "Collections retrieved successfully",
                     "data": [
                         "collections": .array(list.map { .string($0.0) }),
-                        "collection_details": .object(
+                        "collection_details": .obj(
                             list.map {
-                                ($0.0, ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))])
+                                (
+                                    $0.0,
+                                    ["item_count": .int($0.1), "created_at": .string(Timestamp.iso($0.2))] as JSONValue
+                                )
                             }),
                         "total_collections": .int(list.count),
                     ],

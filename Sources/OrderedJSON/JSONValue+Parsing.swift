@@ -1,5 +1,6 @@
-/// A bounded JSON parser into ``JSONValue`` for the send spool and for service responses: keys keep their
-/// order, numbers keep their exact text, and nesting and size are bounded (a response is untrusted input).
+/// A bounded JSON parser into ``JSONValue`` for the send spool, service responses and the sandbox's
+/// requests: keys keep their order, numbers keep their exact text, and nesting is bounded (a response
+/// or a request is untrusted input).
 extension JSONValue {
     /// Why a document is not JSON.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
@@ -23,42 +24,6 @@ extension JSONValue {
 
     /// Parses one JSON document from a string.
     public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
-
-    /// The string of a `.string`, the text of a `.number`, or nil.
-    public var stringValue: String? {
-        switch self {
-        case .string(let s): return s
-        case .number(let n): return n
-        default: return nil
-        }
-    }
-
-    /// The integer of a `.number` (or a numeric string), or nil.
-    public var intValue: Int? {
-        switch self {
-        case .number(let n): return Int(n) ?? Double(n).flatMap { $0.rounded() == $0 ? Int(exactly: $0) : nil }
-        case .string(let s): return Int(s)
-        default: return nil
-        }
-    }
-
-    /// The number of a `.number`, or nil.
-    public var doubleValue: Double? {
-        if case .number(let n) = self { return Double(n) }
-        return nil
-    }
-
-    /// The items of an `.array`, or nil.
-    public var arrayValue: [JSONValue]? {
-        if case .array(let items) = self { return items }
-        return nil
-    }
-
-    /// The fields of an `.object`, or nil.
-    public var objectValue: [JSONField]? {
-        if case .object(let fields) = self { return fields }
-        return nil
-    }
 
     private struct Parser {
         let b: [UInt8]
@@ -211,14 +176,6 @@ extension JSONValue {
                     let e = b[i]
                     i += 1
                     switch e {
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
                         var scalar = try hex4()
                         if (0xD800..<0xDC00).contains(scalar), i + 6 <= b.count, b[i] == 0x5C, b[i + 1] == 0x75 {
@@ -231,7 +188,9 @@ extension JSONValue {
                             }
                         }
                         out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-                    default: throw fail("bad escape")
+                    default:
+                        guard let byte = JSONString.unescapedByte(e) else { throw fail("bad escape") }
+                        out.append(byte)
                     }
                     start = i
                     continue

@@ -1,3 +1,5 @@
+/// Writing a ``JSONValue`` as JSON text: compact (``jsonText``, ``append(to:)``) or indented
+/// (``prettyText``).
 extension JSONValue {
     /// The value as JSON text.
     public var jsonText: String {
@@ -6,17 +8,18 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the value's JSON text to a byte buffer (`[UInt8]`, or a ``WriteBuffer`` in hot loops).
+    /// Appends the value's JSON text to a byte buffer (`[UInt8]`, or a caller's buffer in hot loops).
     ///
     /// Items and fields are read in place through their buffers' pointers: iterating the arrays
-    /// copied every element out (a retain and a release per key and per value, a third of the
-    /// dry run's serialising).
+    /// copied every element out (a retain and a release per key and per value). Inlinable, so a
+    /// caller in another module gets it specialised for its buffer type.
+    @inlinable
     public func append<Out: ByteAppender>(to out: inout Out) {
         switch self {
         case .null: Self.append("null", to: &out)
         case .bool(let b): Self.append(b ? "true" : "false", to: &out)
         case .number(let n): Self.append(n, to: &out)
-        case .string(let s): JSONLinesWriter.appendString(s, to: &out)
+        case .string(let s): JSONString.append(s, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             items.withUnsafeBufferPointer { buffer in
@@ -34,7 +37,7 @@ extension JSONValue {
                 for i in 0..<buffer.count {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
                     let field = base + i
-                    JSONLinesWriter.appendString(field.pointee.key, to: &out)
+                    JSONString.append(field.pointee.key, to: &out)
                     out.append(UInt8(ascii: ":"))
                     field.pointee.value.append(to: &out)
                 }
@@ -44,7 +47,8 @@ extension JSONValue {
     }
 
     /// Appends text that needs no escaping (literals and number texts).
-    @inline(__always) private static func append<Out: ByteAppender>(_ text: String, to out: inout Out) {
+    @inlinable @inline(__always)
+    static func append<Out: ByteAppender>(_ text: String, to out: inout Out) {
         var t = text
         t.withUTF8 { out.append(contentsOf: $0) }
     }
@@ -70,7 +74,7 @@ extension JSONValue {
         case .object(let fields) where !fields.isEmpty:
             out += "{\n"
             for (i, f) in fields.enumerated() {
-                out += inner + JSONLinesWriter.quoted(f.key) + ": "
+                out += inner + JSONString.quoted(f.key) + ": "
                 f.value.pretty(into: &out, indent: inner)
                 out += i == fields.count - 1 ? "\n" : ",\n"
             }
