@@ -62,3 +62,11 @@ struct RunChain {
         return s
     }
 }
+
+extension PipelineRunner {
+    /// The stage kinds of `pipeline` in the order its run carries them out (its ``RunChain``'s steps
+    /// without the report), as `check` prints them: `read → group → normalise → …`.
+    public static func stageNames(of pipeline: Pipeline) -> [String] {
+        RunChain(pipeline).steps.filter { !($0 is ReportStep) }.map(\.name)
+    }
+}
