@@ -5,9 +5,11 @@ import Foundation
 #endif
 
 extension PipelineRunner {
-    /// Runs the whole pipeline: read, normalise and validate the entire file first (nothing leaves
-    /// before the whole file is known good), then upload, export and reconcile, and write the run's
-    /// `summary.json`, `report.xlsx` and `report.html` once, at the end, with every stage.
+    /// Runs the whole pipeline's ``RunChain``: the record pass (read, the row steps, normalise and
+    /// validate over the entire file first: nothing leaves before the whole file is known good), then
+    /// the service steps (upload, export, reconcile) and the report step, which writes the run's
+    /// `summary.json`, `report.xlsx` and `report.html` once, at the end, with every stage. Around the
+    /// chain: the ledger's lock, the run's row in the ledger, and the interrupted and failed endings.
     /// - Throws: ``ReadError`` (input: nothing was uploaded), ``RemoteFailure`` (exit 4), ``LedgerError``.
     public static func run(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws -> RunResult {
         var opts = options
