@@ -49,20 +49,7 @@ struct CheckCommand: AsyncParsableCommand {
                         "\(file): warning: the columns were not checked, because the input cannot be read (\(e.description))"
                     )
                 }
-                let rowStages: [String] = p.rowStages.map {
-                    switch $0 {
-                    case .filter: return "filter"
-                    case .group: return "group"
-                    case .explode: return "explode"
-                    }
-                }
-                let stages =
-                    ["read"] + rowStages
-                    + [
-                        p.normalise.map { _ in "normalise" }, p.validate.map { _ in "validate" },
-                        p.upload.map { _ in "upload" }, p.export.map { _ in "export" },
-                        p.reconcile.map { _ in "reconcile" },
-                    ].compactMap { $0 }
+                let stages = PipelineRunner.stageNames(of: p)
                 print(
                     "\(file): ok (\(p.name): \(stages.joined(separator: " → "))\(p.target.map { "; target \($0.rawValue)" } ?? ""))"
                 )

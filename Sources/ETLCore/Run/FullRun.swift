@@ -6,9 +6,11 @@ import OrderedJSON
 #endif
 
 extension PipelineRunner {
-    /// Runs the whole pipeline: read, normalise and validate the entire file first (nothing leaves
-    /// before the whole file is known good), then upload, export and reconcile, and write the run's
-    /// `summary.json`, `report.xlsx` and `report.html` once, at the end, with every stage.
+    /// Runs the whole pipeline's ``RunChain``: the record pass (read, the row steps, normalise and
+    /// validate over the entire file first: nothing leaves before the whole file is known good), then
+    /// the service steps (upload, export, reconcile) and the report step, which writes the run's
+    /// `summary.json`, `report.xlsx` and `report.html` once, at the end, with every stage. Around the
+    /// chain: the ledger's lock, the run's row in the ledger, and the interrupted and failed endings.
     /// - Throws: ``ReadError`` (input: nothing was uploaded), ``RemoteFailure`` (exit 4), ``LedgerError``.
     public static func run(_ pipeline: Pipeline, options: RunOptions, upload: UploadOptions) async throws -> RunResult {
         var opts = options
@@ -40,23 +42,17 @@ extension PipelineRunner {
             try? writeValidationReports(pipeline, result: result)
             throw error
         }
+        // The chain's service steps (upload, then export and reconcile when declared), then its report step.
+        let chain = RunChain(pipeline)
+        var state = RunState(pipeline: pipeline, result: result, connection: connection, options: upload)
         do {
-            let report = try await UploadRunner.upload(
-                spoolPath: (result.runDirectory as NSString).appendingPathComponent(sendSpoolName), runID: runID,
-                connection: connection, options: upload, total: result.summary.recordsValid,
-                scope: LedgerScope(stage: stage, connection: connection),
-                listingDirectory: (result.runDirectory as NSString).appendingPathComponent(listingFolderName),
-                compare: pipeline.reconcile?.compare ?? [])
-            result.upload = report
-            result.summary.sections.append(("upload", report.json))
-            if report.interrupted { throw RunInterrupted(signal: upload.stop?.signal ?? SIGINT) }
-            if pipeline.export != nil || pipeline.reconcile != nil {
-                try await exportAndReconcile(pipeline, result: &result, connection: connection, upload: upload)
-            }
+            for step in chain.serviceSteps { try await step.run(&state) }
             try ledger.finishRun(
-                runID: runID, status: report.failed > 0 ? "failed items" : "ok", counts: report.ledgerCounts,
+                runID: runID, status: (state.result.upload?.failed ?? 0) > 0 ? "failed items" : "ok",
+                counts: state.result.upload?.ledgerCounts ?? [:],
                 finishedAt: ISO8601DateFormatter().string(from: Date()))
         } catch let stopped as RunInterrupted {
+            result = state.result
             try? ledger.markInterrupted(runID: runID)
             try? ledger.finishRun(
                 runID: runID, status: RunStatus.interrupted.rawValue, counts: result.upload?.ledgerCounts ?? [:],
@@ -65,6 +61,7 @@ extension PipelineRunner {
             try finishInterrupted(pipeline, result: &result, by: stopped)
             return result
         } catch {
+            result = state.result
             try? ledger.finishRun(
                 runID: runID, status: error is RemoteFailure ? "remote failure" : "failed", counts: [:],
                 finishedAt: ISO8601DateFormatter().string(from: Date()))
@@ -73,8 +70,8 @@ extension PipelineRunner {
             throw error
         }
         await connection.close()
-        try rewriteReports(pipeline, result: &result)
-        return result
+        try await chain.report.run(&state)
+        return state.result
     }
 
     /// `catalog-etl reconcile FILE`: validates the input again (to know every source row), then
@@ -133,40 +130,16 @@ extension PipelineRunner {
         return result
     }
 
+    /// The export and reconcile steps of the `reconcile` command (it exports even when the pipeline
+    /// declares no `export` stage, and reconciles when it declares `reconcile`).
     static func exportAndReconcile(
         _ pipeline: Pipeline, result: inout RunResult, connection: ServiceConnection, upload: UploadOptions
     ) async throws {
-        let dir = result.runDirectory
-        upload.progress?(
-            UploadProgress(
-                stage: "export", total: 0, processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0, retries: 0,
-                rateLimited: 0, elapsed: 0))
-        let snapshot: RemoteSnapshot
-        do {
-            snapshot = try await connection.client.export(into: dir)
-        } catch let e as RemoteError {
-            throw RemoteFailure(description: "export: \(e.description)")
-        }
-        upload.progress?(Self.stageProgress("export", snapshot.items.count))
-        result.summary.sections.append(
-            (
-                "export",
-                .obj([
-                    ("items", .int(snapshot.items.count)),
-                    ("files", .array(snapshot.savedFiles.map { .string(($0 as NSString).lastPathComponent) })),
-                    (
-                        snapshot.reportedCountName ?? "reported_count",
-                        snapshot.reportedCount.map { .int($0) } ?? .null
-                    ),
-                ])
-            ))
-        guard let stage = pipeline.reconcile else { return }
-        var reported: [String: Int] = [:]
-        if let n = snapshot.reportedCount { reported[snapshot.reportedCountName ?? "reported_count"] = n }
-        var items = snapshot.items.makeIterator()
-        try reconcileRun(
-            stage, result: &result, remote: { items.next() }, reportedCounts: reported, ledger: connection.ledger,
-            upload: upload)
+        let chain = RunChain(pipeline)
+        var state = RunState(pipeline: pipeline, result: result, connection: connection, options: upload)
+        defer { result = state.result }
+        try await (chain.export ?? ExportStep(stage: nil)).run(&state)
+        try await chain.reconcile?.run(&state)
     }
 
     /// The reconcile stage over the run folder's spools and the service's items, streamed through an

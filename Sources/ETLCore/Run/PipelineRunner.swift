@@ -45,7 +45,8 @@ public struct RunResult: Sendable {
     public var interruptedBy: Int32?
 }
 
-/// Runs a pipeline's read → normalise → validate stages and writes the dry run's files.
+/// Runs a pipeline's record pass (the read, row, normalise and validate steps of its ``RunChain``) and
+/// writes the dry run's files.
 public enum PipelineRunner {
     /// The most issues kept in memory for the HTML report (counts are always exact).
     static let reportIssueLimit = 2000
@@ -112,40 +113,18 @@ public enum PipelineRunner {
     private static func readAndValidate(
         _ pipeline: Pipeline, options: RunOptions, directory dir: String, started: Date, summary: inout RunSummary
     ) throws -> RunResult {
-        var readOptions = pipeline.read.options
+        let chain = RunChain(pipeline)
+        let readOptions = chain.read.readOptions(options)
         let inputPath = summary.input
-        if let override = options.inputOverride,
-            InputFormat.forPath(override) != (pipeline.read.options.format ?? InputFormat.forPath(pipeline.read.path))
-        {
-            // Another kind of file (e.g. the quarantine CSV of an XLSX pipeline): the sheet and layout settings do not apply.
-            readOptions.sheet = nil
-            readOptions.headerRow = 1
-            readOptions.delimiter = nil
-            readOptions.recordsPath = nil
-            readOptions.format = nil
-        }
-        if let sheet = options.sheet {
-            readOptions.sheet = .name(sheet)
-        } else if let override = options.inputOverride, InputFormat.forPath(override) == .xlsx,
-            isQuarantineWorkbook(override)
-        {
-            readOptions.sheet = .name(QuarantineSpool.sheetName)
-            readOptions.headerRow = 1
-        }
-        let (sourceReader, reader, rowCounts) = try openInput(
-            pipeline, path: inputPath, options: readOptions, directory: dir, checkColumns: true)
-        let csvReader = sourceReader as? CSVRecordReader
+        let (sourceReader, reader, rowCounts) = try chain.read.open(
+            pipeline, path: inputPath, options: readOptions, rows: chain.rows, directory: dir, checkColumns: true)
         let ruleSet =
             pipeline.validate?.ruleSets.first.flatMap { TargetRuleSet.all[$0.qualified] }
             ?? pipeline.target.map { TargetRuleSet.defaultSet(for: $0) }
         let keyField = ruleSet?.keyField
-        let normaliser = try RecordNormaliser(
-            stage: pipeline.normalise, keyColumn: pipeline.read.key, keyField: keyField)
-        let validator = RecordValidator(
-            stage: pipeline.validate, keyField: pipeline.validate == nil ? nil : keyField, upload: pipeline.upload)
-        if let name = recordKeyCheckName(pipeline, keyField: keyField, validator: validator) {
-            validator.checkRecordKey(named: name)
-        }
+        let normaliser = try chain.normalise.start(keyField: keyField)
+        let checks = chain.validate.start(pipeline, keyField: keyField, source: sourceReader)
+        let validator = checks.validator
         summary.sheet = reader.sheet
         var quarantinedOrdinals = OrdinalSet()
 
@@ -178,15 +157,7 @@ public enum PipelineRunner {
             issues.removeAll(keepingCapacity: true)
             if let g = record.group, !g.issues.isEmpty { issues += g.issues }
             let normalised = normaliser.normalise(record, issues: &issues)
-            validator.validate(normalised, issues: &issues)
-            if let key = normalised.key, let problem = KeyCheck.problem(in: key) {
-                issues.append(keyIssue(problem, key: key, record: record, pipeline: pipeline, keyField: keyField))
-            }
-            if let csvReader, csvReader.hasEncodingProblems {
-                appendEncodingIssues(
-                    csvReader.encodingProblems, record: record, explicit: pipeline.read.encodingExplicit,
-                    to: &issues)
-            }
+            checks.apply(normalised, record: record, issues: &issues)
             var hasError = false
             for issue in issues {
                 if issue.severity == .error { hasError = true; summary.errors += 1 } else { summary.warnings += 1 }
@@ -264,15 +235,7 @@ public enum PipelineRunner {
         options.readFinished?(summary.rowsRead)
         try normalisedSink.flush(draining: normalisedOut)
         try normalisedSink.close()
-        if let problem = normaliser.dateSwapProblems.first, let spec = normaliser.spec(named: problem.field) {
-            throw ConfigError([
-                ConfigDiagnostic(
-                    file: pipeline.file, line: spec.dateFormatLine, column: spec.dateFormatColumn,
-                    message:
-                        "date_format \"\(problem.given)\" reads only \(problem.read) of the \(problem.total) values of \"\(problem.field)\"\(problem.example.map { " (not \"\($0)\")" } ?? ""), and read the other way round every value is a date: the column is written \"\(problem.likely)\"; write date_format: \(problem.likely). No value of the column is sent, so no month is read wrongly"
-                )
-            ])
-        }
+        try chain.normalise.finish(normaliser, pipeline: pipeline)
         try quarantinedKeys.close()
         try sendSink?.close()
         var finalSpool = spool
@@ -319,23 +282,17 @@ public enum PipelineRunner {
         try write(html, to: (dir as NSString).appendingPathComponent("report.html"))
     }
 
-    /// Opens the input with the row stages in front: the source reader (for its columns and
-    /// encoding problems), the reader the normaliser pulls from, and the row stages' counts.
-    /// With `checkColumns`, every column the pipeline names must be in the input's header.
+    /// Opens the input with the row stages in front (the pipeline's ``ReadStep`` and ``RowStep``s, for
+    /// a pass that reads the input again): the source reader, the reader the normaliser pulls from,
+    /// and the row stages' counts. With `checkColumns`, every column the pipeline names must be in the
+    /// input's header.
     /// - Throws: ``ReadError``, ``ConfigError`` (a column the input lacks: exit 2, before any row is used).
     static func openInput(
         _ pipeline: Pipeline, path: String, options: ReadOptions, directory: String, checkColumns: Bool
     ) throws -> (source: any RecordReader, reader: any RecordReader, counts: RowStageCounts) {
-        let opened = try Readers.open(path, options: options)
-        // Read back from its own quarantine file, a value keeps the text it had before the escape.
-        var reader: any RecordReader = QuarantineFileReader(unescaping: opened) ?? opened
-        if checkColumns && !pipeline.columnReferences.isEmpty {
-            if opened is JSONRecordReader { reader = try PeekReader(reader, count: ColumnCheck.jsonSampleRecords) }
-            let problems = ColumnCheck.problems(pipeline, columns: reader.columns, input: path)
-            if !problems.isEmpty { throw ConfigError(problems) }
-        }
-        let chain = RowStageChain.wrap(reader, stages: pipeline.rowStages, spillDirectory: directory)
-        return (reader, chain.reader, chain.counts)
+        try ReadStep(stage: pipeline.read).open(
+            pipeline, path: path, options: options, rows: pipeline.rowStages.map(RowStep.init), directory: directory,
+            checkColumns: checkColumns)
     }
 
     /// How many source rows a newly quarantined record adds: its group's rows, or its row unless an
