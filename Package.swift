@@ -74,9 +74,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        // Test helpers shared by every test target (temporary folders, the binary runner); Foundation only,
+        // Test helpers shared by every test target (temporary folders, the binary runner, a test clock, a
+        // scripted HTTP server); Foundation only,
         // so the end-to-end tests still link nothing of the tool.
         .target(name: "ETLTestSupport", path: "Tests/ETLTestSupport", swiftSettings: strict),
+        // The one sandbox harness (in-process or the `catalog-etl sandbox` process): a target of its own
+        // because it needs the Sandbox module, which ETLTestSupport must not pull into the end-to-end tests.
+        .target(
+            name: "SandboxTestSupport", dependencies: ["Sandbox", "ETLTestSupport"], path: "Tests/SandboxTestSupport",
+            swiftSettings: strict),
         .testTarget(
             name: "XLSXTests", dependencies: ["XLSX", "ETLTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
@@ -100,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "UploadTests",
             dependencies: [
-                "ETLCore", "Sandbox", "ETLTestSupport",
+                "ETLCore", "Sandbox", "ETLTestSupport", "SandboxTestSupport",
                 // The test-only stand-in (TestOnlyTargetStandInTests) declares its routes.
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -2,6 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
+import SandboxTestSupport
 import Testing
 
 /// `catalog-etl check FILE --connect` against the stand-ins: it logs in and reads, and says whether
@@ -16,7 +17,7 @@ struct CheckConnectTests {
     @Test(arguments: ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"])
     func aFreshServiceIsReachedAndItsCollectionReportedMissingWithoutAnyWrite(_ name: String) async throws {
         let service = try #require(SandboxService(rawValue: name))
-        let server = try SandboxProcess.start(service)
+        let server = try TestSandbox.launch(service)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let r = try await BinaryRunner.runAsync(

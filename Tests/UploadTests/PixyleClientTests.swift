@@ -1,6 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
+import SandboxTestSupport
 import Testing
 
 @testable import ETLCore
@@ -35,7 +36,7 @@ struct PixyleClientTests {
     }
 
     /// The account's collections, read with a login of their own (retried: faults may be injected).
-    static func collections(_ server: SandboxServer) async throws -> [JSON] {
+    static func collections(_ server: TestSandbox) async throws -> [JSON] {
         let transport = HTTPTransport(timeoutSeconds: 5)
         let base = server.baseURL(for: .pixyle)
         var found: [JSON]?

@@ -1,6 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
+import SandboxTestSupport
 import Testing
 
 @testable import ETLCore

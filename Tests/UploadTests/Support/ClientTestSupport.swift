@@ -1,5 +1,7 @@
+import ETLTestSupport
 import Foundation
 import Sandbox
+import SandboxTestSupport
 import Testing
 
 @testable import ETLCore
@@ -11,11 +13,11 @@ typealias JSON = ETLCore.JSONValue
 /// AsyncHTTPClient traps when a client is dropped without `shutdown()`).
 final class SandboxHarness: @unchecked Sendable {
     /// The sandbox.
-    let server: SandboxServer
+    let server: TestSandbox
     private let lock = NSLock()
     private var sessions: [ServiceSession] = []
 
-    init(server: SandboxServer) { self.server = server }
+    init(server: TestSandbox) { self.server = server }
 
     /// A session as the runner builds one, with fast retries.
     func session(_ service: SandboxService, maxAttempts: Int = 5) -> ServiceSession {
@@ -31,7 +33,7 @@ final class SandboxHarness: @unchecked Sendable {
 
     func close() async {
         for session in lock.withLock({ sessions }) { await session.shutdown() }
-        await server.stop()
+        await server.shutdown()
     }
 }
 
@@ -48,7 +50,7 @@ func withSandbox<T>(
     settings.pixyleProcessingSeconds = 0.2
     settings.holdSeconds = 0.5
     change(&settings)
-    let server = try await SandboxServer.start(
+    let server = try await TestSandbox.start(
         SandboxConfiguration(
             port: 0, services: services, faults: try faults.map(FaultSpec.parse) ?? FaultSpec(), seed: seed,
             settings: settings))
@@ -60,6 +62,13 @@ func withSandbox<T>(
     } catch {
         await harness.close()
         throw error
+    }
+}
+
+extension PacingClock {
+    /// A pacer's time on a test clock: readings from it, waits that move it on at once.
+    static func test(_ clock: TestClock) -> PacingClock {
+        PacingClock(now: { clock.now }, sleepUntil: { until, _ in await clock.sleep(until: until) })
     }
 }
 
@@ -118,11 +127,6 @@ func uploadLikeRunner(_ client: any ServiceClient, _ items: [SendItem], rounds: 
         pending = again
     }
     return (results, ambiguous)
-}
-
-/// `GET /_sandbox/stats` of one service.
-func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> JSON {
-    try await sandboxStats(root: server.rootURL, service)
 }
 
 /// `GET /_sandbox/stats` of one service of the sandbox at `root` (in-process or its own process).
