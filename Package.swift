@@ -78,11 +78,12 @@ let package = Package(
         // scripted HTTP server); Foundation only,
         // so the end-to-end tests still link nothing of the tool.
         .target(name: "ETLTestSupport", path: "Tests/ETLTestSupport", swiftSettings: strict),
-        // The one sandbox harness (in-process or the `catalog-etl sandbox` process): a target of its own
-        // because it needs the Sandbox module, which ETLTestSupport must not pull into the end-to-end tests.
+        // What tests of service clients and stand-ins share: the one sandbox harness (in-process or the
+        // `catalog-etl sandbox` process) and the stub transport. A target of its own because it needs the
+        // Sandbox and ETLCore modules, which ETLTestSupport must not pull into the end-to-end tests.
         .target(
-            name: "SandboxTestSupport", dependencies: ["Sandbox", "ETLTestSupport"], path: "Tests/SandboxTestSupport",
-            swiftSettings: strict),
+            name: "ServiceTestSupport", dependencies: ["ETLCore", "Sandbox", "ETLTestSupport"],
+            path: "Tests/ServiceTestSupport", swiftSettings: strict),
         .testTarget(
             name: "XLSXTests", dependencies: ["XLSX", "ETLTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
@@ -106,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "UploadTests",
             dependencies: [
-                "ETLCore", "Sandbox", "ETLTestSupport", "SandboxTestSupport",
+                "ETLCore", "Sandbox", "ETLTestSupport", "ServiceTestSupport",
                 // The test-only stand-in (TestOnlyTargetStandInTests) declares its routes.
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

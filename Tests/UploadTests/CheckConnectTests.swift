@@ -2,7 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 /// `catalog-etl check FILE --connect` against the stand-ins: it logs in and reads, and says whether

@@ -2,7 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 /// `--log-format json` as a scheduler reads it: every line of both streams one JSON object with the

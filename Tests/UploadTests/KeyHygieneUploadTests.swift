@@ -2,7 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 /// Keys that would merge in the ledger, or repeat in the file, never reach the service.

@@ -1,6 +1,6 @@
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore

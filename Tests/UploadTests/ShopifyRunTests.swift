@@ -2,7 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 /// The Shopify sample (several rows per product) through both directions against the sandbox.

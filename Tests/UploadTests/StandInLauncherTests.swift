@@ -2,7 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 /// The tests' own ``StandInLauncher``: an in-process sandbox per connection, with the settings a test

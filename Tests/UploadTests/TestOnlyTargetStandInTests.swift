@@ -2,7 +2,7 @@ import ETLTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore

@@ -1,7 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -158,26 +158,23 @@ struct WicksonClientTests {
 
     // MARK: - X-RateLimit-Reset
 
-    /// A session to a loopback stub, as the runner builds one, with `max_wait` of 60 s (and a long
-    /// request deadline: on a loaded machine a timed-out first request would be sent again).
-    static func stubSession(_ server: MisbehavingServer) -> ServiceSession {
+    /// A session through a stub transport, as the runner builds one, with `max_wait` of 60 s.
+    static func stubSession(_ transport: StubTransport) -> ServiceSession {
         ServiceSession(
-            origin: server.baseURL, serviceName: "Wickson", transport: HTTPTransport(timeoutSeconds: 120),
+            origin: "http://wickson.stub", serviceName: "Wickson", transport: transport,
             uploadPacer: Pacer(ratePerSecond: 50, concurrency: 2), readPacer: Pacer(ratePerSecond: 50, concurrency: 2),
             retry: RetryPolicy(maxAttempts: 3, base: 0.01, cap: 0.02), counters: UploadCounters(), redactor: Redactor(),
             maxWaitSeconds: 60)
     }
 
     @Test func aRateLimitWithoutRetryAfterWaitsUntilXRateLimitReset() async throws {
-        let counter = Counter()
-        let server = try MisbehavingServer { _ in
-            counter.next() == 0
+        let server = StubTransport { _, n in
+            n == 0
                 ? .json(
                     429, "{\"success\": false}",
                     headers: [("X-RateLimit-Reset", String(Int(Date().timeIntervalSince1970) + 2))])
                 : .json(200, "{\"success\": true}")
         }
-        defer { server.stop() }
         let session = Self.stubSession(server)
         _ = try WicksonClient(session: session, stage: Self.stage())
         #expect(session.rateLimitResetHeader == "X-RateLimit-Reset")
@@ -194,10 +191,9 @@ struct WicksonClientTests {
 
     @Test func aResetLaterThanMaxWaitStopsQuotingIt() async throws {
         let reset = String(Int(Date().timeIntervalSince1970) + 86_400)
-        let server = try MisbehavingServer { _ in
+        let server = StubTransport(answers: [
             .json(429, "{\"success\": false}", headers: [("X-RateLimit-Reset", reset)])
-        }
-        defer { server.stop() }
+        ])
         let session = Self.stubSession(server)
         _ = try WicksonClient(session: session, stage: Self.stage())
         var message = ""
@@ -217,13 +213,8 @@ struct WicksonClientTests {
         #expect(RetryPolicy.rateLimitReset(far).map { $0 > 86_000 && $0 <= 86_400 } == true)
         #expect(RetryPolicy.rateLimitReset("1000") == 0, "a reset in the past waits nothing")
         #expect(RetryPolicy.rateLimitReset("soon") == nil)
-        let counter = Counter()
-        let server = try MisbehavingServer { _ in
-            counter.next() == 0
-                ? .json(429, "{}", headers: [("Retry-After", "0"), ("X-RateLimit-Reset", far)])
-                : .json(200, "{}")
-        }
-        defer { server.stop() }
+        let server = StubTransport(
+            answers: [.json(429, "{}", headers: [("Retry-After", "0"), ("X-RateLimit-Reset", far)]), .json(200, "{}")])
         let session = Self.stubSession(server)
         _ = try WicksonClient(session: session, stage: Self.stage())
         let answer = try await session.send(

@@ -29,7 +29,7 @@ public final class ServiceSession: @unchecked Sendable {
         set { lock.withLock { resetHeader = newValue } }
     }
     private var resetHeader: String?
-    private let transport: HTTPTransport
+    private let transport: any HTTPTransporting
     private let lock = NSLock()
     private var authHeaders: [(String, String)] = []
     private var authGeneration = 0
@@ -60,7 +60,7 @@ public final class ServiceSession: @unchecked Sendable {
 
     /// Creates a session.
     public init(
-        origin: String, serviceName: String, transport: HTTPTransport, uploadPacer: Pacer, readPacer: Pacer,
+        origin: String, serviceName: String, transport: any HTTPTransporting, uploadPacer: Pacer, readPacer: Pacer,
         retry: RetryPolicy, counters: UploadCounters, redactor: Redactor, stop: RunStop? = nil,
         maxWaitSeconds: Double = ServiceSession.defaultMaxWaitSeconds
     ) {

@@ -1,7 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
-import SandboxTestSupport
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
