@@ -27,6 +27,20 @@ public final class StubTransport: HTTPTransporting, @unchecked Sendable {
         self.init(timeoutSeconds: timeoutSeconds) { _, n in answers[min(n, answers.count - 1)] }
     }
 
+    /// A transport no request should reach (for a session whose test sends nothing): each request is
+    /// recorded and fails with ``Unanswered``.
+    public static func unreachable(timeoutSeconds: Double = 5) -> StubTransport {
+        StubTransport(timeoutSeconds: timeoutSeconds) { spec, _ in
+            throw Unanswered(description: "no answer scripted for \(spec.method) \(spec.url)")
+        }
+    }
+
+    /// What a request the script does not answer fails with.
+    public struct Unanswered: Error, Sendable, CustomStringConvertible {
+        /// Which request it was.
+        public var description: String
+    }
+
     /// The requests sent so far, in order.
     public var requests: [HTTPRequestSpec] { lock.withLock { log } }
 
