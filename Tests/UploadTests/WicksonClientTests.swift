@@ -158,13 +158,16 @@ struct WicksonClientTests {
 
     // MARK: - X-RateLimit-Reset
 
-    /// A session through a stub transport, as the runner builds one, with `max_wait` of 60 s.
-    static func stubSession(_ transport: StubTransport) -> ServiceSession {
-        ServiceSession(
+    /// A session through a stub transport, as the runner builds one, with `max_wait` of 60 s; its
+    /// pacing and retry waits run on `clock` (the real time unless given).
+    static func stubSession(_ transport: StubTransport, clock: TestClock? = nil) -> ServiceSession {
+        let time = clock.map { PacingClock.test($0) } ?? .continuous
+        return ServiceSession(
             origin: "http://wickson.stub", serviceName: "Wickson", transport: transport,
-            uploadPacer: Pacer(ratePerSecond: 50, concurrency: 2), readPacer: Pacer(ratePerSecond: 50, concurrency: 2),
+            uploadPacer: Pacer(ratePerSecond: 50, concurrency: 2, clock: time),
+            readPacer: Pacer(ratePerSecond: 50, concurrency: 2, clock: time),
             retry: RetryPolicy(maxAttempts: 3, base: 0.01, cap: 0.02), counters: UploadCounters(), redactor: Redactor(),
-            maxWaitSeconds: 60)
+            maxWaitSeconds: 60, clock: time)
     }
 
     @Test func aRateLimitWithoutRetryAfterWaitsUntilXRateLimitReset() async throws {
@@ -175,13 +178,15 @@ struct WicksonClientTests {
                     headers: [("X-RateLimit-Reset", String(Int(Date().timeIntervalSince1970) + 2))])
                 : .json(200, "{\"success\": true}")
         }
-        let session = Self.stubSession(server)
+        let clock = TestClock()
+        let session = Self.stubSession(server, clock: clock)
         _ = try WicksonClient(session: session, stage: Self.stage())
         #expect(session.rateLimitResetHeader == "X-RateLimit-Reset")
-        let started = Date()
+        let started = clock.now
         let answer = try await session.send(
             HTTPRequestSpec(method: "GET", url: session.url("/v1/media")), idempotent: true)
-        let elapsed = Date().timeIntervalSince(started)
+        let waited = (clock.now - started).components
+        let elapsed = Double(waited.seconds) + Double(waited.attoseconds) / 1e18
         await session.shutdown()
         #expect(answer.status == 200)
         #expect(server.requests.count == 2)
