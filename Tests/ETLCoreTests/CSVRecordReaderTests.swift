@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -29,8 +30,7 @@ struct CSVRecordReaderTests {
 
     /// Writes `bytes` to a new temporary file and returns its path.
     static func temporaryFile(_ bytes: [UInt8], ext: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "csv-reader-\(UUID().uuidString).\(ext)")
+        let url = URL(fileURLWithPath: TemporaryFolder.file("input.\(ext)", prefix: "csv-reader"))
         try Data(bytes).write(to: url)
         return url.path
     }
@@ -295,7 +295,7 @@ struct CSVRecordReaderTests {
     }
 
     @Test func convertsACSVFileToExactJSONLines() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("convert-\(UUID().uuidString).jsonl")
+        let out = URL(fileURLWithPath: TemporaryFolder.file("converted.jsonl", prefix: "convert"))
         defer { try? FileManager.default.removeItem(at: out) }
         let result = try Converter.convert(
             input: try Self.fixture("basic.csv"), output: out.path, format: .jsonl, options: ReadOptions(),

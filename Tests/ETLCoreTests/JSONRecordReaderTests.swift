@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -37,8 +38,7 @@ struct JSONRecordReaderTests {
 
     /// Writes `text` to a new temporary file and returns its path.
     static func temporaryFile(_ text: String, ext: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "json-reader-\(UUID().uuidString).\(ext)")
+        let url = URL(fileURLWithPath: TemporaryFolder.file("input.\(ext)", prefix: "json-reader"))
         try Data(text.utf8).write(to: url)
         return url.path
     }
@@ -269,7 +269,7 @@ struct JSONRecordReaderTests {
     }
 
     @Test func convertsJSONLinesToJSONLinesKeepingExactNumbers() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("convert-\(UUID().uuidString).jsonl")
+        let out = URL(fileURLWithPath: TemporaryFolder.file("converted.jsonl", prefix: "convert"))
         defer { try? FileManager.default.removeItem(at: out) }
         let result = try Converter.convert(
             input: try Self.fixture("lines.jsonl"), output: out.path, format: .jsonl, options: ReadOptions(),

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Testing
@@ -63,8 +64,7 @@ struct TestOnlyTargetTests {
             #expect(issues.contains { $0.field == "sku" && $0.rule.hasPrefix("max") })
 
             // A pipeline may name it.
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acme-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dir = URL(fileURLWithPath: TemporaryFolder.make("acme"))
             defer { try? FileManager.default.removeItem(at: dir) }
             try "sku,title\nA1,One\n".write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
             let path = dir.appendingPathComponent("acme.yaml").path

@@ -9,6 +9,11 @@ public enum TemporaryFolder {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.path
     }
+
+    /// A path for a file named `name` in a new empty folder (see ``make(_:)``); the file is not created.
+    public static func file(_ name: String, prefix: String = "catalog-etl-tests") -> String {
+        make(prefix) + "/" + name
+    }
 }
 
 /// Paths in the repository checkout the tests were built from.

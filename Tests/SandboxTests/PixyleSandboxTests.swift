@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -121,7 +122,7 @@ struct PixyleSandboxTests {
             #expect(xlsx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             #expect(xlsx.headers[.contentDisposition] == "attachment; filename=\"summer_\(id).xlsx\"")
 
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("px-\(UUID().uuidString).xlsx")
+            let path = URL(fileURLWithPath: TemporaryFolder.file("products.xlsx", prefix: "px"))
             defer { try? FileManager.default.removeItem(at: path) }
             try Data(xlsx.body.readableBytesView).write(to: path)
             let book = try XLSXWorkbook(path: path.path)

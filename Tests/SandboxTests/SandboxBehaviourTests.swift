@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -225,8 +226,7 @@ struct SandboxInspectionTests {
     }
 
     @Test func stateSurvivesARestart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "sandbox-state-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: TemporaryFolder.make("sandbox-state"))
         defer { try? FileManager.default.removeItem(at: directory) }
         let configuration = try config(state: directory.path)
         let token = try await withSandbox(configuration) { client in

@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 /// `catalog-etl check FILE --connect` against the stand-ins: it logs in and reads, and says whether
@@ -17,7 +18,7 @@ struct CheckConnectTests {
     @Test(arguments: ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"])
     func aFreshServiceIsReachedAndItsCollectionReportedMissingWithoutAnyWrite(_ name: String) async throws {
         let service = try #require(SandboxService(rawValue: name))
-        let server = try SandboxProcess.start(service)
+        let server = try TestSandbox.launch(service)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let r = try await BinaryRunner.runAsync(

@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ struct InterruptAndPacingTests {
     }
 
     @Test func sigtermMidUploadStopsCleanlyAndTheSameCommandFinishesWithEachProductOnce() async throws {
-        let server = try SandboxProcess.start(.sartiq, faults: "sartiq:latency=200-500ms")
+        let server = try TestSandbox.launch(.sartiq, faults: "sartiq:latency=200-500ms")
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
@@ -82,7 +83,7 @@ struct InterruptAndPacingTests {
 
     @Test func aSecondSignalStopsAtOnceAndStatusSaysInterrupted() async throws {
         // Every answer takes 4 s: a clean stop would wait for the requests in flight.
-        let server = try SandboxProcess.start(.sartiq, faults: "sartiq:latency=4000ms")
+        let server = try TestSandbox.launch(.sartiq, faults: "sartiq:latency=4000ms")
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
@@ -102,7 +103,7 @@ struct InterruptAndPacingTests {
     }
 
     @Test func aKilledRunShowsInterruptedNotRunning() async throws {
-        let server = try SandboxProcess.start(.sartiq, faults: "sartiq:latency=100-200ms")
+        let server = try TestSandbox.launch(.sartiq, faults: "sartiq:latency=100-200ms")
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let p = try BinaryRunner.start(
@@ -120,7 +121,7 @@ struct InterruptAndPacingTests {
 
     @Test func aRateAboveTheServicesLimitSettlesNearItInsteadOfMeetingA429EveryFewRequests() async throws {
         // Configured 50/s against a limit of 20/s: fixed pacing met 57–60 429s on the sample.
-        let server = try SandboxProcess.start(.sartiq, settings: ["sartiqRequestsPerSecond=20"])
+        let server = try TestSandbox.launch(.sartiq, settings: ["sartiqRequestsPerSecond=20"])
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)

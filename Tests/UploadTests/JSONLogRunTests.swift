@@ -1,6 +1,7 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 /// `--log-format json` as a scheduler reads it: every line of both streams one JSON object with the
@@ -124,7 +125,7 @@ struct JSONLogRunTests {
 
     @Test func verboseRetriesNameTheKeyTheAttemptAndTheWait() async throws {
         // One stand-in per run, with the same seed: both runs meet the same 429s.
-        func server() throws -> SandboxProcess { try SandboxProcess.start(.sartiq, faults: "sartiq:429=0.35", seed: 3) }
+        func server() throws -> TestSandbox { try TestSandbox.launch(.sartiq, faults: "sartiq:429=0.35", seed: 3) }
         let first = try server()
         defer { first.stop() }
         let (out, input) = try Self.input(rows: 8)

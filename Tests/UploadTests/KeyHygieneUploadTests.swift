@@ -2,6 +2,7 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 /// Keys that would merge in the ledger, or repeat in the file, never reach the service.
@@ -30,7 +31,7 @@ struct KeyHygieneUploadTests {
     }
 
     @Test func aNULKeyAndARepeatedKeyAreQuarantinedAndNothingIsSentTwice() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let dir = TemporaryFolder.make("catalog-etl-upload")
         let csv = dir + "/keys.csv"

@@ -2,6 +2,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -316,10 +317,11 @@ struct MixpeekClientTests {
 }
 
 extension SandboxClientHarness {
-    /// A session to a port nothing listens on (for checks that send nothing).
+    /// A session through a transport no request reaches (for checks that send nothing).
     static func makeSessionWithoutServer() -> ServiceSession {
         ServiceSession(
-            origin: "http://127.0.0.1:9", serviceName: "Offline", transport: HTTPTransport(timeoutSeconds: 1),
+            origin: "http://offline.stub", serviceName: "Offline",
+            transport: StubTransport.unreachable(timeoutSeconds: 1),
             uploadPacer: Pacer(ratePerSecond: 50, concurrency: 1), readPacer: Pacer(ratePerSecond: 50, concurrency: 1),
             retry: RetryPolicy(maxAttempts: 1, base: 0.01, cap: 0.01), counters: UploadCounters(), redactor: Redactor())
     }

@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -65,7 +66,7 @@ struct NeverTwiceTests {
     @Test(arguments: ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"])
     func aDeletedLedgerAdoptsWhatTheServiceHolds(target: String) async throws {
         let service = try #require(SandboxService(rawValue: target))
-        let server = try SandboxProcess.start(service, settings: ["pixyleProcessingSeconds=0.2"])
+        let server = try TestSandbox.launch(service, settings: ["pixyleProcessingSeconds=0.2"])
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try sampleSubset(rows: 60, in: out)
@@ -117,7 +118,7 @@ struct NeverTwiceTests {
     /// An emptied (zero-byte) ledger and a run from another working directory (so `output/` is another
     /// folder) list the service and adopt: the whole sample is on the service once.
     @Test func anEmptiedLedgerOrAnotherWorkingDirectoryCreatesNothingTwice() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let env = sandboxEnvironment(server, .sartiq)
@@ -167,8 +168,8 @@ struct NeverTwiceTests {
     /// second service gets every row (nothing is skipped as "done" elsewhere), and back on the first
     /// nothing is created twice.
     @Test func aLedgerOfAnotherEndpointListsBeforeCreating() async throws {
-        let a = try SandboxProcess.start(.sartiq)
-        let b = try SandboxProcess.start(.sartiq)
+        let a = try TestSandbox.launch(.sartiq)
+        let b = try TestSandbox.launch(.sartiq)
         defer {
             a.stop()
             b.stop()
@@ -196,7 +197,7 @@ struct NeverTwiceTests {
     /// naming its run id, process id and start time. Killed with SIGKILL, it leaves its lock file
     /// behind, and the next run is not blocked by it: every row ends on the service once.
     @Test func aSecondRunStopsAtOnceAndAKilledRunBlocksNothing() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
@@ -251,7 +252,7 @@ struct NeverTwiceTests {
     /// `--input quarantine.csv`: what the service holds from the first run is `not_in_input`, never
     /// `unexpected`; only the planted item nobody sent stays unexpected.
     @Test func aQuarantineFileFedBackCountsTheRestAsNotInInput() async throws {
-        let server = try SandboxProcess.start(.sartiq, plant: "sartiq:extra=1", seed: 5)
+        let server = try TestSandbox.launch(.sartiq, plant: "sartiq:extra=1", seed: 5)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let env = sandboxEnvironment(server, .sartiq)
@@ -297,7 +298,7 @@ struct NeverTwiceTests {
     /// creates first, then three edited rows as updates (plan.csv shows the old and new names), then,
     /// with the ledger deleted and two more rows edited, adoption of the rest and two updates.
     @Test func aRunAfterAPlanDoesWhatThePlanSaid() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let input = try sampleSubset(rows: 40, in: out)

@@ -2,6 +2,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -36,7 +37,7 @@ struct PixyleClientTests {
     }
 
     /// The account's collections, read with a login of their own (retried: faults may be injected).
-    static func collections(_ server: SandboxServer) async throws -> [JSONValue] {
+    static func collections(_ server: TestSandbox) async throws -> [JSONValue] {
         let transport = HTTPTransport(timeoutSeconds: 5)
         let base = server.baseURL(for: .pixyle)
         var found: [JSONValue]?

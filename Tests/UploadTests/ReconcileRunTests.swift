@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 /// Reads `reconciliation.csv` of a run into dictionaries by header.
@@ -44,7 +45,7 @@ func headlessChromiumDOM(_ path: String) throws -> String {
 @Suite("reconcile against planted differences")
 struct ReconcileRunTests {
     @Test func plantedDifferencesLandInTheirClassesWithTheirSourceRows() async throws {
-        let server = try SandboxProcess.start(.sartiq, plant: "sartiq:mutate=2,drop=2,extra=1,duplicate=1", seed: 5)
+        let server = try TestSandbox.launch(.sartiq, plant: "sartiq:mutate=2,drop=2,extra=1,duplicate=1", seed: 5)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let input = "samples/ss26-womenswear.jsonl"
@@ -108,7 +109,7 @@ struct ReconcileRunTests {
     }
 
     @Test func pixyleImageErrorsAreRejectedRowsMappedBackToTheSource() async throws {
-        let server = try SandboxProcess.start(.pixyle, settings: ["pixyleProcessingSeconds=0.2"])
+        let server = try TestSandbox.launch(.pixyle, settings: ["pixyleProcessingSeconds=0.2"])
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let input = "samples/ss26-womenswear.jsonl"

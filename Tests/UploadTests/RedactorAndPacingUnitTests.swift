@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -51,7 +52,7 @@ struct RedactorAndPacingUnitTests {
     }
 
     @Test func aPacerHalvesItsRateOnA429OncePerEpochAndClimbsBackAfterSuccesses() async {
-        let pacer = Pacer(ratePerSecond: 40, concurrency: 4, margin: 0)
+        let pacer = Pacer(ratePerSecond: 40, concurrency: 4, margin: 0, clock: .test(TestClock()))
         let epoch = await pacer.acquire()
         await pacer.release()
         await pacer.rateLimited(epoch: epoch)
@@ -71,7 +72,7 @@ struct RedactorAndPacingUnitTests {
     }
 
     @Test func aPacerNeverGoesBelowItsFloor() async {
-        let pacer = Pacer(ratePerSecond: 1000, concurrency: 1, margin: 0)
+        let pacer = Pacer(ratePerSecond: 1000, concurrency: 1, margin: 0, clock: .test(TestClock()))
         for _ in 0..<20 {
             let epoch = await pacer.acquire()
             await pacer.release()

@@ -1,6 +1,7 @@
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -17,7 +18,7 @@ enum SandboxClientHarness {
     static func withService<T>(
         _ service: SandboxService, faults: String? = nil, plant: String? = nil, seed: UInt64 = 1,
         settings change: (inout SandboxSettings) -> Void = { _ in },
-        _ body: (SandboxServer, ServiceSession) async throws -> T
+        _ body: (TestSandbox, ServiceSession) async throws -> T
     ) async throws -> T {
         var settings = SandboxSettings()
         settings.mixpeekRequestsPerSecond = 10_000
@@ -29,22 +30,22 @@ enum SandboxClientHarness {
         let configuration = SandboxConfiguration(
             port: 0, services: [service], faults: try faults.map(FaultSpec.parse) ?? FaultSpec(),
             plant: try plant.map(PlantSpec.parse) ?? PlantSpec(), seed: seed, settings: settings)
-        let server = try await SandboxServer.start(configuration)
+        let server = try await TestSandbox.start(configuration)
         let session = makeSession(server, service)
         do {
             let value = try await body(server, session)
             await session.shutdown()
-            await server.stop()
+            await server.shutdown()
             return value
         } catch {
             await session.shutdown()
-            await server.stop()
+            await server.shutdown()
             throw error
         }
     }
 
     /// A session to `service` of `server`, as the brief's tests build it.
-    static func makeSession(_ server: SandboxServer, _ service: SandboxService) -> ServiceSession {
+    static func makeSession(_ server: TestSandbox, _ service: SandboxService) -> ServiceSession {
         ServiceSession(
             origin: server.baseURL(for: service), serviceName: service.rawValue.capitalized,
             transport: HTTPTransport(timeoutSeconds: 5), uploadPacer: Pacer(ratePerSecond: 50, concurrency: 4),
@@ -145,7 +146,7 @@ enum SandboxClientHarness {
     }
 
     /// The sandbox's `/_sandbox/stats` member of `service`.
-    static func stats(_ server: SandboxServer, _ session: ServiceSession, _ service: SandboxService) async throws
+    static func stats(_ server: TestSandbox, _ session: ServiceSession, _ service: SandboxService) async throws
         -> JSONValue
     {
         let response = try await session.send(

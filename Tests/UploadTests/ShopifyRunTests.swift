@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 /// The Shopify sample (several rows per product) through both directions against the sandbox.
@@ -14,7 +15,7 @@ struct ShopifyRunTests {
     static let rows = 28
 
     @Test func sartiqGetsOneProductPerHandleWithEveryImageAndPlainDescriptions() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let r = try await BinaryRunner.runAsync(
@@ -58,7 +59,7 @@ struct ShopifyRunTests {
     }
 
     @Test func pixyleGetsOneRowPerVariantSKUWithTheHandleAsRootSKU() async throws {
-        let server = try SandboxProcess.start(.pixyle)
+        let server = try TestSandbox.launch(.pixyle)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let env = sandboxEnvironment(server, .pixyle)

@@ -1,6 +1,8 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 /// The tests' own ``StandInLauncher``: an in-process sandbox per connection, with the settings a test
@@ -11,7 +13,7 @@ struct TestStandIns: StandInLauncher {
 
     func start(service: String, stateDirectory: String) async throws -> any StandIn {
         guard let s = SandboxService(rawValue: service) else { throw CocoaError(.featureUnsupported) }
-        let server = try await SandboxServer.start(
+        let server = try await TestSandbox.start(
             SandboxConfiguration(port: 0, services: [s], stateDirectory: stateDirectory, settings: settings))
         return TestStandIn(server: server, service: s)
     }
@@ -19,13 +21,13 @@ struct TestStandIns: StandInLauncher {
 
 /// A sandbox a ``TestStandIns`` started.
 struct TestStandIn: StandIn {
-    let server: SandboxServer
+    let server: TestSandbox
     let service: SandboxService
 
     var origin: String { server.baseURL(for: service) }
     var rootURL: String { server.rootURL }
-    var stateDirectory: String { server.configuration.stateDirectory ?? "" }
-    func stop() async { await server.stop() }
+    var stateDirectory: String { server.configuration?.stateDirectory ?? "" }
+    func stop() async { await server.shutdown() }
 }
 
 @Suite("stand-in launcher")
@@ -39,7 +41,7 @@ struct StandInLauncherTests {
 
     @Test(arguments: ["sartiq", "wickson"])
     func endpointSandboxStartsTheLauncherTheCallerPassed(_ name: String) async throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("standin-\(UUID().uuidString)").path
+        let out = TemporaryFolder.make("standin")
         defer { try? FileManager.default.removeItem(atPath: out) }
         var upload = UploadOptions()
         upload.standIns = TestStandIns()
@@ -50,7 +52,7 @@ struct StandInLauncherTests {
     }
 
     @Test func withoutALauncherEndpointSandboxIsARemoteFailure() async throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("standin-\(UUID().uuidString)").path
+        let out = TemporaryFolder.make("standin")
         defer { try? FileManager.default.removeItem(atPath: out) }
         await #expect(throws: RemoteFailure.self) {
             _ = try await PipelineRunner.checkConnection(

@@ -1,7 +1,9 @@
+import ETLTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import OrderedJSON
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -14,8 +16,7 @@ import Testing
 @Suite("test-only target with its own stand-in")
 struct TestOnlyTargetStandInTests {
     @Test func aRunUploadsThroughTheTestOnlyTargetToItsStandInOnce() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("acme-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: TemporaryFolder.make("acme-run"))
         defer { try? FileManager.default.removeItem(at: dir) }
         try "sku,title\nA1,One\nA2,Two\nA3,Three\n".write(
             to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
@@ -187,7 +188,8 @@ enum AcmeStandIn: SandboxStandIn {
         let store = try AcmeStore(
             maxItems: configuration.settings[maxItems],
             folder: try StateFolder(directory: configuration.stateDirectory, service: service))
-        let api = router.group("acme/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+        let api = router.group("acme/v1").add(middleware: RequestCountMiddleware(runtime: runtime))
+            .add(middleware: FaultMiddleware(runtime: runtime))
             .add(
                 middleware: AuthMiddleware { request in
                     guard request.headers[.xApiKey] == key else {
@@ -270,7 +272,7 @@ final class AcmeLauncher: StandInLauncher, @unchecked Sendable {
     func start(service: String, stateDirectory: String, settings: [String: String]) async throws -> any StandIn {
         let s = try #require(SandboxService(rawValue: service))
         lock.withLock { folders.append(stateDirectory) }
-        let server = try await SandboxServer.start(
+        let server = try await TestSandbox.start(
             SandboxConfiguration(
                 port: 0, services: [s], stateDirectory: stateDirectory,
                 settings: try SandboxSettings.parse(settings.map { "\($0.key)=\($0.value)" })))

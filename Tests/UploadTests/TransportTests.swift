@@ -1,4 +1,5 @@
 import ETLCore
+import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Testing
@@ -33,8 +34,8 @@ struct TransportTests {
     }
 
     @Test func pacerSpacesStartsEvenly() async {
-        let pacer = Pacer(ratePerSecond: 50, concurrency: 4)
-        let clock = ContinuousClock()
+        let clock = TestClock()
+        let pacer = Pacer(ratePerSecond: 50, concurrency: 4, clock: .test(clock))
         var starts: [ContinuousClock.Instant] = []
         for _ in 0..<11 {
             await pacer.acquire()

@@ -3,6 +3,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -44,64 +45,14 @@ let fastRates = [
     "SARTIQ_RATE": "15/s", "PIXYLE_RATE": "1/s", "MIXPEEK_RATE": "5/s", "WICKSON_RATE": "20/s", "SCENARIO_RATE": "8/s",
 ]
 
-func sandboxEnvironment(_ server: SandboxProcess, _ service: SandboxService) -> [String: String] {
+func sandboxEnvironment(_ server: TestSandbox, _ service: SandboxService) -> [String: String] {
     var env = fastRates
     env[service.rawValue.uppercased() + "_URL"] = server.baseURL(for: service)
     return env
 }
 
-/// `catalog-etl sandbox` started as its own process on a free port, as a user would start it beside a
-/// run (its own threads: nothing in the test process can starve it).
-final class SandboxProcess: @unchecked Sendable {
-    let process = Process()
-    private(set) var port = 0
-
-    var rootURL: String { "http://127.0.0.1:\(port)" }
-
-    func baseURL(for service: SandboxService) -> String { rootURL + service.prefix }
-
-    static func start(
-        _ service: SandboxService, faults: String? = nil, plant: String? = nil, seed: Int = 1, settings: [String] = []
-    ) throws -> SandboxProcess {
-        let s = SandboxProcess()
-        var args = ["sandbox", "--port", "0", "--services", service.rawValue, "--seed", String(seed)]
-        if let faults { args += ["--faults", faults] }
-        if let plant { args += ["--plant", plant] }
-        for setting in settings { args += ["--setting", setting] }
-        s.process.executableURL = URL(fileURLWithPath: BinaryRunner.path)
-        s.process.arguments = args
-        let out = Pipe()
-        s.process.standardOutput = out
-        s.process.standardError = FileHandle.nullDevice
-        try s.process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                let digits = text[range].split(separator: ":").last.map(String.init) ?? ""
-                s.port = Int(digits) ?? 0
-                break
-            }
-        }
-        guard s.port > 0 else {
-            s.stop()
-            throw SandboxSpecError("the sandbox did not start: \(text)")
-        }
-        return s
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-}
-
-/// `GET /_sandbox/stats` of one service of a sandbox process.
-func sandboxStats(_ server: SandboxProcess, _ service: SandboxService) async throws -> JSONValue {
+/// `GET /_sandbox/stats` of one service of a sandbox (in-process or its own process).
+func sandboxStats(_ server: TestSandbox, _ service: SandboxService) async throws -> JSONValue {
     try await sandboxStats(root: server.rootURL, service)
 }
 
@@ -117,7 +68,7 @@ struct UploadRunTests {
     @Test(arguments: ["sartiq", "pixyle", "mixpeek", "wickson", "scenario"])
     func cleanRunPutsEveryValidRowOnTheServiceOnce(target: String) async throws {
         let service = try #require(SandboxService(rawValue: target))
-        let server = try SandboxProcess.start(service)
+        let server = try TestSandbox.launch(service)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let r = try await BinaryRunner.runAsync(
@@ -155,7 +106,7 @@ struct UploadRunTests {
     }
 
     @Test func faultsEndInTheSameStateWithNothingTwice() async throws {
-        let server = try SandboxProcess.start(
+        let server = try TestSandbox.launch(
             .sartiq, faults: "sartiq:429=0.1,5xx=0.05,reset=0.01,latency=100-300ms", seed: 7)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
@@ -175,7 +126,7 @@ struct UploadRunTests {
     }
 
     @Test func killedThreeTimesThenRerunEndsWithEachProductOnce() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         var env = sandboxEnvironment(server, .sartiq)
@@ -216,7 +167,7 @@ struct UploadRunTests {
     }
 
     @Test func rerunAfterEditingThreeRowsSendsExactlyThreeUpdates() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let original = try String(
@@ -252,7 +203,7 @@ struct UploadRunTests {
     }
 
     @Test func aFileCorruptNearItsEndUploadsNothing() async throws {
-        let server = try SandboxProcess.start(.sartiq)
+        let server = try TestSandbox.launch(.sartiq)
         defer { server.stop() }
         let out = TemporaryFolder.make("catalog-etl-upload")
         let original = try String(
@@ -270,8 +221,8 @@ struct UploadRunTests {
     @Test func theTokenNeverReachesAnOutputFileALogOrTheLedger() async throws {
         let canary = "sk_sandbox_canary_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let wrong = "sk_wrong_canary_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        let server = try SandboxProcess.start(.mixpeek)
-        let faulty = try SandboxProcess.start(.mixpeek, faults: "mixpeek:5xx=0.3", seed: 3)
+        let server = try TestSandbox.launch(.mixpeek)
+        let faulty = try TestSandbox.launch(.mixpeek, faults: "mixpeek:5xx=0.3", seed: 3)
         defer {
             server.stop()
             faulty.stop()

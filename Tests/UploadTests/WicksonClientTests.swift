@@ -2,6 +2,7 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -158,33 +159,35 @@ struct WicksonClientTests {
 
     // MARK: - X-RateLimit-Reset
 
-    /// A session to a loopback stub, as the runner builds one, with `max_wait` of 60 s (and a long
-    /// request deadline: on a loaded machine a timed-out first request would be sent again).
-    static func stubSession(_ server: MisbehavingServer) -> ServiceSession {
-        ServiceSession(
-            origin: server.baseURL, serviceName: "Wickson", transport: HTTPTransport(timeoutSeconds: 120),
-            uploadPacer: Pacer(ratePerSecond: 50, concurrency: 2), readPacer: Pacer(ratePerSecond: 50, concurrency: 2),
+    /// A session through a stub transport, as the runner builds one, with `max_wait` of 60 s; its
+    /// pacing and retry waits run on `clock` (the real time unless given).
+    static func stubSession(_ transport: StubTransport, clock: TestClock? = nil) -> ServiceSession {
+        let time = clock.map { PacingClock.test($0) } ?? .continuous
+        return ServiceSession(
+            origin: "http://wickson.stub", serviceName: "Wickson", transport: transport,
+            uploadPacer: Pacer(ratePerSecond: 50, concurrency: 2, clock: time),
+            readPacer: Pacer(ratePerSecond: 50, concurrency: 2, clock: time),
             retry: RetryPolicy(maxAttempts: 3, base: 0.01, cap: 0.02), counters: UploadCounters(), redactor: Redactor(),
-            maxWaitSeconds: 60)
+            maxWaitSeconds: 60, clock: time)
     }
 
     @Test func aRateLimitWithoutRetryAfterWaitsUntilXRateLimitReset() async throws {
-        let counter = Counter()
-        let server = try MisbehavingServer { _ in
-            counter.next() == 0
+        let server = StubTransport { _, n in
+            n == 0
                 ? .json(
                     429, "{\"success\": false}",
                     headers: [("X-RateLimit-Reset", String(Int(Date().timeIntervalSince1970) + 2))])
                 : .json(200, "{\"success\": true}")
         }
-        defer { server.stop() }
-        let session = Self.stubSession(server)
+        let clock = TestClock()
+        let session = Self.stubSession(server, clock: clock)
         _ = try WicksonClient(session: session, stage: Self.stage())
         #expect(session.rateLimitResetHeader == "X-RateLimit-Reset")
-        let started = Date()
+        let started = clock.now
         let answer = try await session.send(
             HTTPRequestSpec(method: "GET", url: session.url("/v1/media")), idempotent: true)
-        let elapsed = Date().timeIntervalSince(started)
+        let waited = (clock.now - started).components
+        let elapsed = Double(waited.seconds) + Double(waited.attoseconds) / 1e18
         await session.shutdown()
         #expect(answer.status == 200)
         #expect(server.requests.count == 2)
@@ -194,10 +197,9 @@ struct WicksonClientTests {
 
     @Test func aResetLaterThanMaxWaitStopsQuotingIt() async throws {
         let reset = String(Int(Date().timeIntervalSince1970) + 86_400)
-        let server = try MisbehavingServer { _ in
+        let server = StubTransport(answers: [
             .json(429, "{\"success\": false}", headers: [("X-RateLimit-Reset", reset)])
-        }
-        defer { server.stop() }
+        ])
         let session = Self.stubSession(server)
         _ = try WicksonClient(session: session, stage: Self.stage())
         var message = ""
@@ -217,13 +219,8 @@ struct WicksonClientTests {
         #expect(RetryPolicy.rateLimitReset(far).map { $0 > 86_000 && $0 <= 86_400 } == true)
         #expect(RetryPolicy.rateLimitReset("1000") == 0, "a reset in the past waits nothing")
         #expect(RetryPolicy.rateLimitReset("soon") == nil)
-        let counter = Counter()
-        let server = try MisbehavingServer { _ in
-            counter.next() == 0
-                ? .json(429, "{}", headers: [("Retry-After", "0"), ("X-RateLimit-Reset", far)])
-                : .json(200, "{}")
-        }
-        defer { server.stop() }
+        let server = StubTransport(
+            answers: [.json(429, "{}", headers: [("Retry-After", "0"), ("X-RateLimit-Reset", far)]), .json(200, "{}")])
         let session = Self.stubSession(server)
         _ = try WicksonClient(session: session, stage: Self.stage())
         let answer = try await session.send(

@@ -1,3 +1,4 @@
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -17,7 +18,7 @@ enum WriterTestPython {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + args
         let out = Pipe()
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("pyerr-\(UUID().uuidString)")
+        let errURL = URL(fileURLWithPath: TemporaryFolder.file("stderr", prefix: "pyerr"))
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let errHandle = try FileHandle(forWritingTo: errURL)
@@ -55,8 +56,7 @@ enum WriterTestPython {
 struct WriterTestFolder: ~Copyable {
     let url: URL
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("xlsx-writer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        url = URL(fileURLWithPath: TemporaryFolder.make("xlsx-writer"))
     }
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: url) }

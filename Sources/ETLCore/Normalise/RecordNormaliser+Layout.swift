@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The column layout: which column each field reads (exact header, then folded), the columns no
 /// field reads, templates and `when` conditions; resolved once per layout, not per record.

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The transform chain of one field: a cell (or a collected list) through html, trim, collapse, NFC,
 /// extract, replace, map, lookup, case, default, split, type and truncate, with the fallbacks noted;

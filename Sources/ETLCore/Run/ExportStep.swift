@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// `export`: reads back what the service holds (saving the files it returns in the run folder) and
 /// adds the `export` section to the summary; the ``ReconcileStep`` compares against it.

@@ -24,6 +24,7 @@ public actor Pacer {
     private let serviceName: String
     private let stop: RunStop?
     private let notice: (@Sendable (String) -> Void)?
+    private let clock: PacingClock
 
     /// Waits longer than this many seconds are announced through `notice`.
     public static let noticeSeconds = 10.0
@@ -39,17 +40,19 @@ public actor Pacer {
     ///   - serviceName: The service, for the wait notices.
     ///   - stop: The run's stop flag: a waiting request wakes when it is set.
     ///   - notice: Told about every wait longer than ``noticeSeconds`` (service, wait, reason).
+    ///   - clock: The time the pacer reads and waits on (the real one unless a test passes its own).
     public init(
         ratePerSecond: Double, concurrency: Int, margin: Double = 0.02, serviceName: String = "service",
-        stop: RunStop? = nil, notice: (@Sendable (String) -> Void)? = nil
+        stop: RunStop? = nil, notice: (@Sendable (String) -> Void)? = nil, clock: PacingClock = .continuous
     ) {
         configuredRate = max(0, ratePerSecond)
         rate = configuredRate
         floorRate = min(configuredRate, max(configuredRate * 0.1, 0.1))
         self.margin = max(0, margin)
         concurrencyLimit = max(1, concurrency)
-        nextStart = ContinuousClock.now
-        announcedUntil = ContinuousClock.now
+        self.clock = clock
+        nextStart = clock.now()
+        announcedUntil = nextStart
         self.serviceName = serviceName
         self.stop = stop
         self.notice = notice
@@ -70,12 +73,12 @@ public actor Pacer {
         } else {
             inFlight += 1
         }
-        let now = ContinuousClock.now
+        let now = clock.now()
         let start = max(now, nextStart)
         nextStart = start.advanced(by: .seconds(interval))
         let wait = Self.seconds(start - now)
         if wait > Self.noticeSeconds { announce(wait: wait, start: start) }
-        if start > now { try? await RunStop.sleepUntil(start, stop: stop) }
+        if start > now { try? await clock.sleepUntil(start, stop) }
         return epoch
     }
 
@@ -90,7 +93,7 @@ public actor Pacer {
 
     /// Holds every later start for `seconds` (the service said `Retry-After`, or a 429 came without one).
     public func pause(seconds: Double, reason: String) {
-        let until = ContinuousClock.now.advanced(by: .seconds(min(seconds, RetryPolicy.retryAfterCeiling)))
+        let until = clock.now().advanced(by: .seconds(min(seconds, RetryPolicy.retryAfterCeiling)))
         if until > nextStart {
             nextStart = until
             pauseUntil = until

@@ -29,7 +29,9 @@ public final class ServiceSession: @unchecked Sendable {
         set { lock.withLock { resetHeader = newValue } }
     }
     private var resetHeader: String?
-    private let transport: HTTPTransport
+    private let transport: any HTTPTransporting
+    /// The time retry waits run on (the real one unless a test passes its own).
+    private let clock: PacingClock
     private let lock = NSLock()
     private var authHeaders: [(String, String)] = []
     private var authGeneration = 0
@@ -60,9 +62,9 @@ public final class ServiceSession: @unchecked Sendable {
 
     /// Creates a session.
     public init(
-        origin: String, serviceName: String, transport: HTTPTransport, uploadPacer: Pacer, readPacer: Pacer,
+        origin: String, serviceName: String, transport: any HTTPTransporting, uploadPacer: Pacer, readPacer: Pacer,
         retry: RetryPolicy, counters: UploadCounters, redactor: Redactor, stop: RunStop? = nil,
-        maxWaitSeconds: Double = ServiceSession.defaultMaxWaitSeconds
+        maxWaitSeconds: Double = ServiceSession.defaultMaxWaitSeconds, clock: PacingClock = .continuous
     ) {
         var o = origin
         while o.hasSuffix("/") { o.removeLast() }
@@ -76,6 +78,7 @@ public final class ServiceSession: @unchecked Sendable {
         self.redactor = redactor
         self.stop = stop
         self.maxWaitSeconds = maxWaitSeconds
+        self.clock = clock
     }
 
     /// Sets the headers that authenticate every later request (their values become secrets, and so
@@ -231,7 +234,7 @@ public final class ServiceSession: @unchecked Sendable {
             onNotice?(
                 redactor.redact("\(serviceName): waiting \(WaitText.seconds(seconds)) before asking again: \(reason)"))
         }
-        try await RunStop.sleep(seconds, stop: stop)
+        try await sleep(seconds)
     }
 
     /// A `Retry-After` the run may wait, or nil when absent or unreadable.
@@ -332,7 +335,12 @@ public final class ServiceSession: @unchecked Sendable {
                 "\(serviceName): waiting \(WaitText.seconds(wait)) before attempt \(attempt + 1) of \(retry.maxAttempts): \(text)"
             )
         }
-        if wait > 0 { try await RunStop.sleep(wait, stop: stop) }
+        if wait > 0 { try await sleep(wait) }
+    }
+
+    /// Sleeps `seconds` on the session's clock, waking early when the run is asked to stop.
+    private func sleep(_ seconds: Double) async throws {
+        try await clock.sleepUntil(clock.now().advanced(by: .seconds(max(0, seconds))), stop)
     }
 
     private func pathOf(_ url: String) -> String {

@@ -1,6 +1,8 @@
+import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
+import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
@@ -9,11 +11,11 @@ import Testing
 /// AsyncHTTPClient traps when a client is dropped without `shutdown()`).
 final class SandboxHarness: @unchecked Sendable {
     /// The sandbox.
-    let server: SandboxServer
+    let server: TestSandbox
     private let lock = NSLock()
     private var sessions: [ServiceSession] = []
 
-    init(server: SandboxServer) { self.server = server }
+    init(server: TestSandbox) { self.server = server }
 
     /// A session as the runner builds one, with fast retries.
     func session(_ service: SandboxService, maxAttempts: Int = 5) -> ServiceSession {
@@ -29,7 +31,7 @@ final class SandboxHarness: @unchecked Sendable {
 
     func close() async {
         for session in lock.withLock({ sessions }) { await session.shutdown() }
-        await server.stop()
+        await server.shutdown()
     }
 }
 
@@ -46,7 +48,7 @@ func withSandbox<T>(
     settings.pixyleProcessingSeconds = 0.2
     settings.holdSeconds = 0.5
     change(&settings)
-    let server = try await SandboxServer.start(
+    let server = try await TestSandbox.start(
         SandboxConfiguration(
             port: 0, services: services, faults: try faults.map(FaultSpec.parse) ?? FaultSpec(), seed: seed,
             settings: settings))
@@ -58,6 +60,13 @@ func withSandbox<T>(
     } catch {
         await harness.close()
         throw error
+    }
+}
+
+extension PacingClock {
+    /// A pacer's time on a test clock: readings from it, waits that move it on at once.
+    static func test(_ clock: TestClock) -> PacingClock {
+        PacingClock(now: { clock.now }, sleepUntil: { until, _ in await clock.sleep(until: until) })
     }
 }
 
@@ -116,11 +125,6 @@ func uploadLikeRunner(_ client: any ServiceClient, _ items: [SendItem], rounds: 
         pending = again
     }
     return (results, ambiguous)
-}
-
-/// `GET /_sandbox/stats` of one service.
-func sandboxStats(_ server: SandboxServer, _ service: SandboxService) async throws -> JSONValue {
-    try await sandboxStats(root: server.rootURL, service)
 }
 
 /// `GET /_sandbox/stats` of one service of the sandbox at `root` (in-process or its own process).

@@ -15,7 +15,8 @@ struct MixpeekRoutes: Sendable {
         settings: SandboxSettings
     ) {
         // The key, then the namespace header, then the per-key rate.
-        let api = router.group("mixpeek/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+        let api = router.group("mixpeek/v1").add(middleware: RequestCountMiddleware(runtime: runtime))
+            .add(middleware: FaultMiddleware(runtime: runtime))
             .add(
                 middleware: AuthMiddleware { request in
                     guard let token = bearerToken(request), SandboxCredentials.acceptsMixpeekKey(token) else {

@@ -315,7 +315,8 @@ enum PixyleRoutes {
     static func register(
         on router: Router<SandboxRequestContext>, store: PixyleStore, runtime: ServiceRuntime, settings: SandboxSettings
     ) {
-        let group = router.group("pixyle").add(middleware: ServiceMiddleware(runtime: runtime))
+        let group = router.group("pixyle").add(middleware: RequestCountMiddleware(runtime: runtime))
+            .add(middleware: FaultMiddleware(runtime: runtime))
 
         group.post("auth/v1/token") { request, context -> Response in
             let body = try await readBody(request, context: context)

@@ -283,7 +283,8 @@ enum SartiqRoutes {
     static func register(
         on router: Router<SandboxRequestContext>, store: SartiqStore, runtime: ServiceRuntime, settings: SandboxSettings
     ) {
-        let api = router.group("sartiq/api/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+        let api = router.group("sartiq/api/v1").add(middleware: RequestCountMiddleware(runtime: runtime))
+            .add(middleware: FaultMiddleware(runtime: runtime))
 
         api.post("login/access-token") { request, context -> Response in
             let body = String(decoding: try await readBody(request, context: context), as: UTF8.self)

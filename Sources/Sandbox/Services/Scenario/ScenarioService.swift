@@ -263,7 +263,8 @@ enum ScenarioRoutes {
             "Basic "
             + Data("\(SandboxCredentials.scenarioKey):\(SandboxCredentials.scenarioSecret)".utf8)
             .base64EncodedString()
-        let api = router.group("scenario/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+        let api = router.group("scenario/v1").add(middleware: RequestCountMiddleware(runtime: runtime))
+            .add(middleware: FaultMiddleware(runtime: runtime))
             .add(
                 middleware: AuthMiddleware { request in
                     guard request.headers[.authorization] == expected else {

@@ -183,7 +183,8 @@ enum WicksonRoutes {
         settings: SandboxSettings
     ) {
         // The key, then the hourly window; the rate-limit headers go on every answer past the key check.
-        let api = router.group("wickson/v1").add(middleware: ServiceMiddleware(runtime: runtime))
+        let api = router.group("wickson/v1").add(middleware: RequestCountMiddleware(runtime: runtime))
+            .add(middleware: FaultMiddleware(runtime: runtime))
             .add(
                 middleware: AuthMiddleware { request in
                     guard let key = request.headers[.xApiKey], key == SandboxCredentials.wicksonKey else {

@@ -1,28 +1,34 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// A tiny HTTP/1.1 server on loopback that answers as a test tells it: any status, any headers, a body
-/// at once or dripped one byte at a time. One thread per connection, `Connection: close` on every
-/// answer; for the tests of what the run does with a hostile or broken service.
-final class MisbehavingServer: @unchecked Sendable {
+/// at once or dripped one byte at a time, and records every request. One thread per connection,
+/// `Connection: close` on every answer; for the tests of what a client or the run does with scripted,
+/// hostile or broken answers (through the real HTTP transport).
+public final class MisbehavingServer: @unchecked Sendable {
     /// One request as it arrived.
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [(String, String)]
-        var body: [UInt8]
+    public struct Request: Sendable {
+        /// The method (`GET`, `POST`, ...).
+        public var method: String
+        /// The request target (path and query).
+        public var path: String
+        /// The header fields in order.
+        public var headers: [(String, String)]
+        /// The body.
+        public var body: [UInt8]
         /// The request's head and body as text, as a server that echoes them would.
-        var text: String
+        public var text: String
 
-        func header(_ name: String) -> String? {
+        /// The first value of the header `name` (case-insensitive), or nil.
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
         }
 
         /// The pairs of a form body (`a=b&c=d`), decoded.
-        var form: [String: String] {
+        public var form: [String: String] {
             var out: [String: String] = [:]
             for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map {
@@ -35,31 +41,46 @@ final class MisbehavingServer: @unchecked Sendable {
     }
 
     /// How to answer.
-    struct Reply: Sendable {
-        var status: Int
-        var headers: [(String, String)] = []
-        var body: [UInt8] = []
+    public struct Reply: Sendable {
+        /// The status code.
+        public var status: Int
+        /// Header fields sent after the `Connection: close` and `Content-Length` the server always sends.
+        public var headers: [(String, String)] = []
+        /// The body.
+        public var body: [UInt8] = []
         /// Send the body one byte every this many seconds (after the head), when set.
-        var drip: Double? = nil
+        public var drip: Double? = nil
 
-        static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Reply {
+        /// An answer with the given parts.
+        public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = [], drip: Double? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.drip = drip
+        }
+
+        /// A JSON answer with `text` as its body.
+        public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Reply {
             Reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
         }
     }
 
-    let port: Int
+    /// The loopback port it listens on.
+    public let port: Int
     private let listener: Int32
     private let handler: @Sendable (Request) -> Reply
     private let lock = NSLock()
     private var stopped = false
     private var log: [Request] = []
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// The requests received so far.
-    var requests: [Request] { lock.withLock { log } }
+    public var requests: [Request] { lock.withLock { log } }
 
-    init(_ handler: @escaping @Sendable (Request) -> Reply) throws {
+    /// Starts listening on a free loopback port; `handler` answers each request.
+    public init(_ handler: @escaping @Sendable (Request) -> Reply) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -88,7 +109,8 @@ final class MisbehavingServer: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() {
+    /// Stops accepting connections.
+    public func stop() {
         lock.withLock { stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
