@@ -312,6 +312,33 @@ struct HostileServiceTests {
         #expect(summary["failure"]?["exit_code"]?.integerValue == 4)
     }
 
+    @Test func anUploadGivenUpMidRunKeepsItsCountsInTheFailedSummary() async throws {
+        // Five creates succeed, then every request answers 500 until the run gives the service up.
+        let creates = Counter()
+        let server = try MisbehavingServer { r in
+            if r.path.hasPrefix("/api/v1/login") {
+                return .json(200, "{\"access_token\": \"tok_mid_0123456789\", \"token_type\": \"bearer\"}")
+            }
+            if r.method == "GET" { return .json(200, "{\"data\": [], \"count\": 0}") }
+            let n = creates.next()
+            if n < 5 { return .json(201, "{\"id\": \"00000000-0000-0000-0000-00000000000\(n + 1)\"}") }
+            return .json(500, "{\"detail\": \"Internal Server Error\"}")
+        }
+        defer { server.stop() }
+        let out = TemporaryFolder.make("catalog-etl-upload")
+        let pipeline = try Self.pipeline(in: out, adding: "")
+        let input = try Self.smallInput(in: out, rows: 40)
+        let r = try await BinaryRunner.runAsync(
+            ["run", pipeline, "--output", out, "--input", input], environment: Self.environment(server))
+        #expect(r.status == 4, "\(r.stderr)")
+        let summary = try #require(Self.lastSummary(out))
+        #expect(summary["status"]?.textValue == "failed")
+        let upload = try #require(summary["upload"], "the failed run's summary says what the upload did")
+        let created = try #require(upload["created"]?.integerValue)
+        #expect(created >= 1 && created <= 5, "created \(created) of the 5 the server accepted")
+        #expect((upload["sent"]?.integerValue ?? 0) >= created)
+    }
+
     /// `summary.json` of the newest run of ss26-sartiq under `out`.
     static func lastSummary(_ out: String) -> JSONValue? {
         let dir = out + "/ss26-sartiq"

@@ -62,9 +62,14 @@ extension PipelineRunner {
             return result
         } catch {
             result = state.result
+            // An upload given up mid-run: its counts so far go into the failed run's summary and the ledger.
+            if let failure = error as? RemoteFailure, let sofar = failure.upload, result.upload == nil {
+                result.upload = sofar
+                result.summary.sections.append(("upload", sofar.json))
+            }
             try? ledger.finishRun(
-                runID: runID, status: error is RemoteFailure ? "remote failure" : "failed", counts: [:],
-                finishedAt: ISO8601DateFormatter().string(from: Date()))
+                runID: runID, status: error is RemoteFailure ? "remote failure" : "failed",
+                counts: result.upload?.ledgerCounts ?? [:], finishedAt: ISO8601DateFormatter().string(from: Date()))
             await connection.close()
             recordFailure(pipeline, result: &result, error: error)
             throw error

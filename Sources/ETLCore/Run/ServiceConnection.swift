@@ -4,6 +4,8 @@ import Foundation
 public struct RemoteFailure: Error, Sendable, CustomStringConvertible {
     /// What failed and what to fix (redacted).
     public var description: String
+    /// What the upload had done when it gave up (nil when it failed before it began, or outside it).
+    public var upload: UploadReport? = nil
 }
 
 /// The service end of a run: the endpoint resolved (the in-process sandbox for `sandbox`), a client

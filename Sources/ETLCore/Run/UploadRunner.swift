@@ -125,9 +125,19 @@ public enum UploadRunner {
         } catch is RunInterrupted {
             interrupted = true
         } catch let e as RemoteError {
-            if case .fatal(let m) = e { throw RemoteFailure(description: m) }
-            throw RemoteFailure(description: e.description)
+            // Given up mid-run: the counts so far go with the failure, for the failed run's summary.
+            let sofar = report(tally: tally, counters: counters, started: started, interrupted: false)
+            if case .fatal(let m) = e { throw RemoteFailure(description: m, upload: sofar) }
+            throw RemoteFailure(description: e.description, upload: sofar)
         }
+        return report(
+            tally: tally, counters: counters, started: started, interrupted: interrupted || stop?.isRequested == true)
+    }
+
+    /// The upload's report from its tally and the session's counters.
+    private static func report(tally: Tally, counters: UploadCounters, started: Date, interrupted: Bool)
+        -> UploadReport
+    {
         var r = UploadReport()
         r.created = tally.created
         r.updated = tally.updated
@@ -142,7 +152,7 @@ public enum UploadRunner {
         r.requests = counters.requests
         r.failures = tally.failures
         r.seconds = Date().timeIntervalSince(started)
-        r.interrupted = interrupted || stop?.isRequested == true
+        r.interrupted = interrupted
         return r
     }
 
