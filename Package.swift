@@ -80,16 +80,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        // Test helpers shared by every test target (temporary folders, the binary runner, a test clock, a
-        // scripted HTTP server); Foundation only,
-        // so the end-to-end tests still link nothing of the tool.
-        .target(name: "ETLTestSupport", path: "Tests/ETLTestSupport", swiftSettings: strict),
-        // What tests of service clients and stand-ins share: the one sandbox harness (in-process or the
-        // `catalog-etl sandbox` process) and the stub transport. A target of its own because it needs the
-        // Sandbox and ETLCore modules, which ETLTestSupport must not pull into the end-to-end tests.
+        // Test helpers shared by every test target: temporary folders, the binary runner, a test clock,
+        // a scripted HTTP server, the one sandbox harness (in-process or the `catalog-etl sandbox`
+        // process) and the stub transport. (SwiftPM links every test target into one test bundle, so
+        // depending on the tool's modules here adds nothing to what the end-to-end tests link.)
         .target(
-            name: "ServiceTestSupport", dependencies: ["ETLCore", "Sandbox", "OrderedJSON", "ETLTestSupport"],
-            path: "Tests/ServiceTestSupport", swiftSettings: strict),
+            name: "ETLTestSupport", dependencies: ["ETLCore", "Sandbox", "OrderedJSON"], path: "Tests/ETLTestSupport",
+            swiftSettings: strict),
         .testTarget(
             name: "XLSXTests", dependencies: ["XLSX", "ETLTestSupport"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
@@ -116,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "UploadTests",
             dependencies: [
-                "ETLCore", "Sandbox", "OrderedJSON", "ETLTestSupport", "ServiceTestSupport",
+                "ETLCore", "Sandbox", "OrderedJSON", "ETLTestSupport",
                 // The test-only stand-in (TestOnlyTargetStandInTests) declares its routes.
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -3,7 +3,6 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 /// `catalog-etl check FILE --connect` against the stand-ins: it logs in and reads, and says whether

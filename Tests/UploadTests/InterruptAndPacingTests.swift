@@ -3,7 +3,6 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 #if canImport(Glibc)

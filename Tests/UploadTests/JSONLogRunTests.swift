@@ -1,7 +1,6 @@
 import ETLTestSupport
 import Foundation
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 /// `--log-format json` as a scheduler reads it: every line of both streams one JSON object with the

@@ -2,7 +2,6 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 /// Keys that would merge in the ledger, or repeat in the file, never reach the service.

@@ -3,7 +3,6 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 /// Reads `reconciliation.csv` of a run into dictionaries by header.

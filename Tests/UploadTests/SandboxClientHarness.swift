@@ -1,7 +1,7 @@
+import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 @testable import ETLCore

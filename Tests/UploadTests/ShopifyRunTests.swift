@@ -3,7 +3,6 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 /// The Shopify sample (several rows per product) through both directions against the sandbox.

@@ -2,7 +2,6 @@ import ETLCore
 import ETLTestSupport
 import Foundation
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 /// The tests' own ``StandInLauncher``: an in-process sandbox per connection, with the settings a test

@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OrderedJSON
-import ServiceTestSupport
 import Testing
 
 @testable import ETLCore

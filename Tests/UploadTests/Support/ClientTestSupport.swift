@@ -2,7 +2,6 @@ import ETLTestSupport
 import Foundation
 import OrderedJSON
 import Sandbox
-import ServiceTestSupport
 import Testing
 
 @testable import ETLCore
