@@ -6,21 +6,10 @@ import OrderedJSON
 extension RecordNormaliser {
     func resolve(_ columns: [Column]) {
         cachedColumns = columns
-        var exact: [String: Int] = [:]
-        var folded: [String: Int] = [:]
-        for (i, c) in columns.enumerated() {
-            if exact[c.header] == nil { exact[c.header] = i }
-            let f = TextCleaning.fold(c.header)
-            if folded[f] == nil { folded[f] = i }
-        }
-        func find(_ names: [String]) -> Int? {
-            for n in names { if let i = exact[n] { return i } }
-            for n in names { if let i = folded[TextCleaning.fold(n)] { return i } }
-            return nil
-        }
+        let layout = ColumnIndex(columns)
+        func find(_ names: [String]) -> Int? { layout.first(of: names) }
         usedColumns = []
-        exactIndex = exact
-        foldedIndex = folded
+        columnIndexes = layout
         resolved = stage.fields.map { f in f.from.isEmpty ? nil : find(f.from) }
         for case let i? in resolved { usedColumns.insert(i) }
         for f in stage.fields {
@@ -79,7 +68,7 @@ extension RecordNormaliser {
 
     /// The index of a column in the current layout (exact header, then folded).
     func columnIndex(_ name: String) -> Int? {
-        exactIndex[name] ?? foldedIndex[TextCleaning.fold(name)]
+        columnIndexes.index(of: name)
     }
 
     /// A column's trimmed text in `record` ("" when the column is absent).

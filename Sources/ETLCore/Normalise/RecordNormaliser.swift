@@ -61,9 +61,8 @@ public final class RecordNormaliser {
     var flags: UnsafeMutablePointer<Int> { counters + stage.fields.count * 5 }
     /// Per field: whether it needs the slow source step (`coalesce`, `when`).
     var computedSource: [Bool] = []
-    /// The current layout's header → index maps (exact, then folded).
-    var exactIndex: [String: Int] = [:]
-    var foldedIndex: [String: Int] = [:]
+    /// Where the current layout's columns are, by name (exact, then folded).
+    var columnIndexes = ColumnIndex()
     /// The currency an `as: price` value named, for its `currency:` field.
     var pendingCurrency: String?
     /// Per field with a date format that has a day/month swap: what the values did.

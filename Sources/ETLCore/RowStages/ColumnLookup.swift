@@ -1,24 +1,15 @@
-/// Finds columns by name in a record's layout: the exact header first, then the header folded
-/// (lower case, no white space or `_`), as the normalise stage matches them. The maps are rebuilt
-/// only when the layout changes.
+/// A ``ColumnIndex`` kept for the layout of the records going by, rebuilt only when it changes.
 struct ColumnLookup {
     private var columns: [Column] = []
-    private var exact: [String: Int] = [:]
-    private var folded: [String: Int] = [:]
+    private var index = ColumnIndex()
 
     /// The index of `name` in `layout`, or nil.
     mutating func index(of name: String, in layout: [Column]) -> Int? {
         if layout != columns {
             columns = layout
-            exact = [:]
-            folded = [:]
-            for (i, c) in layout.enumerated() {
-                if exact[c.header] == nil { exact[c.header] = i }
-                let f = TextCleaning.fold(c.header)
-                if folded[f] == nil { folded[f] = i }
-            }
+            index = ColumnIndex(layout)
         }
-        return exact[name] ?? folded[TextCleaning.fold(name)]
+        return index.index(of: name)
     }
 }
 
